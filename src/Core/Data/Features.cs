@@ -1,0 +1,69 @@
+namespace SegaLearn.Data;
+
+/// <summary>
+/// A read-only matrix of samples (rows) by features (columns). Training never needs the whole matrix as
+/// floats at once: it gathers the rows of one batch into a row-major float buffer, which lets byte-valued
+/// images (Fashion-MNIST) stay bytes in memory and be scaled per batch.
+/// </summary>
+public abstract class Features
+{
+    protected Features(int rows, int columns)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegative(columns);
+        Rows = rows;
+        Columns = columns;
+    }
+
+    public int Rows { get; }
+
+    public int Columns { get; }
+
+    /// <summary>Copies the given rows, in order, into <paramref name="destination"/> (row-major, rows x Columns).</summary>
+    public void GatherRows(ReadOnlySpan<int> rowIndices, Span<float> destination)
+    {
+        if (destination.Length < rowIndices.Length * Columns)
+        {
+            throw new ArgumentException(
+                $"destination holds {destination.Length} floats, {rowIndices.Length} rows need {rowIndices.Length * Columns}",
+                nameof(destination));
+        }
+
+        foreach (var row in rowIndices)
+        {
+            if ((uint)row >= (uint)Rows)
+            {
+                throw new ArgumentOutOfRangeException(nameof(rowIndices), $"row {row} is outside 0..{Rows - 1}");
+            }
+        }
+
+        GatherRowsUnchecked(rowIndices, destination);
+    }
+
+    /// <summary>Copies the contiguous rows [start, start+count) into <paramref name="destination"/>.</summary>
+    public void CopyRows(int start, int count, Span<float> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start + count, Rows, nameof(count));
+        if (destination.Length < count * Columns)
+        {
+            throw new ArgumentException($"destination holds {destination.Length} floats, needs {count * Columns}", nameof(destination));
+        }
+
+        CopyRowsUnchecked(start, count, destination);
+    }
+
+    /// <summary>A new matrix with the given rows, in order (used for train/test splits).</summary>
+    public abstract Features SelectRows(ReadOnlySpan<int> rowIndices);
+
+    protected abstract void GatherRowsUnchecked(ReadOnlySpan<int> rowIndices, Span<float> destination);
+
+    protected abstract void CopyRowsUnchecked(int start, int count, Span<float> destination);
+
+    public static implicit operator Features(float[,] values) => DenseFeatures.FromArray(values);
+
+    public static implicit operator Features(float[][] values) => DenseFeatures.FromJagged(values);
+
+    public static Features FromArray(float[,] values) => DenseFeatures.FromArray(values);
+}
