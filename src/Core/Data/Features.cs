@@ -64,6 +64,4 @@ public abstract class Features
     public static implicit operator Features(float[,] values) => DenseFeatures.FromArray(values);
 
     public static implicit operator Features(float[][] values) => DenseFeatures.FromJagged(values);
-
-    public static Features FromArray(float[,] values) => DenseFeatures.FromArray(values);
 }
