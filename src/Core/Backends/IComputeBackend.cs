@@ -1,0 +1,69 @@
+namespace SegaLearn.Backends;
+
+/// <summary>
+/// The numerical kernels training needs, over row-major float32 spans. Shapes are checked by the callers at
+/// the API boundary (the network, the optimizers), never inside these kernels' inner loops.
+/// <see cref="ReferenceBackend"/> is the readable oracle; accelerated backends must agree with it to rounding.
+/// </summary>
+public interface IComputeBackend
+{
+    /// <summary>Short name used by <c>--backend</c> and <c>SEGALEARN_BACKEND</c>.</summary>
+    string Name { get; }
+
+    /// <summary>One line for logs: name, vector width, threads.</summary>
+    string Describe();
+
+    /// <summary>
+    /// <c>C[m×n] = op(A)·op(B) + beta·C</c> with beta 0 or 1, where op(A) is m×k (A stored k×m when
+    /// <paramref name="transposeA"/>) and op(B) is k×n (B stored n×k when <paramref name="transposeB"/>).
+    /// With beta 0, C's previous contents are ignored (NaN in C does not leak).
+    /// </summary>
+    void Gemm(bool transposeA, bool transposeB, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, float beta);
+
+    /// <summary>Adds <paramref name="bias"/> to every row of <paramref name="z"/> (rows×cols) in place, then writes act(z) to <paramref name="output"/>.</summary>
+    void BiasActivation(Span<float> z, ReadOnlySpan<float> bias, Span<float> output, int rows, int cols, Activation activation);
+
+    /// <summary>
+    /// Multiplies <paramref name="gradient"/> (dL/d act-output, rows×cols) in place by the activation's derivative,
+    /// giving dL/dz. <paramref name="z"/> is the pre-activation and <paramref name="output"/> = act(z), unmasked;
+    /// softmax uses its full Jacobian row by row.
+    /// </summary>
+    void ActivationBackward(ReadOnlySpan<float> z, ReadOnlySpan<float> output, Span<float> gradient, int rows, int cols, Activation activation);
+
+    /// <summary><c>sums[j] = Σ_i x[i, j]</c> over rows (overwrites <paramref name="sums"/>).</summary>
+    void ColumnSums(ReadOnlySpan<float> x, int rows, int cols, Span<float> sums);
+
+    /// <summary>
+    /// Softmax cross-entropy on logits (rows×cols) with integer labels: writes the softmax to
+    /// <paramref name="probabilities"/>, the per-sample loss gradient <c>p - onehot(y)</c> (not divided by rows)
+    /// to <paramref name="gradient"/>, and returns the loss summed over rows, <c>Σ -log(p_y + 1e-15)</c>.
+    /// </summary>
+    double SoftmaxCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probabilities, Span<float> gradient, int rows, int cols);
+
+    /// <summary>
+    /// Sigmoid binary cross-entropy on one logit per row: writes p = σ(z), the gradient <c>p - y</c>, and returns
+    /// <c>Σ -(y·log(p + 1e-15) + (1-y)·log(1-p + 1e-15))</c>, with 1-p computed as σ(-z) so large |z| stay finite.
+    /// </summary>
+    double SigmoidBinaryCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probabilities, Span<float> gradient, int rows);
+
+    /// <summary><c>x[i] *= y[i]</c>.</summary>
+    void Multiply(Span<float> x, ReadOnlySpan<float> y);
+
+    /// <summary><c>x[i] += y[i]</c>.</summary>
+    void Add(Span<float> x, ReadOnlySpan<float> y);
+
+    /// <summary><c>x[i] = x[i]·scale + alpha·y[i]</c>.</summary>
+    void ScaleAdd(Span<float> x, float scale, ReadOnlySpan<float> y, float alpha);
+
+    /// <summary><c>Σ x[i]²</c> accumulated in double.</summary>
+    double SumOfSquares(ReadOnlySpan<float> x);
+
+    /// <summary>One Adam step over a segment; see <see cref="Optimizers.AdamOptimizer"/> for the formula.</summary>
+    void AdamUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, in AdamStep step);
+
+    /// <summary>One SGD step over a segment; see <see cref="Optimizers.SgdOptimizer"/>.</summary>
+    void SgdUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> velocity, float learningRate, float momentum, float decay);
+
+    /// <summary>One Adadelta step over a segment; see <see cref="Optimizers.AdadeltaOptimizer"/>.</summary>
+    void AdadeltaUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> squaredGradients, Span<float> squaredUpdates, float learningRate, float rho, float epsilon, float decay);
+}

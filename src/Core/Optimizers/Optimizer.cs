@@ -1,0 +1,118 @@
+using SegaLearn.Backends;
+
+namespace SegaLearn.Optimizers;
+
+/// <summary>
+/// Base of the optimizers: owns the learning rate (changed by the schedulers), the step count and the state
+/// buffers, which are plain float arrays laid out like the parameters so they can be checkpointed and sharded.
+/// Weights get the optimizer's weight decay (<c>reg_lambda</c>); biases never do.
+/// </summary>
+public abstract class Optimizer
+{
+    private double _learningRate;
+
+    protected Optimizer(double learningRate, double regLambda)
+    {
+        ValidatePositive(learningRate, nameof(learningRate));
+        if (!double.IsFinite(regLambda) || regLambda < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(regLambda), regLambda, "reg_lambda must be a finite number >= 0");
+        }
+
+        _learningRate = learningRate;
+        RegLambda = regLambda;
+    }
+
+    /// <summary>The current learning rate; schedulers change it between epochs.</summary>
+    public double LearningRate
+    {
+        get => _learningRate;
+        set
+        {
+            ValidatePositive(value, nameof(LearningRate));
+            _learningRate = value;
+        }
+    }
+
+    /// <summary>Weight decay applied to weights only.</summary>
+    public double RegLambda { get; }
+
+    /// <summary>Optimizer steps taken so far (Adam's t).</summary>
+    public long StepCount { get; private set; }
+
+    /// <summary>Short name: adam, sgd or adadelta.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The state buffers by name, each as long as the parameters (empty before the first step).</summary>
+    public abstract IReadOnlyList<KeyValuePair<string, float[]>> State { get; }
+
+    /// <summary>Applies one update to <paramref name="parameters"/> from the mean-loss <paramref name="gradients"/>.</summary>
+    public void Step(IComputeBackend backend, ParameterLayout layout, Span<float> parameters, ReadOnlySpan<float> gradients)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(layout);
+        if (parameters.Length != layout.TotalCount || gradients.Length != layout.TotalCount)
+        {
+            throw new ArgumentException(
+                $"parameters ({parameters.Length}) and gradients ({gradients.Length}) must both hold {layout.TotalCount} values");
+        }
+
+        EnsureState(layout.TotalCount);
+        StepCount++;
+        var decay = (float)RegLambda;
+        for (var l = 0; l < layout.LayerCount; l++)
+        {
+            int w = layout.WeightOffset(l), wn = layout.WeightCount(l), b = layout.BiasOffset(l), bn = layout.OutputsOf(l);
+            UpdateSegment(backend, parameters.Slice(w, wn), gradients.Slice(w, wn), w, decay);
+            UpdateSegment(backend, parameters.Slice(b, bn), gradients.Slice(b, bn), b, 0f);
+        }
+    }
+
+    /// <summary>Restores a checkpointed state: step count, learning rate and buffers (copied).</summary>
+    public void Restore(long stepCount, double learningRate, IReadOnlyList<KeyValuePair<string, float[]>> state, int parameterCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(stepCount);
+        ArgumentNullException.ThrowIfNull(state);
+        LearningRate = learningRate;
+        EnsureState(parameterCount);
+        var own = State;
+        if (state.Count != own.Count)
+        {
+            throw new BadInputException($"the {Name} optimizer has {own.Count} state buffer(s), the checkpoint {state.Count}");
+        }
+
+        for (var i = 0; i < own.Count; i++)
+        {
+            if (own[i].Key != state[i].Key || own[i].Value.Length != state[i].Value.Length)
+            {
+                throw new BadInputException($"optimizer state '{state[i].Key}' does not fit the {Name} optimizer of this model");
+            }
+
+            state[i].Value.CopyTo(own[i].Value, 0);
+        }
+
+        StepCount = stepCount;
+    }
+
+    /// <summary>Allocates the state buffers once, sized like the parameters.</summary>
+    protected abstract void EnsureState(int parameterCount);
+
+    /// <summary>Updates one contiguous segment (a layer's weights or bias) starting at <paramref name="offset"/> in the flat buffer.</summary>
+    protected abstract void UpdateSegment(IComputeBackend backend, Span<float> w, ReadOnlySpan<float> g, int offset, float decay);
+
+    protected static void ValidatePositive(double value, string name)
+    {
+        if (!double.IsFinite(value) || value <= 0)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be a finite number > 0");
+        }
+    }
+
+    protected static void ValidateFraction(double value, string name)
+    {
+        if (!double.IsFinite(value) || value < 0 || value >= 1)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be in [0, 1)");
+        }
+    }
+}
