@@ -1,4 +1,4 @@
-using SegaLearn.Backends;
+using SegaLearn.Compute;
 
 namespace SegaLearn.Optimizers;
 

@@ -1,4 +1,4 @@
-namespace SegaLearn.Backends;
+namespace SegaLearn.Compute;
 
 public sealed partial class ReferenceBackend
 {

@@ -1,4 +1,4 @@
-namespace SegaLearn.Backends;
+namespace SegaLearn.Compute;
 
 /// <summary>
 /// The scalars of one Adam step: <c>BiasCorrection1 = 1 - β1^t</c>, <c>BiasCorrection2 = 1 - β2^t</c>

@@ -1,6 +1,6 @@
 using MathNet.Numerics.LinearAlgebra;
 
-namespace SegaLearn.Backends;
+namespace SegaLearn.Compute;
 
 /// <summary>
 /// The readable oracle, in the role of the seed's NumPy backend: matrix products through MathNet.Numerics,
@@ -65,6 +65,14 @@ public sealed partial class ReferenceBackend : IComputeBackend
         for (var i = 0; i < x.Length; i++)
         {
             x[i] *= y[i];
+        }
+    }
+
+    public void Scale(Span<float> x, float scale)
+    {
+        for (var i = 0; i < x.Length; i++)
+        {
+            x[i] *= scale;
         }
     }
 

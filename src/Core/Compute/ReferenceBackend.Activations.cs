@@ -1,4 +1,4 @@
-namespace SegaLearn.Backends;
+namespace SegaLearn.Compute;
 
 public sealed partial class ReferenceBackend
 {
@@ -84,7 +84,7 @@ public sealed partial class ReferenceBackend
         {
             double z = logits[i];
             var p = StableSigmoid(z);
-            var q = StableSigmoid(-z);
+            var q = 1.0 - p;
             double y = labels[i];
             loss -= y * Math.Log(p + LogEpsilon) + (1 - y) * Math.Log(q + LogEpsilon);
             probabilities[i] = (float)p;

@@ -1,0 +1,125 @@
+using SegaLearn.Compute;
+
+namespace SegaLearn.Training;
+
+/// <summary>
+/// The fixed binary tree in which microbatch gradients are added: a run of n leaves is split at the largest
+/// power of two below n, left subtree first. Every aligned block of 2^j leaves is then a subtree, so a worker
+/// may pre-add such a block and the total is still bit-for-bit the same. Leaves are pushed in index order and
+/// merged as soon as two subtrees of equal size meet (a binary counter), so at most log2(n)+1 buffers are live.
+/// </summary>
+public sealed class GradientTree
+{
+    private readonly IComputeBackend _backend;
+    private readonly List<float[]> _buffers = [];
+    private readonly List<int> _sizes = [];
+    private readonly int _length;
+    private int _depth;
+    private int _pushed;
+
+    public GradientTree(IComputeBackend backend, int length)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        _backend = backend;
+        _length = length;
+    }
+
+    /// <summary>Leaves (or leaf blocks) pushed since the last <see cref="Reset"/>.</summary>
+    public int LeafCount => _pushed;
+
+    public void Reset()
+    {
+        _depth = 0;
+        _pushed = 0;
+    }
+
+    /// <summary>The buffer the next leaf is to be written into; pass it to <see cref="Push"/> once written.</summary>
+    public Span<float> NextLeaf()
+    {
+        if (_buffers.Count == _depth)
+        {
+            _buffers.Add(new float[_length]);
+            _sizes.Add(0);
+        }
+
+        return _buffers[_depth];
+    }
+
+    /// <summary>
+    /// Pushes the block written into <see cref="NextLeaf"/>: the pre-added sum of <paramref name="leaves"/> leaves,
+    /// which must be a power of two and aligned to the leaves pushed so far (1 for a single microbatch).
+    /// </summary>
+    public void Push(int leaves = 1)
+    {
+        if (leaves <= 0 || (leaves & (leaves - 1)) != 0 || _pushed % leaves != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(leaves), leaves, $"a block must be an aligned power of two (at leaf {_pushed})");
+        }
+
+        if (_depth > 0 && _sizes[_depth - 1] < leaves)
+        {
+            throw new InvalidOperationException("a block larger than the subtree before it cannot be pushed");
+        }
+
+        _sizes[_depth] = leaves;
+        _depth++;
+        _pushed += leaves;
+        while (_depth >= 2 && _sizes[_depth - 1] == _sizes[_depth - 2])
+        {
+            _backend.Add(_buffers[_depth - 2], _buffers[_depth - 1]);
+            _sizes[_depth - 2] *= 2;
+            _depth--;
+        }
+    }
+
+    /// <summary>Adds the remaining subtrees right to left, which is the tree's order, into <paramref name="destination"/>.</summary>
+    public void Finish(Span<float> destination)
+    {
+        if (_depth == 0)
+        {
+            throw new InvalidOperationException("no leaves were pushed");
+        }
+
+        for (var i = _depth - 1; i > 0; i--)
+        {
+            _backend.Add(_buffers[i - 1], _buffers[i]);
+        }
+
+        _buffers[0].AsSpan().CopyTo(destination);
+        Reset();
+    }
+
+    /// <summary>The same sum by plain recursion over all leaves: the definition the incremental form must match.</summary>
+    public static void Sum(IComputeBackend backend, IReadOnlyList<float[]> leaves, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(leaves);
+        if (leaves.Count == 0)
+        {
+            throw new ArgumentException("no leaves", nameof(leaves));
+        }
+
+        var result = SumRange(backend, leaves, 0, leaves.Count);
+        result.AsSpan().CopyTo(destination);
+    }
+
+    private static float[] SumRange(IComputeBackend backend, IReadOnlyList<float[]> leaves, int start, int count)
+    {
+        if (count == 1)
+        {
+            return (float[])leaves[start].Clone();
+        }
+
+        var split = 1;
+        while (split * 2 < count)
+        {
+            split *= 2;
+        }
+
+        var left = SumRange(backend, leaves, start, split);
+        var right = SumRange(backend, leaves, start + split, count - split);
+        backend.Add(left, right);
+        return left;
+    }
+}

@@ -1,0 +1,83 @@
+using SegaLearn.Compute;
+using SegaLearn.Training;
+
+namespace SegaLearn.Core.Tests.Training;
+
+public sealed class GradientTreeTests
+{
+    private static readonly ReferenceBackend Backend = new();
+
+    private static float[][] Leaves(int count, int length)
+    {
+        var random = new DeterministicRandom(5, (ulong)count);
+        return Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, length).Select(_ => (float)(random.NextGaussian() * 1e3)).ToArray()).ToArray();
+    }
+
+    [Fact]
+    public void Push_should_give_the_recursive_tree_sum_bit_for_bit_for_every_leaf_count()
+    {
+        for (var n = 1; n <= 40; n++)
+        {
+            var leaves = Leaves(n, 17);
+            var expected = new float[17];
+            GradientTree.Sum(Backend, leaves, expected);
+            var tree = new GradientTree(Backend, 17);
+            foreach (var leaf in leaves)
+            {
+                leaf.CopyTo(tree.NextLeaf());
+                tree.Push();
+            }
+
+            var actual = new float[17];
+            tree.Finish(actual);
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Fact]
+    public void Sum_should_split_at_the_largest_power_of_two_below_the_count()
+    {
+        float[][] leaves = [[1e8f], [1f], [-1e8f], [1f], [0.5f], [3f]];
+        var actual = new float[1];
+        GradientTree.Sum(Backend, leaves, actual);
+        var expected = (((1e8f + 1f) + (-1e8f + 1f)) + (0.5f + 3f));
+        Assert.Equal(expected, actual[0]);
+    }
+
+    [Fact]
+    public void Push_should_accept_aligned_pre_added_blocks_and_give_the_same_bits()
+    {
+        var leaves = Leaves(11, 9);
+        var expected = new float[9];
+        GradientTree.Sum(Backend, leaves, expected);
+        var tree = new GradientTree(Backend, 9);
+        foreach (var (start, size) in new[] { (0, 4), (4, 2), (6, 2), (8, 2), (10, 1) })
+        {
+            GradientTree.Sum(Backend, leaves[start..(start + size)], tree.NextLeaf());
+            tree.Push(size);
+        }
+
+        var actual = new float[9];
+        tree.Finish(actual);
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void Push_should_refuse_a_block_that_is_not_aligned()
+    {
+        var tree = new GradientTree(Backend, 1);
+        tree.NextLeaf();
+        tree.Push();
+        tree.NextLeaf();
+        Assert.Throws<ArgumentOutOfRangeException>(() => tree.Push(2));
+    }
+
+    [Fact]
+    public void Microbatch_cut_should_depend_only_on_batch_and_microbatch_size()
+    {
+        Assert.Equal(4, Microbatch.CountFor(100, 32));
+        Assert.Equal(new Microbatch(3, 96, 4), Microbatch.Get(3, 100, 32));
+        Assert.Equal(new Microbatch(0, 0, 7), Microbatch.Get(0, 7, 32));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Microbatch.Get(4, 100, 32));
+    }
+}
