@@ -1,0 +1,6 @@
+namespace SegaLearn.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args) => SegaLearnCommand.Run(args);
+}

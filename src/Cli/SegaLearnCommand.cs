@@ -1,0 +1,53 @@
+using System.CommandLine;
+
+namespace SegaLearn.Cli;
+
+/// <summary>
+/// The <c>segalearn</c> root command. Parse errors and <see cref="BadInputException"/> become one line on stderr
+/// and exit code 2, never a stack trace; Ctrl+C stops training between steps with exit code 130.
+/// </summary>
+public static class SegaLearnCommand
+{
+    public static int Run(string[] args)
+    {
+        var root = new RootCommand("SegaLearn.Distributed: neural networks in C#, trained on one core, all cores or a cluster.")
+        {
+            TrainCommand.Create(),
+            EvaluateCommand.Create(),
+            PredictCommand.Create(),
+        };
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"error: {parsed.Errors[0].Message}");
+            return ExitCodes.BadInput;
+        }
+
+        using var interrupt = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            interrupt.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        CommandContext.Cancellation = interrupt.Token;
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (BadInputException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("interrupted: nothing was written");
+            return ExitCodes.Interrupted;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+}
