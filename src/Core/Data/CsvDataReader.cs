@@ -97,7 +97,7 @@ public static class CsvDataReader
         while (reader.ReadLine() is { } line)
         {
             lineNumber++;
-            if (line.Length == 0 || string.IsNullOrWhiteSpace(line))
+            if (string.IsNullOrWhiteSpace(line))
             {
                 continue;
             }
