@@ -1,0 +1,234 @@
+using SegaLearn.Data;
+
+namespace SegaLearn.Core.Tests.Data;
+
+public sealed class CsvDataReaderTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static float[] AllValues(LabeledData data) => ((DenseFeatures)data.Features).Values.ToArray();
+
+    private string ErrorOf(string csv, string? labelColumn = null, string name = "data.csv")
+    {
+        var path = _dir.WriteText(name, csv);
+        return Assert.Throws<BadInputException>(() => CsvDataReader.Read(path, labelColumn)).Message;
+    }
+
+    private string PathOf(string name) => Path.Combine(_dir.Path, name);
+
+    [Fact]
+    public void CsvDataReader_should_read_features_and_take_the_last_column_as_label_by_default()
+    {
+        var path = _dir.WriteText("iris.csv", "a,b,label\n1.5,2,0\n-3,4e2,2\n0.25,.5,1\n");
+
+        var data = CsvDataReader.Read(path, labelColumn: null);
+
+        Assert.Equal("iris.csv", data.Name);
+        Assert.Equal(3, data.Features.Rows);
+        Assert.Equal(2, data.Features.Columns);
+        Assert.Equal(new[] { 1.5f, 2f, -3f, 400f, 0.25f, 0.5f }, AllValues(data));
+        Assert.Equal(new[] { 0, 2, 1 }, data.Labels);
+        Assert.Equal(3, data.ClassCount);
+        Assert.Null(data.ClassNames);
+        Assert.Equal(new[] { "a", "b" }, data.FeatureNames);
+    }
+
+    [Fact]
+    public void CsvDataReader_should_find_the_label_column_by_name()
+    {
+        var path = _dir.WriteText("d.csv", "x,y,z\n1,5,2\n3,0,4\n");
+
+        var data = CsvDataReader.Read(path, "y");
+
+        Assert.Equal(new[] { 1f, 2f, 3f, 4f }, AllValues(data));
+        Assert.Equal(new[] { 5, 0 }, data.Labels);
+        Assert.Equal(6, data.ClassCount);
+        Assert.Equal(new[] { "x", "z" }, data.FeatureNames);
+    }
+
+    [Fact]
+    public void CsvDataReader_should_find_the_label_column_by_zero_based_index()
+    {
+        var path = _dir.WriteText("d.csv", "x,y,z\n1,5,2\n3,0,4\n");
+
+        var data = CsvDataReader.Read(path, "0");
+
+        Assert.Equal(new[] { 5f, 2f, 0f, 4f }, AllValues(data));
+        Assert.Equal(new[] { 1, 3 }, data.Labels);
+        Assert.Equal(4, data.ClassCount);
+        Assert.Equal(new[] { "y", "z" }, data.FeatureNames);
+    }
+
+    [Fact]
+    public void CsvDataReader_should_map_string_labels_to_classes_in_sorted_order()
+    {
+        var path = _dir.WriteText("s.csv", "f,species\n1,virginica\n2,setosa\n3,versicolor\n4,setosa\n");
+
+        var data = CsvDataReader.Read(path, "species");
+
+        Assert.Equal(new[] { "setosa", "versicolor", "virginica" }, data.ClassNames);
+        Assert.Equal(3, data.ClassCount);
+        Assert.Equal(new[] { 2, 0, 1, 0 }, data.Labels);
+    }
+
+    [Fact]
+    public void CsvDataReader_should_treat_labels_as_strings_when_one_is_not_a_non_negative_integer()
+    {
+        var path = _dir.WriteText("m.csv", "f,l\n1,1\n2,-1\n3,0\n");
+
+        var data = CsvDataReader.Read(path, null);
+
+        Assert.Equal(new[] { "-1", "0", "1" }, data.ClassNames);
+        Assert.Equal(new[] { 2, 0, 1 }, data.Labels);
+    }
+
+    [Fact]
+    public void CsvDataReader_should_accept_CRLF_quoted_fields_and_a_trailing_empty_line()
+    {
+        var path = _dir.WriteText(
+            "q.csv",
+            "\"first, col\",\"say \"\"hi\"\"\",label\r\n\"1.5\",2,\"big, red\"\r\n3,\"4\",\"small\"\r\n\r\n");
+
+        var data = CsvDataReader.Read(path, "label");
+
+        Assert.Equal(new[] { "first, col", "say \"hi\"" }, data.FeatureNames);
+        Assert.Equal(new[] { 1.5f, 2f, 3f, 4f }, AllValues(data));
+        Assert.Equal(new[] { "big, red", "small" }, data.ClassNames);
+        Assert.Equal(new[] { 0, 1 }, data.Labels);
+    }
+
+    [Fact]
+    public void CsvDataReader_should_stream_a_file_with_many_rows()
+    {
+        var text = new System.Text.StringBuilder("a,b,c\n");
+        for (var i = 0; i < 5000; i++)
+        {
+            text.Append(i).Append(',').Append(i * 0.5).Append(',').Append(i % 3).Append('\n');
+        }
+
+        var data = CsvDataReader.Read(_dir.WriteText("big.csv", text.ToString()), null);
+
+        Assert.Equal(5000, data.Rows);
+        var row = new float[2];
+        data.Features.GatherRows([4999], row);
+        Assert.Equal(new[] { 4999f, 2499.5f }, row);
+        Assert.Equal(4999 % 3, data.Labels[4999]);
+    }
+
+    [Fact]
+    public void CsvDataReader_should_name_line_and_column_when_a_cell_is_not_numeric()
+    {
+        var csv = "a,b,petal,label\n1,2,3,0\n1,2,3,0\n1,2,3,0\n1,2,3,0\n1,2,3,0\n1,2,abc,0\n";
+
+        Assert.Equal($"{PathOf("data.csv")}:7:3 (column 'petal'): 'abc' is not a number", ErrorOf(csv));
+    }
+
+    [Fact]
+    public void CsvDataReader_should_name_line_and_column_when_a_cell_is_empty()
+    {
+        Assert.Equal(
+            $"{PathOf("data.csv")}:3:1 (column 'a'): empty cell, expected a number",
+            ErrorOf("a,b,label\n1,2,0\n,2,0\n"));
+    }
+
+    [Fact]
+    public void CsvDataReader_should_name_the_line_of_a_ragged_row()
+    {
+        var csv = "a,b,c,d,label\n" + string.Concat(Enumerable.Repeat("1,2,3,4,0\n", 7)) + "1,2,3,0\n";
+
+        Assert.Equal($"{PathOf("data.csv")}:9: row has 4 values, header has 5", ErrorOf(csv));
+    }
+
+    [Fact]
+    public void CsvDataReader_should_reject_a_row_with_too_many_values()
+    {
+        Assert.Equal($"{PathOf("data.csv")}:3: row has 4 values, header has 3", ErrorOf("a,b,label\n1,2,0\n1,2,3,0\n"));
+    }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("-Infinity")]
+    [InlineData("1e39")]
+    public void CsvDataReader_should_reject_NaN_and_infinite_values_with_line_and_column(string cell)
+    {
+        var csv = $"w,x,label\n1,2,0\n1,2,0\n1,2,0\n1,{cell},0\n";
+
+        Assert.Equal($"{PathOf("data.csv")}:5:2 (column 'x'): NaN or infinite value", ErrorOf(csv));
+    }
+
+    [Fact]
+    public void CsvDataReader_should_list_the_columns_when_the_label_column_is_not_found()
+    {
+        Assert.Equal(
+            $"{PathOf("data.csv")}: label column 'foo' not found (columns: a, b, c)",
+            ErrorOf("a,b,c\n1,2,0\n", "foo"));
+    }
+
+    [Fact]
+    public void CsvDataReader_should_reject_a_label_column_index_past_the_last_column()
+    {
+        Assert.Equal(
+            $"{PathOf("data.csv")}: label column index 3 is outside 0..2 (columns: a, b, c)",
+            ErrorOf("a,b,c\n1,2,0\n", "3"));
+    }
+
+    [Fact]
+    public void CsvDataReader_should_reject_a_file_with_only_a_header()
+    {
+        Assert.Equal($"{PathOf("data.csv")}: no data rows", ErrorOf("a,b,c\n\n"));
+    }
+
+    [Fact]
+    public void CsvDataReader_should_reject_an_empty_file()
+    {
+        Assert.StartsWith($"{PathOf("data.csv")}: empty file", ErrorOf(string.Empty));
+    }
+
+    [Fact]
+    public void CsvDataReader_should_report_a_missing_file()
+    {
+        var path = PathOf("missing.csv");
+
+        var error = Assert.Throws<BadInputException>(() => CsvDataReader.Read(path, null));
+
+        Assert.Equal($"{path}: file not found", error.Message);
+    }
+
+    [Fact]
+    public void CsvDataReader_should_name_line_and_column_of_an_empty_label()
+    {
+        Assert.Equal($"{PathOf("data.csv")}:3:3 (column 'label'): empty label", ErrorOf("a,b,label\n1,2,0\n1,2,\n"));
+    }
+
+    [Fact]
+    public void CsvDataReader_should_name_line_and_column_of_an_unterminated_quote()
+    {
+        Assert.Equal(
+            $"{PathOf("data.csv")}:2:2 (column 'b'): unterminated quoted field",
+            ErrorOf("a,b,label\n1,\"2,0\n"));
+    }
+
+    [Fact]
+    public void CsvDataReader_should_reject_an_integer_label_too_large_for_a_class_index()
+    {
+        Assert.Equal(
+            $"{PathOf("data.csv")}:3:2 (column 'label'): label 70000 is too large for a class index (largest allowed 65535)",
+            ErrorOf("a,label\n1,0\n2,70000\n"));
+    }
+
+    [Fact]
+    public void CsvDataReader_errors_should_be_one_line()
+    {
+        var messages = new[]
+        {
+            ErrorOf("a,b,label\n1,x,0\n"),
+            ErrorOf("a,b,label\n1,2\n"),
+            ErrorOf("a,b\n1,2\n", "nope"),
+        };
+
+        Assert.All(messages, m => Assert.DoesNotContain('\n', m));
+    }
+}
