@@ -13,7 +13,7 @@ internal static class TrainCommand
     private static readonly Option<string> Data = new("--data") { Description = "digits, breast-cancer, synthetic, fashion-mnist, a .csv file or a directory of IDX files", DefaultValueFactory = _ => BuiltInDatasets.DigitsName };
     private static readonly Option<string?> LabelColumn = new("--label-column") { Description = "CSV label column, by name or 0-based index (default: the last column)" };
     private static readonly Option<double> TestFraction = new("--test-fraction") { Description = "share of rows held out for testing (not for fashion-mnist, which has its own test set)", DefaultValueFactory = _ => 0.2 };
-    private static readonly Option<string?> Layers = new("--layers") { Description = "layer sizes, input to output, e.g. 64,32,10 (default: inputs,64,outputs)" };
+    private static readonly Option<string?> Layers = new("--layers") { Description = "layer sizes, input to output, e.g. 64,32,10 (default: inputs,128,outputs)" };
     private static readonly Option<string?> Activations = new("--activations") { Description = "one per dense layer, e.g. relu,softmax (default: relu hidden, sigmoid or softmax output)" };
     private static readonly Option<string?> Loss = new("--loss") { Description = "cross-entropy or bce (default: bce for one output, else cross-entropy)" };
     private static readonly Option<string> OptimizerName = new("--optimizer") { Description = "adam, sgd or adadelta", DefaultValueFactory = _ => "adam" };
@@ -131,7 +131,7 @@ internal static class TrainCommand
         var lossKind = parse.GetValue(Loss) is { } lossText ? NetworkArchitecture.ParseLoss(lossText) : (LossKind?)null;
         var binary = lossKind == LossKind.BinaryCrossEntropy || (lossKind is null && train.ClassCount == 2);
         var outputs = binary ? 1 : train.ClassCount;
-        var sizes = parse.GetValue(Layers) is { } layersText ? OptionParsing.ParseSizes(layersText, "--layers") : [inputs, 64, outputs];
+        var sizes = parse.GetValue(Layers) is { } layersText ? OptionParsing.ParseSizes(layersText, "--layers") : [inputs, 128, outputs];
         if (sizes[0] != inputs)
         {
             throw new BadInputException($"--layers: the input size is {sizes[0]} but the data has {inputs} features");

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Globalization;
+using SegaLearn.Metrics;
+
+namespace SegaLearn.Cli;
+
+/// <summary><c>segalearn evaluate</c>: accuracy, precision/recall/F1 and the confusion matrix of a saved model.</summary>
+internal static class EvaluateCommand
+{
+    private static readonly Option<string> Model = new("--model") { Description = "a model file written by train --out", Required = true };
+    private static readonly Option<string> Data = new("--data") { Description = "the data to score (the training data set scores its held-out test split)", Required = true };
+    private static readonly Option<string?> LabelColumn = new("--label-column") { Description = "CSV label column, by name or 0-based index" };
+
+    public static Command Create()
+    {
+        var command = new Command("evaluate", "Score a saved model on labelled data.") { Model, Data, LabelColumn };
+        command.SetAction(Execute);
+        return command;
+    }
+
+    private static int Execute(ParseResult parse)
+    {
+        var inputs = ModelInputs.Load(parse.GetValue(Model)!);
+        var (data, description) = inputs.Select(parse.GetValue(Data)!, parse.GetValue(LabelColumn));
+        var predictions = inputs.Network.Predict(inputs.Prepare(data));
+        var classes = inputs.Network.Architecture.ClassCount;
+        var report = ClassificationReport.Compute(data.Labels, predictions, classes);
+        var names = inputs.ClassNames;
+        var invariant = CultureInfo.InvariantCulture;
+        Console.WriteLine($"data: {description}");
+        Console.WriteLine(string.Create(invariant, $"accuracy: {report.Accuracy:F4}"));
+        Console.WriteLine(string.Create(invariant, $"macro precision: {report.MacroPrecision:F4}  recall: {report.MacroRecall:F4}  F1: {report.MacroF1:F4}"));
+        Console.WriteLine("class       precision  recall     F1");
+        for (var c = 0; c < classes; c++)
+        {
+            var name = c < names.Count ? names[c] : c.ToString(invariant);
+            Console.WriteLine(string.Create(invariant, $"{name,-12}{report.Precision[c],-11:F4}{report.Recall[c],-11:F4}{report.F1[c]:F4}"));
+        }
+
+        Console.WriteLine("confusion matrix (rows: true class, columns: predicted):");
+        for (var t = 0; t < classes; t++)
+        {
+            var cells = Enumerable.Range(0, classes).Select(p => report.Confusion[t, p].ToString(invariant).PadLeft(5));
+            Console.WriteLine(string.Concat(cells));
+        }
+
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Globalization;
+using SegaLearn.Data;
+using SegaLearn.Serialization;
+
+namespace SegaLearn.Cli;
+
+/// <summary>A saved model made ready for <c>evaluate</c> and <c>predict</c>: network, preprocessing and the rows to use.</summary>
+internal sealed class ModelInputs
+{
+    private ModelInputs(NeuralNetwork network, Preprocessing preprocessing, LoadedModel model)
+    {
+        Network = network;
+        Preprocessing = preprocessing;
+        Model = model;
+    }
+
+    public NeuralNetwork Network { get; }
+
+    public Preprocessing Preprocessing { get; }
+
+    public LoadedModel Model { get; }
+
+    public IReadOnlyList<string> ClassNames =>
+        Model.Metadata.TryGetValue("classes", out var names) && names.Length > 0
+            ? names.Split(',')
+            : Enumerable.Range(0, Network.Architecture.ClassCount).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+
+    public static ModelInputs Load(string path)
+    {
+        var model = ModelFile.Load(path);
+        var preprocessing = Preprocessing.FromMetadata(model.Metadata, path);
+        var network = new NeuralNetwork(model.Architecture, model.Parameters, dropoutRate: 0, regLambda: 0, seed: 0, backend: Backends.Current);
+        return new ModelInputs(network, preprocessing, model);
+    }
+
+    /// <summary>
+    /// The rows to score: for the data set the model was trained on, its held-out test split (same seed and
+    /// fraction); for any other data set, every row.
+    /// </summary>
+    public (LabeledData Data, string Description) Select(string spec, string? labelColumn)
+    {
+        var metadata = Model.Metadata;
+        labelColumn ??= metadata.GetValueOrDefault("label_column") is { Length: > 0 } stored ? stored : null;
+        if (metadata.GetValueOrDefault("data") == spec
+            && ulong.TryParse(metadata.GetValueOrDefault("seed"), NumberStyles.None, CultureInfo.InvariantCulture, out var seed)
+            && double.TryParse(metadata.GetValueOrDefault("test_fraction"), NumberStyles.Float, CultureInfo.InvariantCulture, out var fraction))
+        {
+            var test = DataSources.Load(spec, labelColumn, seed, fraction).Test;
+            return (test, $"{test.Name}, held-out test split ({test.Rows} rows)");
+        }
+
+        var all = DataSources.LoadAll(spec, labelColumn);
+        return (all, $"{all.Name}, all {all.Rows} rows");
+    }
+
+    public Features Prepare(LabeledData data)
+    {
+        if (data.ClassCount > Network.Architecture.ClassCount)
+        {
+            throw new BadInputException(
+                $"{data.Name}: labels go up to {data.ClassCount - 1}, the model predicts {Network.Architecture.ClassCount} classes");
+        }
+
+        return Preprocessing.Apply(data.Features);
+    }
+}

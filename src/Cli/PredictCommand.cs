@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using SegaLearn.Serialization;
+
+namespace SegaLearn.Cli;
+
+/// <summary>
+/// <c>segalearn predict</c>: a CSV with <c>prediction</c> (class index) then <c>p0..pK</c>, one row per input row,
+/// to stdout or atomically to <c>--out</c>.
+/// </summary>
+internal static class PredictCommand
+{
+    private static readonly Option<string> Model = new("--model") { Description = "a model file written by train --out", Required = true };
+    private static readonly Option<string> Data = new("--data") { Description = "the data to predict (the training data set predicts its held-out test split)", Required = true };
+    private static readonly Option<string?> LabelColumn = new("--label-column") { Description = "CSV label column to leave out, by name or 0-based index" };
+    private static readonly Option<string?> Out = new("--out") { Description = "write the CSV to this file instead of stdout" };
+
+    public static Command Create()
+    {
+        var command = new Command("predict", "Predict classes and probabilities with a saved model.") { Model, Data, LabelColumn, Out };
+        command.SetAction(Execute);
+        return command;
+    }
+
+    private static int Execute(ParseResult parse)
+    {
+        var outPath = parse.GetValue(Out) is { } o ? OptionParsing.OutputPath(o, "--out") : null;
+        var inputs = ModelInputs.Load(parse.GetValue(Model)!);
+        var (data, _) = inputs.Select(parse.GetValue(Data)!, parse.GetValue(LabelColumn));
+        var features = inputs.Prepare(data);
+        var probabilities = inputs.Network.PredictProbabilities(features);
+        var predictions = inputs.Network.Predict(features);
+        var classes = probabilities.GetLength(1);
+        var csv = new StringBuilder();
+        csv.Append("prediction");
+        for (var c = 0; c < classes; c++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $",p{c}");
+        }
+
+        csv.Append('\n');
+        for (var i = 0; i < predictions.Length; i++)
+        {
+            csv.Append(predictions[i].ToString(CultureInfo.InvariantCulture));
+            for (var c = 0; c < classes; c++)
+            {
+                csv.Append(',').Append(probabilities[i, c].ToString("R", CultureInfo.InvariantCulture));
+            }
+
+            csv.Append('\n');
+        }
+
+        if (outPath is null)
+        {
+            Console.Out.Write(csv.ToString());
+        }
+        else
+        {
+            var bytes = Encoding.UTF8.GetBytes(csv.ToString());
+            AtomicFile.Write(outPath, stream => stream.Write(bytes));
+            Console.Error.WriteLine($"{predictions.Length} predictions written to {outPath}");
+        }
+
+        return ExitCodes.Success;
+    }
+}
