@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace SegaLearn.Cli.Tests;
+
+public sealed class TrainCommandTests
+{
+    internal static double TestAccuracy(string output)
+    {
+        var line = output.Split('\n').Single(l => l.StartsWith("Test accuracy: ", StringComparison.Ordinal));
+        return double.Parse(line["Test accuracy: ".Length..], CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public void Train_should_reach_95_percent_on_digits_when_run_without_options()
+    {
+        using var dir = new TempDirectory();
+        var result = SegaLearnProcess.Run(dir.Path, "train");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Epoch 1/100 - Loss: ", result.Output, StringComparison.Ordinal);
+        Assert.True(TestAccuracy(result.Output) >= 0.95, result.Output);
+    }
+
+    [Fact]
+    public void Train_should_reach_95_percent_on_breast_cancer_with_bce()
+    {
+        using var dir = new TempDirectory();
+        var result = SegaLearnProcess.Run(dir.Path, "train", "--data", "breast-cancer", "--loss", "bce", "--layers", "30,16,1");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("loss bce", result.Output, StringComparison.Ordinal);
+        Assert.True(TestAccuracy(result.Output) >= 0.95, result.Output);
+    }
+
+    [Fact]
+    public void Train_should_write_byte_identical_models_for_the_same_seed()
+    {
+        using var dir = new TempDirectory();
+        string[] common = ["train", "--data", "breast-cancer", "--epochs", "5", "--seed", "7"];
+        Assert.Equal(0, SegaLearnProcess.Run(dir.Path, [.. common, "--out", "a.safetensors"]).ExitCode);
+        Assert.Equal(0, SegaLearnProcess.Run(dir.Path, [.. common, "--out", "b.safetensors"]).ExitCode);
+        Assert.Equal(File.ReadAllBytes(dir.File("a.safetensors")), File.ReadAllBytes(dir.File("b.safetensors")));
+        Assert.Equal(0, SegaLearnProcess.Run(dir.Path, ["train", "--data", "breast-cancer", "--epochs", "5", "--seed", "8", "--out", "c.safetensors"]).ExitCode);
+        Assert.NotEqual(File.ReadAllBytes(dir.File("a.safetensors")), File.ReadAllBytes(dir.File("c.safetensors")));
+    }
+
+    [Fact]
+    public void Evaluate_and_predict_should_reproduce_the_trained_models_test_predictions()
+    {
+        using var dir = new TempDirectory();
+        var train = SegaLearnProcess.Run(dir.Path, "train", "--epochs", "10", "--out", "digits.safetensors");
+        Assert.Equal(0, train.ExitCode);
+        var trainedAccuracy = TestAccuracy(train.Output);
+
+        var evaluate = SegaLearnProcess.Run(dir.Path, "evaluate", "--model", "digits.safetensors", "--data", "digits");
+        Assert.Equal(0, evaluate.ExitCode);
+        Assert.Contains("held-out test split (359 rows)", evaluate.Output, StringComparison.Ordinal);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"accuracy: {trainedAccuracy:F4}"), evaluate.Output, StringComparison.Ordinal);
+        Assert.Contains("confusion matrix", evaluate.Output, StringComparison.Ordinal);
+
+        var predict = SegaLearnProcess.Run(dir.Path, "predict", "--model", "digits.safetensors", "--data", "digits", "--out", "p.csv");
+        Assert.Equal(0, predict.ExitCode);
+        var lines = File.ReadAllLines(dir.File("p.csv"));
+        Assert.Equal("prediction,p0,p1,p2,p3,p4,p5,p6,p7,p8,p9", lines[0]);
+        Assert.Equal(360, lines.Length);
+        foreach (var line in lines.Skip(1))
+        {
+            var cells = line.Split(',');
+            var probabilities = cells.Skip(1).Select(c => double.Parse(c, CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal(Array.IndexOf(probabilities, probabilities.Max()), int.Parse(cells[0], CultureInfo.InvariantCulture));
+            Assert.Equal(1.0, probabilities.Sum(), 4);
+        }
+
+        var again = SegaLearnProcess.Run(dir.Path, "predict", "--model", "digits.safetensors", "--data", "digits");
+        Assert.Equal(File.ReadAllText(dir.File("p.csv")), again.Output);
+    }
+
+    [Fact]
+    public void Train_should_write_one_metrics_line_per_epoch_and_print_scheduler_messages()
+    {
+        using var dir = new TempDirectory();
+        var result = SegaLearnProcess.Run(
+            dir.Path, "train", "--data", "synthetic", "--layers", "10,5,1", "--epochs", "12", "--patience", "0",
+            "--scheduler", "step", "--lr-decay", "0.5", "--lr-decay-epoch", "5", "--metrics", "m.jsonl");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("  --Decaying learning rate stepped at epoch 5 from 0.001 to 0.0005", result.Output, StringComparison.Ordinal);
+        Assert.Contains("  --Decaying learning rate stepped at epoch 10 from 0.0005 to 0.00025", result.Output, StringComparison.Ordinal);
+        var lines = File.ReadAllLines(dir.File("m.jsonl"));
+        Assert.Equal(12, lines.Length);
+        var rates = lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("learning_rate").GetDouble()).ToArray();
+        Assert.Equal(0.001, rates[0]);
+        Assert.Equal(0.0005, rates[6]);
+        Assert.Equal(0.00025, rates[11]);
+        Assert.Equal(12, JsonDocument.Parse(lines[^1]).RootElement.GetProperty("epoch").GetInt32());
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
+    }
+}
