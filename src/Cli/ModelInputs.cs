@@ -53,6 +53,25 @@ internal sealed class ModelInputs
         return (all, $"{all.Name}, all {all.Rows} rows");
     }
 
+    /// <summary>
+    /// The inputs to predict: like <see cref="Select"/>, except that a CSV file with exactly the model's input columns
+    /// (no label column) is read as unlabeled data.
+    /// </summary>
+    public Features SelectForPrediction(string spec, string? labelColumn)
+    {
+        if (labelColumn is null && Model.Metadata.GetValueOrDefault("data") != spec
+            && spec.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && File.Exists(spec))
+        {
+            var unlabeled = CsvDataReader.ReadUnlabeled(spec);
+            if (unlabeled.Columns == Network.Architecture.InputSize)
+            {
+                return Preprocessing.Apply(unlabeled);
+            }
+        }
+
+        return Prepare(Select(spec, labelColumn).Data);
+    }
+
     public Features Prepare(LabeledData data)
     {
         if (data.ClassCount > Network.Architecture.ClassCount)

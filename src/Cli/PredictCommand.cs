@@ -12,7 +12,7 @@ namespace SegaLearn.Cli;
 internal static class PredictCommand
 {
     private static readonly Option<string> Model = new("--model") { Description = "a model file written by train --out", Required = true };
-    private static readonly Option<string> Data = new("--data") { Description = "the data to predict (the training data set predicts its held-out test split)", Required = true };
+    private static readonly Option<string> Data = new("--data") { Description = "the data to predict: a CSV with or without its label column (the training data set predicts its held-out test split)", Required = true };
     private static readonly Option<string?> LabelColumn = new("--label-column") { Description = "CSV label column to leave out, by name or 0-based index" };
     private static readonly Option<string?> Out = new("--out") { Description = "write the CSV to this file instead of stdout" };
 
@@ -27,8 +27,7 @@ internal static class PredictCommand
     {
         var outPath = parse.GetValue(Out) is { } o ? OptionParsing.OutputPath(o, "--out") : null;
         var inputs = ModelInputs.Load(parse.GetValue(Model)!);
-        var (data, _) = inputs.Select(parse.GetValue(Data)!, parse.GetValue(LabelColumn));
-        var features = inputs.Prepare(data);
+        var features = inputs.SelectForPrediction(parse.GetValue(Data)!, parse.GetValue(LabelColumn));
         var probabilities = inputs.Network.PredictProbabilities(features);
         var predictions = inputs.Network.Predict(features);
         var classes = probabilities.GetLength(1);

@@ -34,6 +34,8 @@ internal static class TrainCommand
     private static readonly Option<int?> Threads = new("--threads") { Description = "threads for the backend's kernels (default: all cores)" };
     private static readonly Option<string?> Out = new("--out") { Description = "write the trained model to this .safetensors file" };
     private static readonly Option<string?> Metrics = new("--metrics") { Description = "write one JSON line per epoch to this file" };
+    private static readonly Option<string?> Plot = new("--plot") { Description = "draw loss, accuracy and learning-rate curves to this PNG file" };
+    private static readonly Option<string?> Init = new("--init") { Description = "start from the weights of this model file (same architecture)" };
 
     public static Command Create()
     {
@@ -41,7 +43,7 @@ internal static class TrainCommand
         {
             Data, LabelColumn, TestFraction, Layers, Activations, Loss, OptimizerName, LearningRate, Momentum, WeightDecay,
             RegLambda, Dropout, Epochs, BatchSize, Microbatch, Scheduler, LrDecay, LrDecayEpoch, Patience, Seed,
-            BackendName, Threads, Out, Metrics,
+            BackendName, Threads, Out, Metrics, Plot, Init,
         };
         command.SetAction(Execute);
         return command;
@@ -59,6 +61,7 @@ internal static class TrainCommand
         var testFraction = OptionParsing.Fraction(parse.GetValue(TestFraction), "--test-fraction", allowZero: false);
         var outPath = parse.GetValue(Out) is { } o ? OptionParsing.OutputPath(o, "--out") : null;
         var metricsPath = parse.GetValue(Metrics) is { } m ? OptionParsing.OutputPath(m, "--metrics") : null;
+        var plotPath = parse.GetValue(Plot) is { } p ? OptionParsing.OutputPath(p, "--plot") : null;
         if (parse.GetValue(BackendName) is { } backendName)
         {
             Backends.Use(backendName, parse.GetValue(Threads));
@@ -78,7 +81,7 @@ internal static class TrainCommand
         var architecture = BuildArchitecture(parse, split.Train);
         var scheduler = CreateScheduler(parse, optimizer);
 
-        var network = new NeuralNetwork(architecture, null, dropout, regLambda, seed, Backends.Current);
+        var network = new NeuralNetwork(architecture, InitialParameters(parse, architecture), dropout, regLambda, seed, Backends.Current);
         Console.WriteLine($"data: {split.Train.Name}, {split.Train.Rows} training and {split.Test.Rows} test rows, {split.Train.Features.Columns} features, {split.Train.ClassCount} classes");
         Console.WriteLine($"model: {architecture}; {Backends.Describe()}");
 
@@ -102,6 +105,12 @@ internal static class TrainCommand
                 microbatchSize: microbatch,
                 cancellationToken: CommandContext.Cancellation));
         metrics?.Complete();
+
+        if (plotPath is not null)
+        {
+            TrainingPlot.Save(plotPath, history.Epochs);
+            Console.WriteLine($"curves drawn to {plotPath}");
+        }
 
         var (accuracy, _) = network.Evaluate(test, split.Test.Labels);
         var last = history.Epochs[^1];
@@ -163,6 +172,22 @@ internal static class TrainCommand
         {
             throw new BadInputException($"--layers/--loss: {e.Message}", e);
         }
+    }
+
+    private static float[]? InitialParameters(ParseResult parse, NetworkArchitecture architecture)
+    {
+        if (parse.GetValue(Init) is not { } path)
+        {
+            return null;
+        }
+
+        var model = ModelFile.Load(path);
+        if (!model.Architecture.Equals(architecture))
+        {
+            throw new BadInputException($"--init: '{path}' is a different model ({model.Architecture}), this run builds {architecture}");
+        }
+
+        return model.Parameters;
     }
 
     private static Optimizer CreateOptimizer(ParseResult parse)

@@ -22,6 +22,11 @@ public static class CsvDataReader
     public static LabeledData Read(string path, string? labelColumn = null)
     {
         ArgumentNullException.ThrowIfNull(path);
+        return WithFile(path, reader => Read(reader, path, labelColumn, Path.GetFileName(path)));
+    }
+
+    private static T WithFile<T>(string path, Func<TextReader, T> read)
+    {
         if (Directory.Exists(path))
         {
             throw new BadInputException($"{path}: is a directory, not a CSV file");
@@ -39,7 +44,7 @@ public static class CsvDataReader
                 Encoding.UTF8,
                 detectEncodingFromByteOrderMarks: true,
                 new FileStreamOptions { Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 1 << 16 });
-            return Read(reader, path, labelColumn, Path.GetFileName(path));
+            return read(reader);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -56,7 +61,54 @@ public static class CsvDataReader
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(source);
         var fields = new List<Field>();
+        var header = ReadHeader(reader, source, fields, minimumColumns: 2);
+        var labelIndex = FindLabelColumn(header, labelColumn, source);
+        var rows = ParseRows(reader, source, header, labelIndex, fields);
+        if (rows.LabelIds.Count == 0)
+        {
+            throw new BadInputException($"{source}: no data rows");
+        }
 
+        var (classOfId, classCount, classNames) =
+            IntegerClasses(rows.LabelTexts, rows.LabelFirstLines, source, labelIndex, header) ?? StringClasses(rows.LabelTexts);
+        var labels = new int[rows.LabelIds.Count];
+        for (var i = 0; i < labels.Length; i++)
+        {
+            labels[i] = classOfId[rows.LabelIds[i]];
+        }
+
+        var features = new DenseFeatures(rows.Values, labels.Length, header.Length - 1);
+        return new LabeledData(features, labels, classCount, name ?? source, classNames, rows.FeatureNames);
+    }
+
+    /// <summary>
+    /// Reads a CSV file that has no label column (every column is a feature), for prediction on new data; the same
+    /// checks and messages as <see cref="Read(string, string?)"/>.
+    /// </summary>
+    public static DenseFeatures ReadUnlabeled(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return WithFile(path, reader => ReadUnlabeled(reader, path));
+    }
+
+    /// <summary>Reads unlabeled CSV text from <paramref name="reader"/>; <paramref name="source"/> names it in messages.</summary>
+    public static DenseFeatures ReadUnlabeled(TextReader reader, string source)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(source);
+        var fields = new List<Field>();
+        var header = ReadHeader(reader, source, fields, minimumColumns: 1);
+        var rows = ParseRows(reader, source, header, -1, fields);
+        if (rows.Count == 0)
+        {
+            throw new BadInputException($"{source}: no data rows");
+        }
+
+        return new DenseFeatures(rows.Values, rows.Count, header.Length);
+    }
+
+    private static string[] ReadHeader(TextReader reader, string source, List<Field> fields, int minimumColumns)
+    {
         var headerLine = reader.ReadLine();
         if (headerLine is null || headerLine.Trim().Length == 0)
         {
@@ -70,14 +122,20 @@ public static class CsvDataReader
             header[i] = fields[i].Text(headerLine).Trim();
         }
 
-        if (header.Length < 2)
+        if (header.Length < minimumColumns)
         {
             throw new BadInputException(
                 $"{source}:1: the header has {header.Length} column, needs a label column and at least one feature column");
         }
 
-        var labelIndex = FindLabelColumn(header, labelColumn, source);
-        var columns = header.Length - 1;
+        return header;
+    }
+
+    private sealed record ParsedRows(float[] Values, int Count, string[] FeatureNames, List<int> LabelIds, List<string> LabelTexts, List<int> LabelFirstLines);
+
+    private static ParsedRows ParseRows(TextReader reader, string source, string[] header, int labelIndex, List<Field> fields)
+    {
+        var columns = labelIndex < 0 ? header.Length : header.Length - 1;
         var featureNames = new string[columns];
         for (int c = 0, f = 0; c < header.Length; c++)
         {
@@ -93,6 +151,7 @@ public static class CsvDataReader
         var labelTexts = new List<string>();
         var labelFirstLines = new List<int>();
         var lineNumber = 1;
+        var count = 0;
 
         while (reader.ReadLine() is { } line)
         {
@@ -109,6 +168,7 @@ public static class CsvDataReader
                     $"{source}:{lineNumber}: row has {fields.Count} values, header has {header.Length}");
             }
 
+            count++;
             var row = values.AppendRow(columns);
             for (int c = 0, f = 0; c < fields.Count; c++)
             {
@@ -152,21 +212,7 @@ public static class CsvDataReader
             }
         }
 
-        if (labelIds.Count == 0)
-        {
-            throw new BadInputException($"{source}: no data rows");
-        }
-
-        var (classOfId, classCount, classNames) =
-            IntegerClasses(labelTexts, labelFirstLines, source, labelIndex, header) ?? StringClasses(labelTexts);
-        var labels = new int[labelIds.Count];
-        for (var i = 0; i < labels.Length; i++)
-        {
-            labels[i] = classOfId[labelIds[i]];
-        }
-
-        var features = new DenseFeatures(values.ToArray(), labels.Length, columns);
-        return new LabeledData(features, labels, classCount, name ?? source, classNames, featureNames);
+        return new ParsedRows(values.ToArray(), count, featureNames, labelIds, labelTexts, labelFirstLines);
     }
 
     private static int FindLabelColumn(string[] header, string? labelColumn, string source)

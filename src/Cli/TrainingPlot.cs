@@ -1,0 +1,61 @@
+using ScottPlot;
+using SegaLearn.Serialization;
+using SegaLearn.Training;
+using SkiaSharp;
+
+namespace SegaLearn.Cli;
+
+/// <summary><c>--plot FILE.png</c>: loss, accuracy and learning-rate curves per epoch, stacked in one PNG written atomically.</summary>
+internal static class TrainingPlot
+{
+    private const int Width = 900;
+    private const int PanelHeight = 300;
+
+    public static void Save(string path, IReadOnlyList<EpochMetrics> epochs)
+    {
+        var x = epochs.Select(e => (double)(e.Epoch + 1)).ToArray();
+        var loss = Panel("Loss", "loss");
+        Series(loss, x, epochs.Select(e => (double?)e.TrainLoss), "train");
+        Series(loss, x, epochs.Select(e => e.ValidationLoss), "validation");
+        var accuracy = Panel("Accuracy", "accuracy");
+        Series(accuracy, x, epochs.Select(e => e.TrainAccuracy), "train");
+        Series(accuracy, x, epochs.Select(e => e.ValidationAccuracy), "validation");
+        var rate = Panel("Learning rate", "learning rate");
+        Series(rate, x, epochs.Select(e => (double?)e.LearningRate), "learning rate");
+        rate.Axes.Bottom.Label.Text = "epoch";
+
+        Plot[] panels = [loss, accuracy, rate];
+        using var surface = SKSurface.Create(new SKImageInfo(Width, PanelHeight * panels.Length));
+        for (var i = 0; i < panels.Length; i++)
+        {
+            using var bitmap = SKBitmap.Decode(panels[i].GetImageBytes(Width, PanelHeight, ImageFormat.Png));
+            surface.Canvas.DrawBitmap(bitmap, 0, PanelHeight * i);
+        }
+
+        using var image = surface.Snapshot();
+        using var encoded = image.Encode(SKEncodedImageFormat.Png, 100);
+        var bytes = encoded.ToArray();
+        AtomicFile.Write(path, stream => stream.Write(bytes));
+    }
+
+    private static Plot Panel(string title, string yLabel)
+    {
+        var plot = new Plot();
+        plot.Title(title);
+        plot.Axes.Left.Label.Text = yLabel;
+        return plot;
+    }
+
+    private static void Series(Plot plot, double[] x, IEnumerable<double?> values, string label)
+    {
+        var y = values.ToArray();
+        if (y.Any(v => v is null))
+        {
+            return;
+        }
+
+        var scatter = plot.Add.Scatter(x, y.Select(v => v!.Value).ToArray());
+        scatter.LegendText = label;
+        plot.ShowLegend();
+    }
+}
