@@ -109,6 +109,8 @@ public sealed class NeuralNetwork
     /// (on the whole training set when <paramref name="evaluateTrainingSet"/>, and on the validation set if given),
     /// then the scheduler steps and early stopping checks the validation loss (training loss without validation data)
     /// with patience <paramref name="earlyStoppingThreshold"/> (0 turns it off). The best weights are restored at the end.
+    /// With <paramref name="checkpoints"/>, the trainer state is saved every K steps and, when resuming, training picks up
+    /// from the last checkpoint and ends with the same bits as an uninterrupted run.
     /// </summary>
     public TrainingHistory Train(
         Features x,
@@ -124,6 +126,7 @@ public sealed class NeuralNetwork
         ITrainingEngine? engine = null,
         int microbatchSize = 32,
         bool evaluateTrainingSet = true,
+        CheckpointOptions? checkpoints = null,
         CancellationToken cancellationToken = default)
     {
         CheckData(x, y, "training");
@@ -152,6 +155,11 @@ public sealed class NeuralNetwork
             throw new BadInputException($"--microbatch must be a positive number, got {microbatchSize}");
         }
 
+        if (checkpoints is { EverySteps: <= 0 })
+        {
+            throw new BadInputException($"--checkpoint-every must be a positive number, got {checkpoints.EverySteps}");
+        }
+
         if (earlyStoppingThreshold < 0)
         {
             throw new BadInputException($"--patience must be >= 0, got {earlyStoppingThreshold}");
@@ -164,7 +172,7 @@ public sealed class NeuralNetwork
         {
             var effectiveBatch = Math.Min(batchSize, x.Rows);
             engine.Start(new TrainingJob(Architecture, x, y, Seed, DropoutRate, microbatchSize, effectiveBatch, Backend));
-            return RunEpochs(x, y, xVal, yVal, optimizer, epochs, effectiveBatch, earlyStoppingThreshold, lrScheduler, progress, engine, evaluateTrainingSet, cancellationToken);
+            return RunEpochs(x, y, xVal, yVal, optimizer, epochs, effectiveBatch, earlyStoppingThreshold, lrScheduler, progress, engine, evaluateTrainingSet, checkpoints, cancellationToken);
         }
         finally
         {
@@ -292,42 +300,45 @@ public sealed class NeuralNetwork
         Action<TrainingEvent>? progress,
         ITrainingEngine engine,
         bool evaluateTrainingSet,
+        CheckpointOptions? checkpoints,
         CancellationToken cancellationToken)
     {
         var n = x.Rows;
         var order = new int[n];
         var gradient = new float[Layout.TotalCount];
         var stepsPerEpoch = (n + batchSize - 1) / batchSize;
-        var history = new List<EpochMetrics>(epochs);
-        var best = double.PositiveInfinity;
-        var bestEpoch = -1;
-        float[]? bestParameters = null;
-        var sinceBest = 0;
-        var stoppedEarly = false;
-        long version = 0;
-        for (var epoch = 0; epoch < epochs; epoch++)
+        var state = checkpoints is { Resume: true } && File.Exists(checkpoints.FilePath)
+            ? Resume(checkpoints.FilePath, optimizer, scheduler, progress)
+            : new TrainerState();
+        for (var epoch = state.NextEpoch; epoch < epochs && !state.StoppedEarly; epoch++)
         {
             var clock = Stopwatch.StartNew();
             var learningRate = optimizer.LearningRate;
             new DeterministicRandom(Seed, ShuffleStream, (ulong)epoch).Permutation(order);
-            double lossSum = 0;
-            for (var step = 0; step < stepsPerEpoch; step++)
+            for (var step = epoch == state.NextEpoch ? state.NextStep : 0; step < stepsPerEpoch; step++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var start = step * batchSize;
                 var rows = new ReadOnlyMemory<int>(order, start, Math.Min(batchSize, n - start));
-                var result = engine.ComputeGradient(new StepWork(epoch, step, rows), _parameters, version, gradient);
+                var result = engine.ComputeGradient(new StepWork(epoch, step, rows), _parameters, state.Version, gradient);
                 FinishGradient(gradient, result.SampleCount);
                 optimizer.Step(Backend, Layout, _parameters, gradient);
-                version++;
-                lossSum += result.LossSum;
+                state.Version++;
+                state.EpochLossSum += result.LossSum;
                 progress?.Invoke(new StepCompleted(epoch, epochs, step, stepsPerEpoch, result.SampleCount, result.LossSum / result.SampleCount));
+                if (checkpoints is not null && state.Version % checkpoints.EverySteps == 0 && step < stepsPerEpoch - 1)
+                {
+                    state.NextEpoch = epoch;
+                    state.NextStep = step + 1;
+                    SaveCheckpoint(checkpoints, state, optimizer, scheduler);
+                }
             }
 
             var trainSeconds = clock.Elapsed.TotalSeconds;
             var (trainLoss, trainAccuracy) = evaluateTrainingSet
                 ? Measure(x, y)
-                : (lossSum / n + RegLambda * SumOfSquaredWeights(), (double?)null);
+                : (state.EpochLossSum / n + RegLambda * SumOfSquaredWeights(), (double?)null);
+            state.EpochLossSum = 0;
             double? valLoss = null, valAccuracy = null;
             if (xVal is not null && yVal is not null)
             {
@@ -336,7 +347,7 @@ public sealed class NeuralNetwork
             }
 
             var metrics = new EpochMetrics(epoch, trainLoss, trainAccuracy, valLoss, valAccuracy, learningRate, trainSeconds, n / Math.Max(trainSeconds, 1e-9));
-            history.Add(metrics);
+            state.History.Add(metrics);
             progress?.Invoke(new EpochCompleted(metrics, epochs));
             var monitored = valLoss ?? trainLoss;
             if (scheduler?.Step(epoch, monitored) is { } message)
@@ -344,32 +355,129 @@ public sealed class NeuralNetwork
                 progress?.Invoke(new TrainingMessage(message));
             }
 
-            if (monitored < best)
+            if (monitored < state.Best)
             {
-                best = monitored;
-                bestEpoch = epoch;
-                bestParameters ??= new float[_parameters.Length];
-                _parameters.AsSpan().CopyTo(bestParameters);
-                sinceBest = 0;
+                state.Best = monitored;
+                state.BestEpoch = epoch;
+                state.BestParameters ??= new float[_parameters.Length];
+                _parameters.AsSpan().CopyTo(state.BestParameters);
+                state.SinceBest = 0;
             }
             else
             {
-                sinceBest++;
-                if (patience > 0 && sinceBest >= patience)
+                state.SinceBest++;
+                if (patience > 0 && state.SinceBest >= patience)
                 {
-                    stoppedEarly = true;
+                    state.StoppedEarly = true;
                     progress?.Invoke(new TrainingMessage($"Early stopping at epoch {epoch + 1}"));
-                    break;
                 }
+            }
+
+            if (checkpoints is not null && !state.StoppedEarly && state.Version / checkpoints.EverySteps > state.CheckpointedAt / checkpoints.EverySteps)
+            {
+                state.NextEpoch = epoch + 1;
+                state.NextStep = 0;
+                SaveCheckpoint(checkpoints, state, optimizer, scheduler);
             }
         }
 
-        if (bestParameters is not null)
+        if (state.BestParameters is not null)
         {
-            bestParameters.AsSpan().CopyTo(_parameters);
+            state.BestParameters.AsSpan().CopyTo(_parameters);
         }
 
-        return new TrainingHistory(history, bestEpoch, stoppedEarly);
+        return new TrainingHistory(state.History, state.BestEpoch, state.StoppedEarly);
+    }
+
+    private void SaveCheckpoint(CheckpointOptions options, TrainerState state, Optimizer optimizer, ILearningRateScheduler? scheduler)
+    {
+        Directory.CreateDirectory(options.Directory);
+        var plateau = scheduler as PlateauLRScheduler;
+        new TrainingCheckpoint
+        {
+            Architecture = Architecture,
+            Seed = Seed,
+            NextEpoch = state.NextEpoch,
+            NextStep = state.NextStep,
+            ParameterVersion = state.Version,
+            Parameters = _parameters,
+            OptimizerName = optimizer.Name,
+            OptimizerSteps = optimizer.StepCount,
+            LearningRate = optimizer.LearningRate,
+            OptimizerState = optimizer.State,
+            PlateauBestLoss = plateau?.BestLoss,
+            PlateauWait = plateau?.Wait ?? 0,
+            BestLoss = state.Best,
+            BestEpoch = state.BestEpoch,
+            SinceBest = state.SinceBest,
+            BestParameters = state.BestParameters,
+            EpochLossSum = state.EpochLossSum,
+            History = state.History,
+        }.Save(options.FilePath);
+        state.CheckpointedAt = state.Version;
+    }
+
+    private TrainerState Resume(string path, Optimizer optimizer, ILearningRateScheduler? scheduler, Action<TrainingEvent>? progress)
+    {
+        var checkpoint = TrainingCheckpoint.Load(path);
+        if (!checkpoint.Architecture.Equals(Architecture))
+        {
+            throw new BadInputException($"{path}: the checkpoint is of a different model ({checkpoint.Architecture}), this run trains {Architecture}");
+        }
+
+        if (checkpoint.Seed != Seed || checkpoint.OptimizerName != optimizer.Name)
+        {
+            throw new BadInputException(
+                $"{path}: the checkpoint was made with seed {checkpoint.Seed} and optimizer {checkpoint.OptimizerName}, this run uses seed {Seed} and {optimizer.Name}");
+        }
+
+        checkpoint.Parameters.AsSpan().CopyTo(_parameters);
+        optimizer.Restore(checkpoint.OptimizerSteps, checkpoint.LearningRate, checkpoint.OptimizerState, _parameters.Length);
+        if (scheduler is PlateauLRScheduler plateau && checkpoint.PlateauBestLoss is { } best)
+        {
+            plateau.Restore(best, checkpoint.PlateauWait);
+        }
+
+        progress?.Invoke(new TrainingMessage($"resumed from {path} at epoch {checkpoint.NextEpoch + 1}, step {checkpoint.NextStep + 1}"));
+        return new TrainerState
+        {
+            NextEpoch = checkpoint.NextEpoch,
+            NextStep = checkpoint.NextStep,
+            Version = checkpoint.ParameterVersion,
+            CheckpointedAt = checkpoint.ParameterVersion,
+            Best = checkpoint.BestLoss,
+            BestEpoch = checkpoint.BestEpoch,
+            SinceBest = checkpoint.SinceBest,
+            BestParameters = checkpoint.BestParameters,
+            EpochLossSum = checkpoint.EpochLossSum,
+            History = [.. checkpoint.History],
+        };
+    }
+
+    /// <summary>Where the epoch loop stands; everything a checkpoint must hold besides parameters and optimizer.</summary>
+    private sealed class TrainerState
+    {
+        public int NextEpoch { get; set; }
+
+        public int NextStep { get; set; }
+
+        public long Version { get; set; }
+
+        public long CheckpointedAt { get; set; }
+
+        public double Best { get; set; } = double.PositiveInfinity;
+
+        public int BestEpoch { get; set; } = -1;
+
+        public int SinceBest { get; set; }
+
+        public float[]? BestParameters { get; set; }
+
+        public double EpochLossSum { get; set; }
+
+        public bool StoppedEarly { get; set; }
+
+        public List<EpochMetrics> History { get; init; } = [];
     }
 
     private (double Loss, double? Accuracy) Measure(Features x, int[] y)

@@ -90,6 +90,63 @@ public sealed class GradientTree
         Reset();
     }
 
+    /// <summary>
+    /// Adds pre-summed blocks (each an aligned power-of-two run of leaves, the last possibly shorter, in leaf order)
+    /// in the tree's order, working in place in the blocks' own buffers (their contents are destroyed), and copies
+    /// the total into <paramref name="destination"/>. Gives the same bits as pushing every leaf one by one.
+    /// </summary>
+    public static void SumBlocks(IComputeBackend backend, IReadOnlyList<float[]> buffers, IReadOnlyList<int> leaves, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        if (buffers.Count == 0 || buffers.Count != leaves.Count)
+        {
+            throw new ArgumentException("one leaf count per block buffer, at least one block");
+        }
+
+        Span<int> stack = stackalloc int[64];
+        Span<int> sizes = stackalloc int[64];
+        var depth = 0;
+        var pushed = 0;
+        for (var i = 0; i < buffers.Count; i++)
+        {
+            var size = leaves[i];
+            if (size <= 0 || pushed % BlockAlignment(size) != 0 || (depth > 0 && sizes[depth - 1] < size))
+            {
+                throw new ArgumentException($"block {i} of {size} leaves at leaf {pushed} is not an aligned subtree", nameof(leaves));
+            }
+
+            stack[depth] = i;
+            sizes[depth] = size;
+            depth++;
+            pushed += size;
+            while (depth >= 2 && sizes[depth - 1] == sizes[depth - 2])
+            {
+                backend.Add(buffers[stack[depth - 2]], buffers[stack[depth - 1]]);
+                sizes[depth - 2] *= 2;
+                depth--;
+            }
+        }
+
+        for (var i = depth - 1; i > 0; i--)
+        {
+            backend.Add(buffers[stack[i - 1]], buffers[stack[i]]);
+        }
+
+        buffers[stack[0]].AsSpan(0, destination.Length).CopyTo(destination);
+    }
+
+    /// <summary>A block of n leaves must start at a multiple of the smallest power of two holding n.</summary>
+    private static int BlockAlignment(int leaves)
+    {
+        var power = 1;
+        while (power < leaves)
+        {
+            power *= 2;
+        }
+
+        return power;
+    }
+
     /// <summary>The same sum by plain recursion over all leaves: the definition the incremental form must match.</summary>
     public static void Sum(IComputeBackend backend, IReadOnlyList<float[]> leaves, Span<float> destination)
     {

@@ -1,11 +1,10 @@
 namespace SegaLearn.Training;
 
-/// <summary>The single-process engine: one <see cref="ModelReplica"/> computes every microbatch in order.</summary>
+/// <summary>The single-process engine: the whole batch is one block, computed by one <see cref="ModelReplica"/>.</summary>
 public sealed class LocalTrainingEngine : ITrainingEngine
 {
     private TrainingJob? _job;
-    private ModelReplica? _replica;
-    private GradientTree? _tree;
+    private BlockGradient? _block;
 
     public string Describe() => _job is null ? "single process" : $"single process, {_job.Backend.Describe()}";
 
@@ -13,34 +12,19 @@ public sealed class LocalTrainingEngine : ITrainingEngine
     {
         ArgumentNullException.ThrowIfNull(job);
         _job = job;
-        _replica = new ModelReplica(job.Architecture, job.Backend, Math.Min(job.MicrobatchSize, job.BatchSize), job.DropoutRate, job.Seed);
-        _tree = new GradientTree(job.Backend, new ParameterLayout(job.Architecture.LayerSizes).TotalCount);
+        var replica = new ModelReplica(job.Architecture, job.Backend, Math.Min(job.MicrobatchSize, job.BatchSize), job.DropoutRate, job.Seed);
+        _block = new BlockGradient(replica, job.MicrobatchSize);
     }
 
     public StepResult ComputeGradient(StepWork work, float[] parameters, long parameterVersion, float[] gradientSum)
     {
-        if (_job is null || _replica is null || _tree is null)
+        if (_job is null || _block is null)
         {
             throw new InvalidOperationException("Start must be called before ComputeGradient");
         }
 
         var rows = work.Rows.Span;
-        var count = Microbatch.CountFor(rows.Length, _job.MicrobatchSize);
-        double loss = 0;
-        for (var i = 0; i < count; i++)
-        {
-            var microbatch = Microbatch.Get(i, rows.Length, _job.MicrobatchSize);
-            loss += _replica.ComputeGradientSum(
-                parameters,
-                _job.Features,
-                _job.Labels,
-                rows.Slice(microbatch.Start, microbatch.Count),
-                new DropoutKey(work.Epoch, work.Step, microbatch.Start),
-                _tree.NextLeaf());
-            _tree.Push();
-        }
-
-        _tree.Finish(gradientSum);
+        var loss = _block.Compute(parameters, _job.Features, _job.Labels, rows, work.Epoch, work.Step, 0, gradientSum);
         return new StepResult(loss, rows.Length);
     }
 
