@@ -74,10 +74,10 @@ internal static class TrainCommand
         var optimizer = CreateOptimizer(parse);
         var dataSpec = parse.GetValue(Data)!;
         var labelColumn = parse.GetValue(LabelColumn);
-        var split = DataSources.Load(dataSpec, labelColumn, seed, testFraction);
-        var preprocessing = Preprocessing.Fit(split.Train.Features);
-        var train = preprocessing.Apply(split.Train.Features);
-        var test = preprocessing.Apply(split.Test.Features);
+        var split = PreparedData.Load(dataSpec, labelColumn, seed, testFraction);
+        var preprocessing = split.Preprocessing;
+        var train = split.Train.Features;
+        var test = split.Test.Features;
         var architecture = BuildArchitecture(parse, split.Train);
         var scheduler = CreateScheduler(parse, optimizer);
 

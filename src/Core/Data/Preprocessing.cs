@@ -1,14 +1,13 @@
 using System.Globalization;
-using SegaLearn.Data;
 
-namespace SegaLearn.Cli;
+namespace SegaLearn.Data;
 
 /// <summary>
 /// How raw features become network inputs, fitted on the training rows and stored in the model file's metadata so
 /// <c>evaluate</c> and <c>predict</c> apply the same transform: per-column standardization for dense data, and
 /// nothing more for byte images, which are already scaled to [0, 1] as they are gathered.
 /// </summary>
-internal sealed class Preprocessing
+public sealed class Preprocessing
 {
     private const string KindKey = "preprocessing";
     private const string MeanKey = "standardize_mean";
