@@ -1,0 +1,36 @@
+using SegaLearn.Compute;
+using SegaLearn.Data;
+using SegaLearn.Protocol;
+using SegaLearn.Training;
+
+namespace SegaLearn.Worker;
+
+/// <summary>What a worker holds for its job: the offer, the training set and a model replica on its own backend.</summary>
+public sealed class WorkerJob
+{
+    private readonly Features _features;
+    private readonly int[] _labels;
+    private readonly BlockGradient _block;
+
+    public WorkerJob(JobOffer offer, NetworkArchitecture architecture, Features features, int[] labels, IComputeBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(offer);
+        Offer = offer;
+        Architecture = architecture;
+        _features = features;
+        _labels = labels;
+        var replica = new ModelReplica(architecture, backend, offer.MicrobatchSize, offer.DropoutRate, offer.Seed);
+        _block = new BlockGradient(replica, offer.MicrobatchSize);
+        ParameterCount = new ParameterLayout(architecture.LayerSizes).TotalCount;
+    }
+
+    public JobOffer Offer { get; }
+
+    public NetworkArchitecture Architecture { get; }
+
+    public int ParameterCount { get; }
+
+    /// <summary>Computes the assigned block at <paramref name="parameters"/> into <paramref name="gradient"/>; returns the loss sum.</summary>
+    public double Compute(AssignWork work, ReadOnlySpan<float> parameters, Span<float> gradient) =>
+        _block.Compute(parameters, _features, _labels, work.Rows, work.Epoch, work.Step, work.FirstSample, gradient);
+}
