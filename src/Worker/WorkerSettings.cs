@@ -2,8 +2,9 @@ namespace SegaLearn.Worker;
 
 /// <summary>
 /// A worker's own settings (bound from configuration section <c>SegaLearn:Worker</c> or <c>SegaLearn__Worker__*</c>
-/// variables): its name in logs, the backend and thread count of its kernels, and how many assignments it takes at
-/// once (credits: 2 keeps the next block queued while one computes).
+/// variables): its name in logs, the backend and thread count of its kernels, how many assignments it takes at
+/// once (credits: 2 keeps the next block queued while one computes) and how often it greets a coordinator that has
+/// not answered yet.
 /// </summary>
 public sealed record WorkerSettings
 {
@@ -14,4 +15,6 @@ public sealed record WorkerSettings
     public int? Threads { get; init; }
 
     public int Credits { get; init; } = 2;
+
+    public TimeSpan HelloInterval { get; init; } = TimeSpan.FromSeconds(1);
 }

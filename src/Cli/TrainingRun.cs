@@ -1,0 +1,228 @@
+using System.CommandLine;
+using System.Globalization;
+using SegaLearn.Data;
+using SegaLearn.Optimizers;
+using SegaLearn.Schedulers;
+using SegaLearn.Serialization;
+using SegaLearn.Training;
+
+namespace SegaLearn.Cli;
+
+/// <summary>
+/// One training run from the command line, whatever computes the gradients: loads and splits the data, builds the
+/// model, trains through the engine the command chose, prints the test accuracy and writes the outputs.
+/// </summary>
+internal static class TrainingRun
+{
+    /// <summary>Runs training; <paramref name="createEngine"/> gets the prepared data and returns the engine (null: single process).</summary>
+    public static int Execute(ParseResult parse, Func<TrainingRunContext, ITrainingEngine?> createEngine)
+    {
+        var seed = parse.GetValue(TrainOptions.Seed);
+        var dropout = OptionParsing.Fraction(parse.GetValue(TrainOptions.Dropout), "--dropout", allowZero: true);
+        var regLambda = OptionParsing.NonNegative(parse.GetValue(TrainOptions.RegLambda), "--reg-lambda");
+        var epochs = OptionParsing.Positive(parse.GetValue(TrainOptions.Epochs), "--epochs");
+        var batchSize = OptionParsing.Positive(parse.GetValue(TrainOptions.BatchSize), "--batch-size");
+        var microbatch = OptionParsing.Positive(parse.GetValue(TrainOptions.Microbatch), "--microbatch");
+        var patience = OptionParsing.NonNegative(parse.GetValue(TrainOptions.Patience), "--patience");
+        var testFraction = OptionParsing.Fraction(parse.GetValue(TrainOptions.TestFraction), "--test-fraction", allowZero: false);
+        var outPath = parse.GetValue(TrainOptions.Out) is { } o ? OptionParsing.OutputPath(o, "--out") : null;
+        var metricsPath = parse.GetValue(TrainOptions.Metrics) is { } m ? OptionParsing.OutputPath(m, "--metrics") : null;
+        var plotPath = parse.GetValue(TrainOptions.Plot) is { } p ? OptionParsing.OutputPath(p, "--plot") : null;
+        var checkpoints = CheckpointsFrom(parse);
+        if (parse.GetValue(TrainOptions.BackendName) is { } backendName)
+        {
+            Backends.Use(backendName, parse.GetValue(TrainOptions.Threads));
+        }
+        else if (parse.GetValue(TrainOptions.Threads) is { } threads)
+        {
+            Backends.Use(Backends.Current.Name, threads);
+        }
+
+        var optimizer = CreateOptimizer(parse);
+        var dataSpec = parse.GetValue(TrainOptions.Data)!;
+        var labelColumn = parse.GetValue(TrainOptions.LabelColumn);
+        var split = PreparedData.Load(dataSpec, labelColumn, seed, testFraction);
+        var preprocessing = split.Preprocessing;
+        var architecture = BuildArchitecture(parse, split.Train);
+        var scheduler = CreateScheduler(parse, optimizer);
+
+        var network = new NeuralNetwork(architecture, InitialParameters(parse, architecture), dropout, regLambda, seed, Backends.Current);
+        Console.WriteLine($"data: {split.Train.Name}, {split.Train.Rows} training and {split.Test.Rows} test rows, {split.Train.Features.Columns} features, {split.Train.ClassCount} classes");
+        Console.WriteLine($"model: {architecture}; {Backends.Describe()}");
+
+        using var engine = createEngine(new TrainingRunContext(split, dataSpec, labelColumn, seed, testFraction));
+        if (engine is not null)
+        {
+            Console.WriteLine($"engine: {engine.Describe()}");
+        }
+
+        using var metrics = metricsPath is null ? null : new MetricsWriter(metricsPath);
+        var reporter = new TrainingReporter(Console.Out);
+        var history = reporter.Run(
+            epochs,
+            handler => network.Train(
+                split.Train.Features,
+                split.Train.Labels,
+                optimizer,
+                epochs,
+                batchSize,
+                earlyStoppingThreshold: patience,
+                lrScheduler: scheduler,
+                progress: e =>
+                {
+                    handler(e);
+                    metrics?.Write(e);
+                },
+                microbatchSize: microbatch,
+                engine: engine,
+                checkpoints: checkpoints,
+                cancellationToken: CommandContext.Cancellation));
+        metrics?.Complete();
+
+        if (plotPath is not null)
+        {
+            TrainingPlot.Save(plotPath, history.Epochs);
+            Console.WriteLine($"curves drawn to {plotPath}");
+        }
+
+        var (accuracy, _) = network.Evaluate(split.Test.Features, split.Test.Labels);
+        var last = history.Epochs[^1];
+        Console.WriteLine(FormattableString.Invariant($"trained {history.Epochs.Count} epoch(s); best epoch {history.BestEpoch + 1}, final train loss {last.TrainLoss:F4}"));
+        Console.WriteLine(FormattableString.Invariant($"Test accuracy: {accuracy:F4}"));
+        if (outPath is not null)
+        {
+            var metadata = new Dictionary<string, string>
+            {
+                ["data"] = dataSpec,
+                ["label_column"] = labelColumn ?? string.Empty,
+                ["seed"] = seed.ToString(CultureInfo.InvariantCulture),
+                ["test_fraction"] = testFraction.ToString("R", CultureInfo.InvariantCulture),
+                ["classes"] = string.Join(',', split.Train.ClassNames ?? Enumerable.Range(0, split.Train.ClassCount).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray()),
+            };
+            preprocessing.AddTo(metadata);
+            ModelFile.Save(outPath, architecture, network.Parameters, metadata);
+            Console.WriteLine($"model written to {outPath}");
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static CheckpointOptions? CheckpointsFrom(ParseResult parse)
+    {
+        var directory = parse.GetValue(TrainOptions.CheckpointDir);
+        var resume = parse.GetValue(TrainOptions.Resume);
+        var every = OptionParsing.Positive(parse.GetValue(TrainOptions.CheckpointEvery), "--checkpoint-every");
+        if (directory is not null && resume is not null && Path.GetFullPath(directory) != Path.GetFullPath(resume))
+        {
+            throw new BadInputException($"--resume {resume} and --checkpoint-dir {directory} name different directories; give one of them");
+        }
+
+        if (resume is not null)
+        {
+            if (!Directory.Exists(resume))
+            {
+                throw new BadInputException($"--resume: directory '{resume}' does not exist");
+            }
+
+            return new CheckpointOptions(resume, every, Resume: true);
+        }
+
+        if (directory is null)
+        {
+            return null;
+        }
+
+        Directory.CreateDirectory(directory);
+        return new CheckpointOptions(directory, every);
+    }
+
+    private static NetworkArchitecture BuildArchitecture(ParseResult parse, LabeledData train)
+    {
+        var inputs = train.Features.Columns;
+        var lossKind = parse.GetValue(TrainOptions.Loss) is { } lossText ? NetworkArchitecture.ParseLoss(lossText) : (LossKind?)null;
+        var binary = lossKind == LossKind.BinaryCrossEntropy || (lossKind is null && train.ClassCount == 2);
+        var outputs = binary ? 1 : train.ClassCount;
+        var sizes = parse.GetValue(TrainOptions.Layers) is { } layersText ? OptionParsing.ParseSizes(layersText, "--layers") : [inputs, 128, outputs];
+        if (sizes[0] != inputs)
+        {
+            throw new BadInputException($"--layers: the input size is {sizes[0]} but the data has {inputs} features");
+        }
+
+        var expectedOutputs = sizes[^1] == 1 && train.ClassCount == 2 ? 1 : train.ClassCount;
+        if (sizes[^1] != expectedOutputs)
+        {
+            throw new BadInputException(
+                $"--layers: the output size is {sizes[^1]} but the data has {train.ClassCount} classes (use {train.ClassCount}{(train.ClassCount == 2 ? " or 1" : string.Empty)})");
+        }
+
+        Activation[]? activations = null;
+        if (parse.GetValue(TrainOptions.Activations) is { } activationText)
+        {
+            activations = OptionParsing.ParseActivations(activationText, "--activations");
+            if (activations.Length != sizes.Length - 1)
+            {
+                throw new BadInputException(
+                    $"--activations: {activations.Length} given, --layers {string.Join(',', sizes)} has {sizes.Length - 1} dense layer(s)");
+            }
+        }
+
+        try
+        {
+            return new NetworkArchitecture(sizes, activations, lossKind);
+        }
+        catch (BadInputException e)
+        {
+            throw new BadInputException($"--layers/--loss: {e.Message}", e);
+        }
+    }
+
+    private static float[]? InitialParameters(ParseResult parse, NetworkArchitecture architecture)
+    {
+        if (parse.GetValue(TrainOptions.Init) is not { } path)
+        {
+            return null;
+        }
+
+        var model = ModelFile.Load(path);
+        if (!model.Architecture.Equals(architecture))
+        {
+            throw new BadInputException($"--init: '{path}' is a different model ({model.Architecture}), this run builds {architecture}");
+        }
+
+        return model.Parameters;
+    }
+
+    private static Optimizer CreateOptimizer(ParseResult parse)
+    {
+        var name = parse.GetValue(TrainOptions.OptimizerName)!.Trim().ToLowerInvariant();
+        var lr = parse.GetValue(TrainOptions.LearningRate) is { } l ? OptionParsing.Positive(l, "--lr") : (double?)null;
+        var decay = parse.GetValue(TrainOptions.WeightDecay) is { } d ? OptionParsing.NonNegative(d, "--weight-decay") : (double?)null;
+        var momentum = OptionParsing.Fraction(parse.GetValue(TrainOptions.Momentum), "--momentum", allowZero: true);
+        return name switch
+        {
+            "adam" => new AdamOptimizer(learningRate: lr ?? 0.001, regLambda: decay ?? 0.01),
+            "sgd" => new SgdOptimizer(learningRate: lr ?? 0.001, momentum: momentum, regLambda: decay ?? 0.0),
+            "adadelta" => new AdadeltaOptimizer(learningRate: lr ?? 1.0, regLambda: decay ?? 0.0),
+            _ => throw new BadInputException($"--optimizer: unknown optimizer '{name}' (expected adam, sgd or adadelta)"),
+        };
+    }
+
+    private static ILearningRateScheduler? CreateScheduler(ParseResult parse, Optimizer optimizer)
+    {
+        var name = parse.GetValue(TrainOptions.Scheduler)!.Trim().ToLowerInvariant();
+        if (name == "none")
+        {
+            return null;
+        }
+
+        var decay = OptionParsing.Positive(parse.GetValue(TrainOptions.LrDecay), "--lr-decay");
+        var period = OptionParsing.Positive(parse.GetValue(TrainOptions.LrDecayEpoch), "--lr-decay-epoch");
+        return name switch
+        {
+            "step" => new StepLRScheduler(optimizer, lrDecay: decay, lrDecayEpoch: period),
+            "exp" => new ExponentialLRScheduler(optimizer, lrDecay: decay, lrDecayEpoch: period),
+            "plateau" => new PlateauLRScheduler(new StepLRScheduler(optimizer, lrDecay: decay, lrDecayEpoch: period)),
+            _ => throw new BadInputException($"--scheduler: unknown scheduler '{name}' (expected none, step, exp or plateau)"),
+        };
+    }
+}

@@ -1,0 +1,130 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SegaLearn.Protocol;
+using SegaLearn.Training;
+using SegaLearn.Worker;
+
+namespace SegaLearn.Coordinator;
+
+/// <summary>
+/// The engine that trains through a <see cref="CoordinatorActor"/>: on worker actors in this process
+/// (<see cref="InProcess"/>) or on a cluster (a coordinator with remote workers). The trainer's thread waits for
+/// each step; the coordinator fills the trainer's gradient buffer with the same bits as single-process training.
+/// </summary>
+public sealed class ActorTrainingEngine : ITrainingEngine
+{
+    private readonly IActorRef _coordinator;
+    private readonly IHost? _host;
+    private readonly DataReference? _data;
+    private readonly byte[]? _trainingBlob;
+    private readonly int _minWorkers;
+    private readonly string _description;
+    private readonly CancellationToken _cancellation;
+    private string? _jobId;
+    private int _workers;
+    private bool _disposed;
+
+    /// <param name="coordinator">The coordinator actor.</param>
+    /// <param name="description">How the engine is described in logs.</param>
+    /// <param name="minWorkers">Workers to wait for before the first step.</param>
+    /// <param name="data">What remote workers load the training set from; null when only in-process workers take part.</param>
+    /// <param name="trainingBlob">The canonical training-set bytes served to workers that cannot build them.</param>
+    /// <param name="host">A host the engine owns and stops when disposed.</param>
+    /// <param name="cancellation">Stops waiting for workers or a step.</param>
+    public ActorTrainingEngine(
+        IActorRef coordinator, string description, int minWorkers = 1, DataReference? data = null, byte[]? trainingBlob = null,
+        IHost? host = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(coordinator);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(minWorkers);
+        _coordinator = coordinator;
+        _description = description;
+        _minWorkers = minWorkers;
+        _data = data;
+        _trainingBlob = trainingBlob;
+        _host = host;
+        _cancellation = cancellation;
+    }
+
+    /// <summary>Raised on the trainer's thread after every step with where its time went.</summary>
+    public event Action<StepMetrics>? StepMeasured;
+
+    /// <summary>Blocks reassigned (lost workers) and results rejected (invalid gradients) over the whole job.</summary>
+    public (int Reassigned, int Rejected) Totals { get; private set; }
+
+    /// <summary>
+    /// Starts an actor system in this process with a coordinator and <paramref name="workers"/> worker actors, each
+    /// with its own <paramref name="backend"/> on <paramref name="threadsPerWorker"/> threads (default: the cores
+    /// shared out between the workers).
+    /// </summary>
+    public static ActorTrainingEngine InProcess(int workers, string? backend = null, int? threadsPerWorker = null, CancellationToken cancellation = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workers);
+        var builder = SegaLearnHost.CreateBuilder();
+        var coordinatorSettings = SegaLearnHost.Bind(builder.Configuration, "Coordinator", new CoordinatorSettings());
+        var workerSettings = SegaLearnHost.Bind(builder.Configuration, "Worker", new WorkerSettings
+        {
+            Name = "local",
+            Backend = backend ?? SegaLearn.Backends.Current.Name,
+            Threads = threadsPerWorker ?? Math.Max(1, Environment.ProcessorCount / workers),
+        });
+        builder.Services.AddAkka(SegaLearnHost.SystemName, akka => akka
+            .WithSegaLearnLogging(builder.Configuration)
+            .AddSegaLearnCoordinator(coordinatorSettings)
+            .AddSegaLearnWorker(workerSettings, workers));
+        var host = builder.Build();
+        host.Start();
+        var coordinator = host.Services.GetRequiredService<ActorRegistry>().Get<CoordinatorActor>();
+        return new ActorTrainingEngine(coordinator, $"{workers} in-process worker(s), {workerSettings.Backend} backend, {workerSettings.Threads} thread(s) each", workers, host: host, cancellation: cancellation);
+    }
+
+    public string Describe() => _jobId is null ? _description : $"{_description}; job {_jobId} with {_workers} worker(s)";
+
+    public void Start(TrainingJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var ready = _coordinator.Ask<JobReady>(new BeginJob(job, _data, _trainingBlob, _minWorkers), _cancellation).GetAwaiter().GetResult();
+        _jobId = ready.JobId;
+        _workers = ready.Workers;
+    }
+
+    public StepResult ComputeGradient(StepWork work, float[] parameters, long parameterVersion, float[] gradientSum)
+    {
+        if (_jobId is null)
+        {
+            throw new InvalidOperationException("Start must be called before ComputeGradient");
+        }
+
+        var finished = _coordinator.Ask<StepFinished>(new RunStep(work, parameters, parameterVersion, gradientSum), _cancellation).GetAwaiter().GetResult();
+        StepMeasured?.Invoke(finished.Metrics);
+        return finished.Result;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        try
+        {
+            if (_jobId is not null)
+            {
+                var ended = _coordinator.Ask<JobEnded>(EndJob.Instance, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+                Totals = (ended.Reassigned, ended.Rejected);
+            }
+        }
+        finally
+        {
+            if (_host is not null)
+            {
+                _host.StopAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+                _host.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,341 @@
+using System.Security.Cryptography;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using SegaLearn.Compute;
+using SegaLearn.Protocol;
+using SegaLearn.Training;
+
+namespace SegaLearn.Coordinator;
+
+/// <summary>
+/// The coordinator: registers workers for a job, hands out each step's blocks to workers with free credits, keeps
+/// the first valid result of each block, reduces them in the fixed tree order and answers the trainer. A worker that
+/// dies or becomes unreachable has its blocks requeued; a worker that returns invalid gradients is struck and, when it
+/// repeats, removed. All math lives in <see cref="StepRound"/>, <see cref="StepLedger"/> and <see cref="GradientTree"/>.
+/// </summary>
+public sealed class CoordinatorActor : ReceiveActor
+{
+    private readonly CoordinatorSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly WorkerRegistry _workers = new();
+    private readonly List<IActorRef> _waitingForJob = [];
+    private JobState? _job;
+    private IActorRef? _readyWaiter;
+    private IActorRef? _stepWaiter;
+    private int _totalReassigned;
+    private int _totalRejected;
+
+    public CoordinatorActor(CoordinatorSettings settings)
+    {
+        _settings = settings;
+        Receive<BeginJob>(OnBeginJob);
+        Receive<WorkerHello>(OnHello);
+        Receive<RegisterWorker>(OnRegister);
+        Receive<RequestWork>(OnRequestWork);
+        Receive<RunStep>(OnRunStep);
+        Receive<LocalWorkDone>(OnLocalWorkDone);
+        Receive<DataChunkRequest>(OnDataChunkRequest);
+        Receive<EndJob>(_ => OnEndJob());
+        Receive<Terminated>(t => OnWorkerLost(t.ActorRef, "terminated"));
+        Receive<ClusterEvent.UnreachableMember>(u =>
+        {
+            foreach (var worker in _workers.At(u.Member.Address))
+            {
+                RemoveWorker(worker, $"unreachable at {u.Member.Address}");
+            }
+        });
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
+    }
+
+    public static Props Props(CoordinatorSettings settings) => Akka.Actor.Props.Create(() => new CoordinatorActor(settings));
+
+    protected override void PreStart()
+    {
+        if (((ExtendedActorSystem)Context.System).Provider is ClusterActorRefProvider)
+        {
+            Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.UnreachableMember));
+        }
+    }
+
+    protected override void PostStop()
+    {
+        if (((ExtendedActorSystem)Context.System).Provider is ClusterActorRefProvider)
+        {
+            Cluster.Get(Context.System).Unsubscribe(Self);
+        }
+
+        _job?.Round.Abort();
+    }
+
+    private void OnBeginJob(BeginJob begin)
+    {
+        var job = begin.Job;
+        var id = Guid.NewGuid().ToString("N");
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var architecture = job.Architecture;
+        var data = begin.Data ?? new DataReference("in-process", null, 0, 0, false, "", 0);
+        var offer = new JobOffer(
+            id, token, ProtocolInfo.Version, architecture.LayersText, architecture.ActivationsText, architecture.LossText,
+            job.DropoutRate, job.Seed, job.MicrobatchSize, data, 0);
+        var pool = new GradientBufferPool(new ParameterLayout(architecture.LayerSizes).TotalCount);
+        _job = new JobState(begin, offer, ArchitectureHash.Compute(architecture), new StepRound(pool, job.Backend), pool);
+        _readyWaiter = Sender;
+        _log.Info("job {0}: {1}, waiting for {2} worker(s)", id, architecture, begin.MinWorkers);
+        foreach (var waiting in _waitingForJob)
+        {
+            Offer(waiting);
+        }
+
+        _waitingForJob.Clear();
+        CheckReady();
+    }
+
+    private void OnHello(WorkerHello hello)
+    {
+        if (hello.ProtocolVersion != ProtocolInfo.Version)
+        {
+            Refuse(Sender, $"worker {hello.WorkerName} speaks protocol {hello.ProtocolVersion}, this coordinator {ProtocolInfo.Version}");
+            return;
+        }
+
+        if (_job is null)
+        {
+            _waitingForJob.Add(Sender);
+            return;
+        }
+
+        Offer(Sender);
+    }
+
+    private void Offer(IActorRef worker)
+    {
+        var job = _job!;
+        if (IsInProcess(worker))
+        {
+            worker.Tell(new LocalJobOffer(job.Offer, job.Begin.Job));
+        }
+        else if (job.Begin.Data is null)
+        {
+            Refuse(worker, $"job {job.Offer.JobId} runs on in-process workers only");
+        }
+        else
+        {
+            worker.Tell(job.Offer);
+        }
+    }
+
+    private void OnRegister(RegisterWorker register)
+    {
+        var job = _job;
+        string? reason = job is null ? "no job is running"
+            : register.ProtocolVersion != ProtocolInfo.Version ? $"protocol {register.ProtocolVersion}, expected {ProtocolInfo.Version}"
+            : register.JobId != job.Offer.JobId ? $"job {register.JobId}, expected {job.Offer.JobId}"
+            : !TokensEqual(register.Token, job.Offer.Token) ? "wrong job token"
+            : register.ArchitectureHash != job.ArchitectureHash ? $"architecture hash {register.ArchitectureHash}, expected {job.ArchitectureHash}"
+            : _workers.Find(Sender) is not null ? "already registered"
+            : null;
+        if (reason is not null)
+        {
+            Refuse(Sender, $"worker {register.WorkerName} refused: {reason}");
+            return;
+        }
+
+        var worker = _workers.Add(Sender, register.WorkerName, IsInProcess(Sender));
+        Context.Watch(Sender);
+        Sender.Tell(new WorkerAccepted(job!.Offer.JobId, worker.Id));
+        _log.Info("worker {0} registered ({1} in all)", worker, _workers.Count);
+        CheckReady();
+    }
+
+    private void OnRequestWork(RequestWork request)
+    {
+        var worker = _workers.Find(Sender);
+        if (worker is null || _job is null || request.JobId != _job.Offer.JobId)
+        {
+            return;
+        }
+
+        worker.Credits = Math.Max(1, request.Credits);
+        Dispatch();
+    }
+
+    private void OnRunStep(RunStep run)
+    {
+        var job = _job;
+        if (job is null)
+        {
+            Sender.Tell(new Status.Failure(new InvalidOperationException("RunStep before BeginJob")));
+            return;
+        }
+
+        _stepWaiter = Sender;
+        job.Round.Begin(run.Work, run.Parameters, run.Version, run.GradientSum, job.Begin.Job.MicrobatchSize, _workers.Count);
+        Dispatch();
+    }
+
+    private void Dispatch()
+    {
+        var job = _job;
+        if (job is null || !job.Round.IsActive)
+        {
+            return;
+        }
+
+        while (job.Round.PendingCount > 0 && _workers.NextWithRoom() is { } worker && job.Round.TryTake(out var block))
+        {
+            var assignment = job.Round.Assignment(job.Offer.JobId, block);
+            worker.Assign(block.Index);
+            if (worker.InProcess)
+            {
+                worker.Actor.Tell(new LocalAssignWork(assignment, job.Round.Parameters, job.Pool.Rent()));
+            }
+            else
+            {
+                worker.Actor.Tell(assignment);
+            }
+        }
+    }
+
+    private void OnLocalWorkDone(LocalWorkDone done)
+    {
+        var job = _job;
+        if (job is null)
+        {
+            return;
+        }
+
+        var worker = _workers.Find(Sender);
+        Accept(job, worker, done.Work, done.SampleCount, done.LossSum, done.Gradient, done.ComputeMilliseconds);
+    }
+
+    private void Accept(JobState job, WorkerEntry? worker, AssignWork work, int sampleCount, double lossSum, float[] gradient, double computeMilliseconds)
+    {
+        var current = job.Round.IsActive && work.ParameterVersion == job.Round.Version && work.Step == job.Round.Work.Step && work.Epoch == job.Round.Work.Epoch;
+        var blockIndex = current ? job.Round.BlockIndexOf(work.FirstMicrobatch) : -1;
+        if (worker is not null && blockIndex >= 0)
+        {
+            worker.Complete(blockIndex);
+        }
+
+        var outcome = job.Round.Offer(work, sampleCount, lossSum, gradient, computeMilliseconds);
+        if (outcome != LedgerOutcome.Accepted)
+        {
+            if (gradient.Length == job.Pool.Length)
+            {
+                job.Pool.Return(gradient);
+            }
+        }
+
+        if (outcome == LedgerOutcome.Invalid)
+        {
+            _totalRejected++;
+            _log.Warning("invalid gradient for step {0} block {1} from worker {2}: recomputed elsewhere", work.Step, work.FirstMicrobatch, worker?.ToString() ?? Sender.Path.ToString());
+            if (blockIndex >= 0)
+            {
+                job.Round.Requeue([blockIndex]);
+            }
+
+            if (worker is not null && ++worker.Strikes >= _settings.MaxStrikes)
+            {
+                RemoveWorker(worker, $"{worker.Strikes} invalid gradients");
+                Refuse(worker.Actor, $"removed after {worker.Strikes} invalid gradients");
+            }
+        }
+
+        if (job.Round.IsComplete)
+        {
+            var (result, metrics) = job.Round.Finish(_workers.Count);
+            foreach (var registered in _workers.All)
+            {
+                registered.TakeOutstanding();
+            }
+
+            _totalReassigned += metrics.Reassigned;
+            _stepWaiter?.Tell(new StepFinished(result, metrics));
+            _stepWaiter = null;
+        }
+        else
+        {
+            Dispatch();
+        }
+    }
+
+    private void OnDataChunkRequest(DataChunkRequest request)
+    {
+        var job = _job;
+        var blob = job?.Begin.TrainingBlob;
+        if (job is null || blob is null || request.JobId != job.Offer.JobId || !TokensEqual(request.Token, job.Offer.Token))
+        {
+            Refuse(Sender, "data chunk request for another job or with a wrong token");
+            return;
+        }
+
+        if (request.Offset < 0 || request.Offset > blob.Length || request.Length is <= 0 or > ProtocolInfo.DataChunkBytes)
+        {
+            Refuse(Sender, $"data chunk request out of range: offset {request.Offset}, length {request.Length} of {blob.Length}");
+            return;
+        }
+
+        var length = (int)Math.Min(request.Length, blob.Length - request.Offset);
+        Sender.Tell(new DataChunk(job.Offer.JobId, request.Offset, blob.AsSpan((int)request.Offset, length).ToArray()));
+    }
+
+    private void OnEndJob()
+    {
+        if (_job is { } job)
+        {
+            foreach (var worker in _workers.All.ToArray())
+            {
+                worker.Actor.Tell(new JobFinished(job.Offer.JobId));
+                Context.Unwatch(worker.Actor);
+                _workers.Remove(worker);
+            }
+
+            job.Round.Abort();
+            _job = null;
+        }
+
+        Sender.Tell(new JobEnded(_totalReassigned, _totalRejected));
+    }
+
+    private void OnWorkerLost(IActorRef actor, string why)
+    {
+        if (_workers.Find(actor) is { } worker)
+        {
+            RemoveWorker(worker, why);
+        }
+    }
+
+    private void RemoveWorker(WorkerEntry worker, string why)
+    {
+        _workers.Remove(worker);
+        Context.Unwatch(worker.Actor);
+        var blocks = worker.TakeOutstanding();
+        _log.Warning("worker {0} lost ({1}); {2} block(s) reassigned, {3} worker(s) left", worker, why, blocks.Length, _workers.Count);
+        _job?.Round.Requeue(blocks);
+        Dispatch();
+    }
+
+    private void CheckReady()
+    {
+        if (_job is { } job && _readyWaiter is not null && _workers.Count >= job.Begin.MinWorkers)
+        {
+            _readyWaiter.Tell(new JobReady(job.Offer.JobId, _workers.Count));
+            _readyWaiter = null;
+        }
+    }
+
+    private void Refuse(IActorRef worker, string reason)
+    {
+        _log.Warning(reason);
+        worker.Tell(new WorkerRefused(reason));
+    }
+
+    private static bool IsInProcess(IActorRef actor) => actor.Path.Address.HasLocalScope;
+
+    private static bool TokensEqual(string a, string b) =>
+        CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(a), System.Text.Encoding.UTF8.GetBytes(b));
+
+    private sealed record JobState(BeginJob Begin, JobOffer Offer, string ArchitectureHash, StepRound Round, GradientBufferPool Pool);
+}

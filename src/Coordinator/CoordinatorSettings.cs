@@ -1,0 +1,21 @@
+namespace SegaLearn.Coordinator;
+
+/// <summary>
+/// The coordinator's settings (configuration section <c>SegaLearn:Coordinator</c>, variables
+/// <c>SegaLearn__Coordinator__*</c>): where the data plane listens and how many invalid results a worker may return
+/// before it is removed.
+/// </summary>
+public sealed record CoordinatorSettings
+{
+    /// <summary>Address the data plane binds to; remote workers connect to <see cref="DataPlaneHost"/>.</summary>
+    public string DataPlaneBind { get; init; } = "0.0.0.0";
+
+    /// <summary>Host name remote workers use to reach the data plane (the coordinator's public host name).</summary>
+    public string DataPlaneHost { get; init; } = "127.0.0.1";
+
+    /// <summary>Data plane port; 0 picks a free one, advertised in the job offer.</summary>
+    public int DataPlanePort { get; init; }
+
+    /// <summary>A worker returning this many invalid gradients (NaN/Inf, wrong length) is removed.</summary>
+    public int MaxStrikes { get; init; } = 3;
+}

@@ -1,0 +1,21 @@
+namespace SegaLearn.Coordinator;
+
+/// <summary>
+/// Where one distributed step's time went, in milliseconds: the slowest block's compute on its worker, the rest of
+/// the wait for results (transfer and queueing), the tree reduction on the coordinator, and the whole step as the
+/// trainer saw it; bytes of tensors sent to and received from remote workers; blocks reassigned or rejected.
+/// </summary>
+public sealed record StepMetrics(
+    int Epoch,
+    int Step,
+    int Blocks,
+    int Workers,
+    double ComputeMilliseconds,
+    double TransferMilliseconds,
+    double ReduceMilliseconds,
+    double WallMilliseconds,
+    long BytesOut,
+    long BytesIn,
+    int Reassigned,
+    int Rejected,
+    int Duplicates);

@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using SegaLearn.Compute;
+using SegaLearn.Protocol;
+using SegaLearn.Training;
+
+namespace SegaLearn.Coordinator;
+
+/// <summary>
+/// One step as the coordinator runs it, without actors: the block plan, the queue of blocks still to hand out
+/// (reassigned ones first), the <see cref="StepLedger"/> that keeps the first valid result of each block, and the
+/// step's metrics. The parameters and gradient destination belong to the trainer, which waits for the step.
+/// </summary>
+public sealed class StepRound
+{
+    private readonly StepLedger _ledger;
+    private readonly IComputeBackend _backend;
+    private readonly LinkedList<int> _pending = new();
+    private readonly Stopwatch _clock = new();
+    private int[] _rows = [];
+    private float[] _gradientSum = [];
+    private double _computeMax;
+    private int _reassigned;
+    private int _rejected;
+    private int _duplicates;
+
+    public StepRound(GradientBufferPool pool, IComputeBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        _ledger = new StepLedger(pool);
+        _backend = backend;
+    }
+
+    public bool IsActive { get; private set; }
+
+    public StepWork Work { get; private set; }
+
+    public float[] Parameters { get; private set; } = [];
+
+    public long Version { get; private set; }
+
+    public IReadOnlyList<WorkBlock> Blocks => _ledger.Blocks;
+
+    public int PendingCount => _pending.Count;
+
+    public long BytesOut { get; set; }
+
+    public long BytesIn { get; set; }
+
+    public void Begin(StepWork work, float[] parameters, long version, float[] gradientSum, int microbatchSize, int workers)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(gradientSum);
+        var blocks = WorkBlock.Plan(work.Rows.Length, microbatchSize, Math.Max(1, workers));
+        _ledger.Begin(version, work.Epoch, work.Step, blocks);
+        Work = work;
+        _rows = work.Rows.ToArray();
+        Parameters = parameters;
+        Version = version;
+        _gradientSum = gradientSum;
+        _pending.Clear();
+        foreach (var block in blocks)
+        {
+            _pending.AddLast(block.Index);
+        }
+
+        _computeMax = 0;
+        _reassigned = _rejected = _duplicates = 0;
+        BytesOut = BytesIn = 0;
+        IsActive = true;
+        _clock.Restart();
+    }
+
+    /// <summary>The next block without a result, or false when none is waiting.</summary>
+    public bool TryTake(out WorkBlock block)
+    {
+        while (_pending.First is { } first)
+        {
+            _pending.RemoveFirst();
+            if (!_ledger.HasResult(first.Value))
+            {
+                block = _ledger.Blocks[first.Value];
+                return true;
+            }
+        }
+
+        block = default;
+        return false;
+    }
+
+    /// <summary>Puts blocks taken back from a lost or misbehaving worker at the head of the queue.</summary>
+    public void Requeue(IEnumerable<int> blockIndices)
+    {
+        ArgumentNullException.ThrowIfNull(blockIndices);
+        foreach (var index in blockIndices.Reverse())
+        {
+            if (IsActive && !_ledger.HasResult(index) && !_pending.Contains(index))
+            {
+                _pending.AddFirst(index);
+                _reassigned++;
+            }
+        }
+    }
+
+    public AssignWork Assignment(string jobId, WorkBlock block) =>
+        new(jobId, Version, Work.Epoch, Work.Step, block.FirstMicrobatch, block.MicrobatchCount, block.FirstSample,
+            _rows.AsSpan(block.FirstSample, block.SampleCount).ToArray());
+
+    /// <summary>Index of the block starting at <paramref name="firstMicrobatch"/>, or -1.</summary>
+    public int BlockIndexOf(int firstMicrobatch)
+    {
+        var blocks = _ledger.Blocks;
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            if (blocks[i].FirstMicrobatch == firstMicrobatch)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Offers a result to the ledger (which keeps <paramref name="gradient"/> only when accepted) and counts it.</summary>
+    public LedgerOutcome Offer(AssignWork work, int sampleCount, double lossSum, float[] gradient, double computeMilliseconds)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (!IsActive)
+        {
+            return LedgerOutcome.Stale;
+        }
+
+        var outcome = _ledger.Offer(work.ParameterVersion, work.Epoch, work.Step, work.FirstMicrobatch, work.MicrobatchCount, sampleCount, lossSum, gradient, gradient.Length);
+        switch (outcome)
+        {
+            case LedgerOutcome.Accepted:
+                _computeMax = Math.Max(_computeMax, computeMilliseconds);
+                break;
+            case LedgerOutcome.Invalid:
+                _rejected++;
+                break;
+            case LedgerOutcome.Duplicate:
+                _duplicates++;
+                break;
+        }
+
+        return outcome;
+    }
+
+    public bool IsComplete => IsActive && _ledger.IsComplete;
+
+    /// <summary>Reduces the accepted gradients into the trainer's buffer in tree order and closes the step.</summary>
+    public (StepResult Result, StepMetrics Metrics) Finish(int workers)
+    {
+        var waited = _clock.Elapsed.TotalMilliseconds;
+        var blocks = _ledger.Blocks.Count;
+        var samples = _ledger.SampleCount;
+        var reduceStart = _clock.Elapsed;
+        var loss = _ledger.Reduce(_backend, _gradientSum);
+        var reduce = (_clock.Elapsed - reduceStart).TotalMilliseconds;
+        IsActive = false;
+        _gradientSum = [];
+        Parameters = [];
+        var metrics = new StepMetrics(
+            Work.Epoch, Work.Step, blocks, workers, _computeMax, Math.Max(0, waited - _computeMax), reduce, _clock.Elapsed.TotalMilliseconds,
+            BytesOut, BytesIn, _reassigned, _rejected, _duplicates);
+        return (new StepResult(loss, samples), metrics);
+    }
+
+    /// <summary>Abandons the step (job ended); held gradients go back to the pool.</summary>
+    public void Abort()
+    {
+        if (IsActive)
+        {
+            _ledger.Begin(-1, 0, 0, []);
+            IsActive = false;
+            _pending.Clear();
+            _gradientSum = [];
+            Parameters = [];
+        }
+    }
+}
