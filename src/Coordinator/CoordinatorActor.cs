@@ -182,8 +182,21 @@ public sealed class CoordinatorActor : ReceiveActor
             return;
         }
 
-        while (job.Round.PendingCount > 0 && _workers.NextWithRoom() is { } worker && job.Round.TryTake(out var block))
+        while (job.Round.TryPeek(out var block))
         {
+            var rejectedBy = job.Round.RejectedBy(block.Index);
+            var worker = _workers.NextWithRoom(rejectedBy);
+            if (worker is null && rejectedBy != 0 && _workers.All.All(w => w.Id == rejectedBy))
+            {
+                worker = _workers.NextWithRoom();
+            }
+
+            if (worker is null)
+            {
+                break;
+            }
+
+            job.Round.TakeHead();
             var assignment = job.Round.Assignment(job.Offer.JobId, block);
             worker.Assign(block.Index);
             if (worker.InProcess)
@@ -233,7 +246,7 @@ public sealed class CoordinatorActor : ReceiveActor
             _log.Warning("invalid gradient for step {0} block {1} from worker {2}: recomputed elsewhere", work.Step, work.FirstMicrobatch, worker?.ToString() ?? Sender.Path.ToString());
             if (blockIndex >= 0)
             {
-                job.Round.Requeue([blockIndex]);
+                job.Round.Requeue([blockIndex], worker?.Id ?? 0);
             }
 
             if (worker is not null && ++worker.Strikes >= _settings.MaxStrikes)

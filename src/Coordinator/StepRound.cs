@@ -16,6 +16,7 @@ public sealed class StepRound
     private readonly IComputeBackend _backend;
     private readonly LinkedList<int> _pending = new();
     private readonly Stopwatch _clock = new();
+    private readonly Dictionary<int, int> _rejectedBy = [];
     private int[] _rows = [];
     private float[] _gradientSum = [];
     private double _computeMax;
@@ -40,8 +41,6 @@ public sealed class StepRound
 
     public IReadOnlyList<WorkBlock> Blocks => _ledger.Blocks;
 
-    public int PendingCount => _pending.Count;
-
     public long BytesOut { get; set; }
 
     public long BytesIn { get; set; }
@@ -58,6 +57,7 @@ public sealed class StepRound
         Version = version;
         _gradientSum = gradientSum;
         _pending.Clear();
+        _rejectedBy.Clear();
         foreach (var block in blocks)
         {
             _pending.AddLast(block.Index);
@@ -70,25 +70,32 @@ public sealed class StepRound
         _clock.Restart();
     }
 
-    /// <summary>The next block without a result, or false when none is waiting.</summary>
-    public bool TryTake(out WorkBlock block)
+    /// <summary>The next block without a result (left at the head of the queue), or false when none is waiting.</summary>
+    public bool TryPeek(out WorkBlock block)
     {
         while (_pending.First is { } first)
         {
-            _pending.RemoveFirst();
             if (!_ledger.HasResult(first.Value))
             {
                 block = _ledger.Blocks[first.Value];
                 return true;
             }
+
+            _pending.RemoveFirst();
         }
 
         block = default;
         return false;
     }
 
+    /// <summary>Removes the block <see cref="TryPeek"/> returned from the queue.</summary>
+    public void TakeHead() => _pending.RemoveFirst();
+
+    /// <summary>The worker whose invalid result sent the block back (0: none), so another one recomputes it.</summary>
+    public int RejectedBy(int blockIndex) => _rejectedBy.TryGetValue(blockIndex, out var worker) ? worker : 0;
+
     /// <summary>Puts blocks taken back from a lost or misbehaving worker at the head of the queue.</summary>
-    public void Requeue(IEnumerable<int> blockIndices)
+    public void Requeue(IEnumerable<int> blockIndices, int rejectedBy = 0)
     {
         ArgumentNullException.ThrowIfNull(blockIndices);
         foreach (var index in blockIndices.Reverse())
@@ -97,6 +104,10 @@ public sealed class StepRound
             {
                 _pending.AddFirst(index);
                 _reassigned++;
+                if (rejectedBy != 0)
+                {
+                    _rejectedBy[index] = rejectedBy;
+                }
             }
         }
     }

@@ -36,13 +36,13 @@ public sealed class WorkerRegistry
 
     public IReadOnlyList<WorkerEntry> At(Address address) => _workers.FindAll(w => w.Actor.Path.Address.Equals(address));
 
-    /// <summary>The worker that should take the next block, or null when every worker is full.</summary>
-    public WorkerEntry? NextWithRoom()
+    /// <summary>The worker that should take the next block (not <paramref name="excludedId"/>), or null when every one is full.</summary>
+    public WorkerEntry? NextWithRoom(int excludedId = 0)
     {
         WorkerEntry? best = null;
         foreach (var worker in _workers)
         {
-            if (worker.HasRoom && (best is null || worker.Outstanding.Count < best.Outstanding.Count))
+            if (worker.HasRoom && worker.Id != excludedId && (best is null || worker.Outstanding.Count < best.Outstanding.Count))
             {
                 best = worker;
             }

@@ -1,0 +1,217 @@
+using Akka.Actor;
+using Akka.TestKit;
+using SegaLearn.Coordinator;
+using SegaLearn.Protocol;
+using SegaLearn.Training;
+
+namespace SegaLearn.Distributed.Tests;
+
+/// <summary>The coordinator's protocol, driven by <see cref="TestProbe"/> workers that compute blocks with Core's own classes.</summary>
+public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecConfig.SerializeMessages)
+{
+    private readonly SmallJob _job = new();
+    private IActorRef _coordinator = ActorRefs.Nobody;
+
+    [Fact]
+    public void Coordinator_should_reduce_worker_gradients_to_the_single_process_bits_when_blocks_come_back_out_of_order()
+    {
+        var (coordinator, trainer) = BeginJob(minWorkers: 3);
+        var workers = Enumerable.Range(1, 3).Select(i => Register(coordinator, $"w{i}", credits: 2)).ToArray();
+        trainer.ExpectMsg<JobReady>(r => Assert.Equal(3, r.Workers));
+
+        var work = SmallJob.Work(epoch: 1, step: 2, count: 30);
+        var gradient = new float[_job.ParameterCount];
+        trainer.Send(coordinator, new RunStep(work, _job.Parameters, 5, gradient));
+        var assigned = workers.SelectMany(w => ReceiveAll(w)).ToList();
+        Assert.Equal(8, assigned.Sum(a => a.Assignment.Work.MicrobatchCount));
+        foreach (var (probe, assignment) in Enumerable.Reverse(assigned))
+        {
+            Answer(probe, assignment);
+        }
+
+        var finished = trainer.ExpectMsg<StepFinished>();
+        var (expected, expectedResult) = _job.SingleProcess(work);
+        Assert.Equal(expected, gradient);
+        Assert.Equal(expectedResult.SampleCount, finished.Result.SampleCount);
+        Assert.Equal(expectedResult.LossSum, finished.Result.LossSum, 12);
+    }
+
+    [Fact]
+    public void Coordinator_should_drop_duplicate_and_late_replies_when_a_block_is_answered_twice()
+    {
+        var (coordinator, trainer) = BeginJob(minWorkers: 1);
+        var worker = Register(coordinator, "w1", credits: 4);
+        trainer.ExpectMsg<JobReady>();
+        var work = SmallJob.Work(0, 0, 24);
+        var gradient = new float[_job.ParameterCount];
+        trainer.Send(coordinator, new RunStep(work, _job.Parameters, 1, gradient));
+        var first = worker.ExpectMsg<LocalAssignWork>();
+        var copy = new float[_job.ParameterCount];
+
+        Answer(worker, first);
+        _job.ComputeBlock(first.Work, first.Parameters, copy);
+        worker.Reply(new LocalWorkDone(first.Work, first.Work.Rows.Length, 0, copy.Select(v => v + 1).ToArray(), 0));
+        var rest = ReceiveAll(worker).ToList();
+        foreach (var (probe, assignment) in rest)
+        {
+            Answer(probe, assignment);
+        }
+
+        var finished = trainer.ExpectMsg<StepFinished>();
+        Assert.Equal(1, finished.Metrics.Duplicates);
+        Assert.Equal(_job.SingleProcess(work).Gradient, gradient);
+
+        worker.Send(coordinator, new LocalWorkDone(first.Work, first.Work.Rows.Length, 0, copy, 0));
+        trainer.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void Coordinator_should_reassign_blocks_of_a_worker_that_dies()
+    {
+        var (coordinator, trainer) = BeginJob(minWorkers: 2);
+        var doomed = Register(coordinator, "doomed", credits: 2);
+        var survivor = Register(coordinator, "survivor", credits: 2);
+        trainer.ExpectMsg<JobReady>();
+        var work = SmallJob.Work(0, 3, 32);
+        var gradient = new float[_job.ParameterCount];
+        trainer.Send(coordinator, new RunStep(work, _job.Parameters, 3, gradient));
+        doomed.ExpectMsg<LocalAssignWork>();
+        var kept = survivor.ExpectMsg<LocalAssignWork>();
+        Watch(doomed.Ref);
+        Sys.Stop(doomed.Ref);
+        ExpectTerminated(doomed.Ref);
+
+        Answer(survivor, kept);
+        var reassigned = survivor.ExpectMsg<LocalAssignWork>();
+        Answer(survivor, reassigned);
+        var finished = trainer.ExpectMsg<StepFinished>();
+        Assert.Equal(1, finished.Metrics.Reassigned);
+        Assert.Equal(_job.SingleProcess(work).Gradient, gradient);
+    }
+
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(0f)]
+    public void Coordinator_should_reject_an_invalid_gradient_and_recompute_it_on_another_worker(float poison)
+    {
+        var (coordinator, trainer) = BeginJob(minWorkers: 2);
+        var bad = Register(coordinator, "bad", credits: 1);
+        var good = Register(coordinator, "good", credits: 1);
+        trainer.ExpectMsg<JobReady>();
+        var work = SmallJob.Work(2, 0, 16);
+        var gradient = new float[_job.ParameterCount];
+        trainer.Send(coordinator, new RunStep(work, _job.Parameters, 9, gradient));
+        var badBlock = bad.ExpectMsg<LocalAssignWork>();
+        var goodBlock = good.ExpectMsg<LocalAssignWork>();
+
+        // poison 0 stands for a gradient of the wrong length.
+        var wrong = float.IsFinite(poison) ? new float[_job.ParameterCount - 1] : Enumerable.Repeat(poison, _job.ParameterCount).ToArray();
+        bad.Send(coordinator, new LocalWorkDone(badBlock.Work, badBlock.Work.Rows.Length, 0, wrong, 0));
+        good.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Answer(good, goodBlock);
+        var recomputed = good.ExpectMsg<LocalAssignWork>();
+        Assert.Equal(badBlock.Work.FirstMicrobatch, recomputed.Work.FirstMicrobatch);
+        bad.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Answer(good, recomputed);
+
+        var finished = trainer.ExpectMsg<StepFinished>();
+        Assert.Equal(1, finished.Metrics.Rejected);
+        Assert.Equal(_job.SingleProcess(work).Gradient, gradient);
+    }
+
+    [Fact]
+    public void Coordinator_should_remove_a_worker_that_keeps_returning_invalid_gradients()
+    {
+        var (coordinator, trainer) = BeginJob(minWorkers: 1);
+        var bad = Register(coordinator, "bad", credits: 1);
+        trainer.ExpectMsg<JobReady>();
+        var work = SmallJob.Work(0, 0, 4);
+        trainer.Send(coordinator, new RunStep(work, _job.Parameters, 1, new float[_job.ParameterCount]));
+        for (var strike = 0; strike < new CoordinatorSettings().MaxStrikes; strike++)
+        {
+            var block = bad.ExpectMsg<LocalAssignWork>();
+            bad.Reply(new LocalWorkDone(block.Work, block.Work.Rows.Length, double.NaN, block.Gradient, 0));
+        }
+
+        Assert.Contains("invalid gradients", bad.ExpectMsg<WorkerRefused>().Reason);
+        var late = Register(coordinator, "late", credits: 1);
+        Answer(late, late.ExpectMsg<LocalAssignWork>());
+        trainer.ExpectMsg<StepFinished>();
+    }
+
+    [Fact]
+    public void Coordinator_should_give_a_worker_joining_mid_training_the_current_parameters_with_its_first_block()
+    {
+        var (coordinator, trainer) = BeginJob(minWorkers: 1);
+        var first = Register(coordinator, "first", credits: 1);
+        trainer.ExpectMsg<JobReady>();
+        trainer.Send(coordinator, new RunStep(SmallJob.Work(0, 0, 8), _job.Parameters, 1, new float[_job.ParameterCount]));
+        Answer(first, first.ExpectMsg<LocalAssignWork>());
+        trainer.ExpectMsg<StepFinished>();
+
+        var joiner = Register(coordinator, "joiner", credits: 1);
+        var next = _job.Parameters.Select(v => v * 0.5f).ToArray();
+        var work = SmallJob.Work(0, 1, 8, offset: 3);
+        var gradient = new float[_job.ParameterCount];
+        trainer.Send(coordinator, new RunStep(work, next, 2, gradient));
+        var joined = joiner.ExpectMsg<LocalAssignWork>();
+        Assert.Same(next, joined.Parameters);
+        Assert.Equal(2, joined.Work.ParameterVersion);
+        Answer(joiner, joined);
+        Answer(first, first.ExpectMsg<LocalAssignWork>());
+        trainer.ExpectMsg<StepFinished>();
+    }
+
+    [Fact]
+    public void Coordinator_should_refuse_a_worker_of_another_protocol_job_token_or_architecture()
+    {
+        var (coordinator, _) = BeginJob(minWorkers: 1);
+        var probe = CreateTestProbe();
+        probe.Send(coordinator, new WorkerHello(ProtocolInfo.Version + 1, "old", 1));
+        Assert.Contains("protocol", probe.ExpectMsg<WorkerRefused>().Reason);
+
+        probe.Send(coordinator, new WorkerHello(ProtocolInfo.Version, "w", 1));
+        var offer = probe.ExpectMsg<LocalJobOffer>().Offer;
+        var hash = ArchitectureHash.Compute(_job.Architecture);
+        probe.Reply(new RegisterWorker("another-job", offer.Token, ProtocolInfo.Version, hash, "w"));
+        Assert.Contains("job another-job", probe.ExpectMsg<WorkerRefused>().Reason);
+        probe.Reply(new RegisterWorker(offer.JobId, new string('0', offer.Token.Length), ProtocolInfo.Version, hash, "w"));
+        Assert.Contains("wrong job token", probe.ExpectMsg<WorkerRefused>().Reason);
+        probe.Reply(new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version - 1, hash, "w"));
+        Assert.Contains("protocol", probe.ExpectMsg<WorkerRefused>().Reason);
+        probe.Reply(new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version, ArchitectureHash.Compute(new NetworkArchitecture([6, 4, 3])), "w"));
+        Assert.Contains("architecture hash", probe.ExpectMsg<WorkerRefused>().Reason);
+        probe.Reply(new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version, hash, "w"));
+        probe.ExpectMsg<WorkerAccepted>();
+    }
+
+    private (IActorRef Coordinator, TestProbe Trainer) BeginJob(int minWorkers)
+    {
+        var coordinator = Sys.ActorOf(CoordinatorActor.Props(new CoordinatorSettings()));
+        _coordinator = coordinator;
+        var trainer = CreateTestProbe();
+        trainer.Send(coordinator, new BeginJob(_job.Job, null, null, minWorkers));
+        return (coordinator, trainer);
+    }
+
+    private TestProbe Register(IActorRef coordinator, string name, int credits)
+    {
+        var probe = CreateTestProbe();
+        probe.Send(coordinator, new WorkerHello(ProtocolInfo.Version, name, 1));
+        var offer = probe.ExpectMsg<LocalJobOffer>().Offer;
+        probe.Reply(new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version, ArchitectureHash.Compute(_job.Architecture), name));
+        probe.ExpectMsg<WorkerAccepted>();
+        probe.Reply(new RequestWork(offer.JobId, credits));
+        return probe;
+    }
+
+    private static IEnumerable<(TestProbe Probe, LocalAssignWork Assignment)> ReceiveAll(TestProbe probe) =>
+        probe.ReceiveWhile(TimeSpan.FromMilliseconds(300), m => m as LocalAssignWork).Select(a => (probe, a!)).ToList();
+
+    private void Answer(TestProbe probe, LocalAssignWork assignment)
+    {
+        var loss = _job.ComputeBlock(assignment.Work, assignment.Parameters, assignment.Gradient);
+        probe.Send(_coordinator, new LocalWorkDone(assignment.Work, assignment.Work.Rows.Length, loss, assignment.Gradient, 1));
+    }
+}
