@@ -17,6 +17,7 @@ public sealed class ActorTrainingEngine : ITrainingEngine
 {
     private readonly IActorRef _coordinator;
     private readonly IHost? _host;
+    private readonly IDisposable? _companion;
     private readonly DataReference? _data;
     private readonly byte[]? _trainingBlob;
     private readonly int _minWorkers;
@@ -33,9 +34,10 @@ public sealed class ActorTrainingEngine : ITrainingEngine
     /// <param name="trainingBlob">The canonical training-set bytes served to workers that cannot build them.</param>
     /// <param name="host">A host the engine owns and stops when disposed.</param>
     /// <param name="cancellation">Stops waiting for workers or a step.</param>
+    /// <param name="companion">Something else the engine owns (e.g. worker processes), disposed after the host stops.</param>
     public ActorTrainingEngine(
         IActorRef coordinator, string description, int minWorkers = 1, DataReference? data = null, byte[]? trainingBlob = null,
-        IHost? host = null, CancellationToken cancellation = default)
+        IHost? host = null, CancellationToken cancellation = default, IDisposable? companion = null)
     {
         ArgumentNullException.ThrowIfNull(coordinator);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(minWorkers);
@@ -46,6 +48,7 @@ public sealed class ActorTrainingEngine : ITrainingEngine
         _trainingBlob = trainingBlob;
         _host = host;
         _cancellation = cancellation;
+        _companion = companion;
     }
 
     /// <summary>Raised on the trainer's thread after every step with where its time went.</summary>
@@ -78,6 +81,49 @@ public sealed class ActorTrainingEngine : ITrainingEngine
         host.Start();
         var coordinator = host.Services.GetRequiredService<ActorRegistry>().Get<CoordinatorActor>();
         return new ActorTrainingEngine(coordinator, $"{workers} in-process worker(s), {workerSettings.Backend} backend, {workerSettings.Threads} thread(s) each", workers, host: host, cancellation: cancellation);
+    }
+
+    /// <summary>
+    /// Starts a cluster node in this process with the coordinator, serving the job to remote workers that join it:
+    /// they load the training set named by <paramref name="data"/> or fetch <paramref name="trainingBlob"/> in chunks.
+    /// <paramref name="onStarted"/> receives the node's remoting address (host:port) once it listens, e.g. to start
+    /// local worker processes; what it returns is owned by the engine.
+    /// </summary>
+    public static ActorTrainingEngine Cluster(
+        ClusterNodeSettings node, int minWorkers, DataReference data, byte[] trainingBlob, Func<string, IDisposable?>? onStarted = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(data);
+        var builder = SegaLearnHost.CreateBuilder();
+        var coordinatorSettings = SegaLearnHost.Bind(builder.Configuration, "Coordinator", new CoordinatorSettings { DataPlaneHost = node.PublicHost });
+        builder.Services.AddAkka(SegaLearnHost.SystemName, akka => akka
+            .WithSegaLearnLogging(builder.Configuration)
+            .WithSegaLearnCluster(node, ProtocolInfo.CoordinatorRole)
+            .AddSegaLearnCoordinator(coordinatorSettings));
+        var host = builder.Build();
+        host.Start();
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
+        if (node.SeedNodes.Count == 0)
+        {
+            Akka.Cluster.Cluster.Get(system).Join(self);
+        }
+
+        var coordinator = host.Services.GetRequiredService<ActorRegistry>().Get<CoordinatorActor>();
+        IDisposable? companion = null;
+        try
+        {
+            companion = onStarted?.Invoke($"{self.Host}:{self.Port}");
+        }
+        catch
+        {
+            host.StopAsync().GetAwaiter().GetResult();
+            host.Dispose();
+            throw;
+        }
+
+        return new ActorTrainingEngine(
+            coordinator, $"coordinator at {self.Host}:{self.Port}, waiting for {minWorkers} worker(s)", minWorkers, data, trainingBlob, host, cancellation, companion);
     }
 
     public string Describe() => _jobId is null ? _description : $"{_description}; job {_jobId} with {_workers} worker(s)";
@@ -125,6 +171,8 @@ public sealed class ActorTrainingEngine : ITrainingEngine
                 _host.StopAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
                 _host.Dispose();
             }
+
+            _companion?.Dispose();
         }
     }
 }

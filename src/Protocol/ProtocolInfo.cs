@@ -9,6 +9,9 @@ public static class ProtocolInfo
     /// <summary>Akka.Remote messages stay well under this size; tensors travel on the data plane.</summary>
     public const int MaxControlMessageBytes = 64 * 1024;
 
+    /// <summary>Akka.Remote's maximum-frame-size, set explicitly and identically on every node.</summary>
+    public const int MaxFrameBytes = 256 * 1024;
+
     /// <summary>Data set chunks fetched through Akka are this large at most, under <see cref="MaxControlMessageBytes"/>.</summary>
     public const int DataChunkBytes = 48 * 1024;
 

@@ -1,87 +1,189 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using SegaLearn.Data;
 using SegaLearn.Protocol;
 using SegaLearn.Training;
 
 namespace SegaLearn.Worker;
 
 /// <summary>
-/// A worker: says hello to the coordinator until it is offered a job, builds a model replica on its own backend,
-/// registers, then computes the blocks it is assigned, pulling work by credits. All math is in <see cref="BlockGradient"/>.
-/// When its coordinator goes away or the job ends, the worker stops.
+/// A worker: greets the coordinator until it is offered a job, gets the training set, builds a model replica on its
+/// own backend, registers, then computes the blocks it is assigned, pulling work by credits. In-process workers get
+/// the data and shared parameter buffers by reference; remote ones load or fetch the data (<see cref="TrainingSetSource"/>)
+/// and exchange parameters and gradients over the data plane (<see cref="RemoteLink"/>), computing an assignment once
+/// the parameters of its version have arrived. All math is in <see cref="BlockGradient"/>. The worker stops when the
+/// job ends, when it is refused, or when its coordinator goes away.
 /// </summary>
 public sealed class WorkerActor : ReceiveActor, IWithTimers
 {
     private const string HelloTimer = "hello";
+    private const string OfferTimer = "offer";
     private readonly WorkerSettings _settings;
     private readonly string _coordinatorPath;
+    private readonly TaskCompletionSource<WorkerStopped>? _stopped;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Queue<AssignWork> _waiting = new();
     private IActorRef? _coordinator;
+    private JobOffer? _offer;
+    private NetworkArchitecture? _architecture;
+    private ChunkAssembly? _chunks;
     private WorkerJob? _job;
+    private int _workerId;
+    private RemoteLink? _link;
+    private float[] _parameters = [];
+    private long _parametersVersion = -1;
+    private float[] _gradient = [];
 
-    public WorkerActor(WorkerSettings settings, string coordinatorPath)
+    public WorkerActor(WorkerSettings settings, string coordinatorPath, TaskCompletionSource<WorkerStopped>? stopped = null)
     {
         _settings = settings;
         _coordinatorPath = coordinatorPath;
-        Receive<SayHello>(_ => Context.ActorSelection(_coordinatorPath).Tell(Hello()));
+        _stopped = stopped;
+        Receive<SayHello>(_ => Context.ActorSelection(_coordinatorPath).Tell(new WorkerHello(ProtocolInfo.Version, _settings.Name, _settings.Threads ?? Environment.ProcessorCount)));
+        Receive<OfferTimedOut>(_ => Finish(WorkerStopped.Refused, $"no job offered by {_coordinatorPath} within {_settings.OfferTimeout.TotalSeconds:0} s"));
         Receive<LocalJobOffer>(OnLocalJobOffer);
+        Receive<JobOffer>(OnJobOffer);
+        Receive<DataResolved>(OnDataResolved);
+        Receive<DataChunk>(OnDataChunk);
         Receive<WorkerAccepted>(OnAccepted);
-        Receive<WorkerRefused>(refused =>
-        {
-            _log.Warning("refused by the coordinator: {0}", refused.Reason);
-            Context.Stop(Self);
-        });
+        Receive<LinkReady>(OnLinkReady);
+        Receive<LinkFailed>(failed => Finish(WorkerStopped.CoordinatorLost, $"data plane: {failed.Why}"));
+        Receive<WorkerRefused>(refused => Finish(WorkerStopped.Refused, $"refused by the coordinator: {refused.Reason}"));
         Receive<LocalAssignWork>(OnLocalAssignWork);
-        Receive<JobFinished>(finished =>
-        {
-            _log.Info("job {0} finished", finished.JobId);
-            Context.Stop(Self);
-        });
-        Receive<Terminated>(t => t.ActorRef.Equals(_coordinator), _ =>
-        {
-            _log.Warning("coordinator {0} is gone; worker {1} stops", _coordinator!.Path, _settings.Name);
-            Context.Stop(Self);
-        });
+        Receive<AssignWork>(OnAssignWork);
+        Receive<ParametersArrived>(OnParameters);
+        Receive<JobFinished>(finished => Finish(WorkerStopped.Finished, $"job {finished.JobId} finished"));
+        Receive<Terminated>(t => t.ActorRef.Equals(_coordinator), _ => Finish(WorkerStopped.CoordinatorLost, $"coordinator {_coordinator!.Path} is gone"));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(WorkerSettings settings, string coordinatorPath) =>
-        Akka.Actor.Props.Create(() => new WorkerActor(settings, coordinatorPath));
+    public static Props Props(WorkerSettings settings, string coordinatorPath, TaskCompletionSource<WorkerStopped>? stopped = null) =>
+        Akka.Actor.Props.Create(() => new WorkerActor(settings, coordinatorPath, stopped));
 
     protected override void PreStart()
     {
         Self.Tell(SayHello.Instance);
         Timers.StartPeriodicTimer(HelloTimer, SayHello.Instance, _settings.HelloInterval);
+        Timers.StartSingleTimer(OfferTimer, OfferTimedOut.Instance, _settings.OfferTimeout);
     }
 
-    private WorkerHello Hello() => new(ProtocolInfo.Version, _settings.Name, _settings.Threads ?? Environment.ProcessorCount);
+    protected override void PostStop()
+    {
+        _link?.Dispose();
+        _stopped?.TrySetResult(new WorkerStopped(WorkerStopped.CoordinatorLost, "worker stopped"));
+    }
 
     private void OnLocalJobOffer(LocalJobOffer offer)
     {
-        Timers.Cancel(HelloTimer);
-        BindCoordinator(Sender);
-        var backend = SegaLearn.Backends.Create(_settings.Backend, _settings.Threads, "worker backend");
-        _job = new WorkerJob(offer.Offer, offer.Job.Architecture, offer.Job.Features, offer.Job.Labels, backend);
-        Sender.Tell(new RegisterWorker(offer.Offer.JobId, offer.Offer.Token, ProtocolInfo.Version, ArchitectureHash.Compute(offer.Job.Architecture), _settings.Name));
+        Offered(offer.Offer);
+        _architecture = offer.Job.Architecture;
+        Register(offer.Job.Features, offer.Job.Labels);
     }
 
-    private void BindCoordinator(IActorRef coordinator)
+    private void OnJobOffer(JobOffer offer)
     {
+        Offered(offer);
+        try
+        {
+            _architecture = new NetworkArchitecture(
+                offer.Layers.Split(',').Select(int.Parse).ToArray(),
+                offer.Activations.Split(',').Select(Activation.Parse).ToArray(),
+                NetworkArchitecture.ParseLoss(offer.Loss));
+        }
+        catch (Exception e) when (e is FormatException or BadInputException)
+        {
+            Finish(WorkerStopped.Refused, $"job {offer.JobId} describes a model this worker cannot build: {e.Message}");
+            return;
+        }
+
+        var reference = offer.Data;
+        _log.Info("job {0}: resolving training set {1} ({2} bytes, SHA-256 {3})", offer.JobId, reference.Spec, reference.ByteLength, reference.Sha256);
+        Task.Run(() => TrainingSetSource.TryLocal(reference)).PipeTo(Self, success: r => new DataResolved(r.Data, r.Why), failure: e => new DataResolved(null, e.Message));
+    }
+
+    private void Offered(JobOffer offer)
+    {
+        Timers.CancelAll();
         if (_coordinator is not null)
         {
             Context.Unwatch(_coordinator);
         }
 
-        _coordinator = coordinator;
-        Context.Watch(coordinator);
+        _coordinator = Sender;
+        Context.Watch(Sender);
+        _offer = offer;
+    }
+
+    private void OnDataResolved(DataResolved resolved)
+    {
+        if (resolved.Data is { } data)
+        {
+            Register(data.Features, data.Labels);
+            return;
+        }
+
+        _log.Info("fetching the training set from the coordinator: {0}", resolved.Why);
+        _chunks = new ChunkAssembly(_offer!.Data.ByteLength);
+        _coordinator!.Tell(_chunks.NextRequest(_offer.JobId, _offer.Token));
+    }
+
+    private void OnDataChunk(DataChunk chunk)
+    {
+        if (_chunks is null || _offer is null || chunk.JobId != _offer.JobId)
+        {
+            return;
+        }
+
+        try
+        {
+            _chunks.Add(chunk);
+            if (!_chunks.IsComplete)
+            {
+                Sender.Tell(_chunks.NextRequest(_offer.JobId, _offer.Token));
+                return;
+            }
+
+            var data = TrainingSetSource.Accept(_offer.Data, _chunks.Blob);
+            _chunks = null;
+            Register(data.Features, data.Labels);
+        }
+        catch (InvalidDataException e)
+        {
+            Finish(WorkerStopped.Refused, e.Message);
+        }
+    }
+
+    private void Register(Features features, int[] labels)
+    {
+        var offer = _offer!;
+        var backend = SegaLearn.Backends.Create(_settings.Backend, _settings.Threads, "worker backend");
+        _job = new WorkerJob(offer, _architecture!, features, labels, backend);
+        _coordinator!.Tell(new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version, ArchitectureHash.Compute(_architecture!), _settings.Name));
     }
 
     private void OnAccepted(WorkerAccepted accepted)
     {
         _log.Info("worker {0} registered for job {1} as #{2}", _settings.Name, accepted.JobId, accepted.WorkerId);
-        Sender.Tell(new RequestWork(accepted.JobId, _settings.Credits));
+        _workerId = accepted.WorkerId;
+        if (_offer!.DataPlanePort == 0)
+        {
+            Sender.Tell(new RequestWork(accepted.JobId, _settings.Credits));
+            return;
+        }
+
+        var host = Sender.Path.Address.Host ?? "127.0.0.1";
+        var self = Self;
+        RemoteLink.ConnectAsync(host, _offer.DataPlanePort, _offer, accepted.WorkerId, _job!.ParameterCount, self)
+            .PipeTo(Self, success: link => new LinkReady(link), failure: e => new LinkFailed($"cannot connect to {host}:{_offer.DataPlanePort}: {e.Message}"));
+    }
+
+    private void OnLinkReady(LinkReady ready)
+    {
+        _link = ready.Link;
+        _gradient = new float[_job!.ParameterCount];
+        _coordinator!.Tell(new RequestWork(_offer!.JobId, _settings.Credits));
     }
 
     private void OnLocalAssignWork(LocalAssignWork assignment)
@@ -98,8 +200,84 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Sender.Tell(new LocalWorkDone(work, work.Rows.Length, loss, assignment.Gradient, clock.Elapsed.TotalMilliseconds));
     }
 
-    private sealed class SayHello
+    private void OnAssignWork(AssignWork work)
+    {
+        if (_job is null || _link is null || work.JobId != _job.Offer.JobId)
+        {
+            _log.Warning("assignment for job {0} ignored: not this worker's job or not connected", work.JobId);
+            return;
+        }
+
+        if (work.ParameterVersion == _parametersVersion)
+        {
+            Compute(work);
+        }
+        else if (work.ParameterVersion > _parametersVersion)
+        {
+            _waiting.Enqueue(work);
+        }
+    }
+
+    private void OnParameters(ParametersArrived arrived)
+    {
+        if (arrived.Parameters.Length != _job?.ParameterCount)
+        {
+            Finish(WorkerStopped.Refused, $"parameters of version {arrived.Version} have {arrived.Parameters.Length} values, the model {_job?.ParameterCount}");
+            return;
+        }
+
+        _parameters = arrived.Parameters;
+        _parametersVersion = arrived.Version;
+        var count = _waiting.Count;
+        for (var i = 0; i < count; i++)
+        {
+            var work = _waiting.Dequeue();
+            if (work.ParameterVersion == _parametersVersion)
+            {
+                Compute(work);
+            }
+            else if (work.ParameterVersion > _parametersVersion)
+            {
+                _waiting.Enqueue(work);
+            }
+        }
+    }
+
+    private void Compute(AssignWork work)
+    {
+        var clock = Stopwatch.StartNew();
+        var loss = _job!.Compute(work, _parameters, _gradient);
+        _link!.SendGradient(work, loss, _gradient, clock.Elapsed.TotalMilliseconds);
+    }
+
+    private void Finish(int exitCode, string reason)
+    {
+        if (exitCode == WorkerStopped.Finished)
+        {
+            _log.Info(reason);
+        }
+        else
+        {
+            _log.Warning(reason);
+        }
+
+        _stopped?.TrySetResult(new WorkerStopped(exitCode, reason));
+        Context.Stop(Self);
+    }
+
+    private sealed class SayHello : INoSerializationVerificationNeeded
     {
         public static SayHello Instance { get; } = new();
     }
+
+    private sealed class OfferTimedOut : INoSerializationVerificationNeeded
+    {
+        public static OfferTimedOut Instance { get; } = new();
+    }
+
+    private sealed record DataResolved(LabeledData? Data, string? Why) : INoSerializationVerificationNeeded;
+
+    private sealed record LinkReady(RemoteLink Link) : INoSerializationVerificationNeeded;
+
+    private sealed record LinkFailed(string Why) : INoSerializationVerificationNeeded;
 }

@@ -12,19 +12,26 @@ public static class WorkerHostingExtensions
     /// <summary>
     /// Starts <paramref name="count"/> worker actors that greet the coordinator at <paramref name="coordinatorPath"/>
     /// (in this process by default, or e.g. <c>akka.tcp://segalearn@host:port/user/segalearn-coordinator</c>).
+    /// <paramref name="stopped"/>, for a single worker, learns why it stopped.
     /// </summary>
-    public static AkkaConfigurationBuilder AddSegaLearnWorker(this AkkaConfigurationBuilder builder, WorkerSettings settings, int count = 1, string? coordinatorPath = null)
+    public static AkkaConfigurationBuilder AddSegaLearnWorker(
+        this AkkaConfigurationBuilder builder, WorkerSettings settings, int count = 1, string? coordinatorPath = null, TaskCompletionSource<WorkerStopped>? stopped = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        if (stopped is not null && count != 1)
+        {
+            throw new ArgumentException("a stop notification is for a single worker", nameof(stopped));
+        }
+
         var path = coordinatorPath ?? LocalCoordinatorPath;
         return builder.WithActors((system, _) =>
         {
             for (var i = 0; i < count; i++)
             {
                 var named = count == 1 ? settings : settings with { Name = $"{settings.Name}-{i + 1}" };
-                system.ActorOf(WorkerActor.Props(named, path), $"segalearn-worker-{i + 1}");
+                system.ActorOf(WorkerActor.Props(named, path, stopped), $"segalearn-worker-{i + 1}");
             }
         });
     }

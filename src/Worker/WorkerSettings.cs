@@ -3,8 +3,8 @@ namespace SegaLearn.Worker;
 /// <summary>
 /// A worker's own settings (bound from configuration section <c>SegaLearn:Worker</c> or <c>SegaLearn__Worker__*</c>
 /// variables): its name in logs, the backend and thread count of its kernels, how many assignments it takes at
-/// once (credits: 2 keeps the next block queued while one computes) and how often it greets a coordinator that has
-/// not answered yet.
+/// once (credits: 2 keeps the next block queued while one computes), and how often and how long it greets a
+/// coordinator that has not answered yet.
 /// </summary>
 public sealed record WorkerSettings
 {
@@ -17,4 +17,7 @@ public sealed record WorkerSettings
     public int Credits { get; init; } = 2;
 
     public TimeSpan HelloInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long to greet a coordinator that offers no job before giving up.</summary>
+    public TimeSpan OfferTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Hosting;
+using SegaLearn.Protocol;
+using SegaLearn.Worker;
+
+namespace SegaLearn.Cli;
+
+/// <summary><c>segalearn worker --join HOST:PORT</c>: joins a coordinator's cluster and computes gradients until the job ends.</summary>
+internal static class WorkerCommand
+{
+    private static readonly Option<string> Join = new("--join") { Description = "the coordinator's HOST:PORT", Required = true };
+    private static readonly Option<int?> Threads = new("--threads") { Description = "threads for this worker's kernels (default: all cores)" };
+    private static readonly Option<string?> BackendName = new("--backend") { Description = "compute backend: " + string.Join(", ", Backends.Names) };
+    private static readonly Option<string?> Name = new("--name") { Description = "this worker's name in logs (default: the machine name)" };
+    private static readonly Option<string?> PublicHost = new("--host") { Description = "host name the coordinator reaches this worker at (default: 127.0.0.1 when joining on loopback, else this machine's name)" };
+    private static readonly Option<int> Port = new("--port") { Description = "this worker's remoting port (0: any free port)", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> ConnectTimeout = new("--connect-timeout") { Description = "seconds to wait for the coordinator to offer a job", DefaultValueFactory = _ => 120 };
+
+    public static Command Create()
+    {
+        var command = new Command("worker", "Join a coordinator and compute gradients until the job ends.")
+        {
+            Join, Threads, BackendName, Name, PublicHost, Port, ConnectTimeout,
+        };
+        command.SetAction(Execute);
+        return command;
+    }
+
+    private static int Execute(ParseResult parse)
+    {
+        var (host, port) = ParseEndpoint(parse.GetValue(Join)!, "--join");
+        var threads = parse.GetValue(Threads) is { } t ? OptionParsing.Positive(t, "--threads") : (int?)null;
+        var backend = Backends.Create(parse.GetValue(BackendName) ?? Backends.Current.Name, threads, "--backend");
+        var ownPort = OptionParsing.NonNegative(parse.GetValue(Port), "--port");
+        var timeout = TimeSpan.FromSeconds(OptionParsing.Positive(parse.GetValue(ConnectTimeout), "--connect-timeout"));
+        var loopback = IPAddress.TryParse(host, out var address) ? IPAddress.IsLoopback(address) : host == "localhost";
+        var publicHost = parse.GetValue(PublicHost) ?? (loopback ? "127.0.0.1" : Dns.GetHostName());
+        var seed = $"akka.tcp://{SegaLearnHost.SystemName}@{host}:{port}";
+
+        var stopped = new TaskCompletionSource<WorkerStopped>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var builder = SegaLearnHost.CreateBuilder();
+        var settings = SegaLearnHost.Bind(builder.Configuration, "Worker", new WorkerSettings
+        {
+            Name = parse.GetValue(Name) ?? Environment.MachineName,
+            Backend = backend.Name,
+            Threads = threads,
+            OfferTimeout = timeout,
+        });
+        var node = SegaLearnHost.Bind(builder.Configuration, "Cluster", new ClusterNodeSettings
+        {
+            PublicHost = publicHost,
+            BindHost = loopback ? "127.0.0.1" : "0.0.0.0",
+            Port = ownPort,
+            SeedNodes = [seed],
+        });
+        builder.Services.AddAkka(SegaLearnHost.SystemName, akka => akka
+            .WithSegaLearnLogging(builder.Configuration)
+            .WithSegaLearnCluster(node, ProtocolInfo.WorkerRole)
+            .AddSegaLearnWorker(settings, 1, $"{seed}/user/{ProtocolInfo.CoordinatorName}", stopped));
+        using var app = builder.Build();
+        app.Start();
+        try
+        {
+            Console.WriteLine($"worker {settings.Name} joining {host}:{port} ({backend.Describe()})");
+            var outcome = stopped.Task.WaitAsync(CommandContext.Cancellation).GetAwaiter().GetResult();
+            (outcome.ExitCode == WorkerStopped.Finished ? Console.Out : Console.Error).WriteLine($"worker {settings.Name}: {outcome.Reason}");
+            return outcome.ExitCode;
+        }
+        finally
+        {
+            app.StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+        }
+    }
+
+    internal static (string Host, int Port) ParseEndpoint(string text, string option)
+    {
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is 0 or > 65535)
+        {
+            throw new BadInputException($"{option}: expected HOST:PORT (e.g. 10.0.0.5:4053), got '{text}'");
+        }
+
+        return (text[..colon].Trim('[', ']'), port);
+    }
+}
