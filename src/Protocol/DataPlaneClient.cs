@@ -1,0 +1,178 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace SegaLearn.Protocol;
+
+/// <summary>
+/// A remote worker's end of the data plane: one TCP connection to the coordinator's <see cref="DataPlaneServer"/>.
+/// Parameters arrive on the client's own read thread into buffers from its small pool; gradients go out through a
+/// preallocated frame buffer. Nothing is allocated per step once the pool holds as many buffers as are in use.
+/// </summary>
+public sealed class DataPlaneClient : IAsyncDisposable
+{
+    private readonly FrameChannel _channel;
+    private readonly Guid _jobId;
+    private readonly int _parameterCount;
+    private readonly Action<long, float[]> _onParameters;
+    private readonly Action<Exception?> _onClosed;
+    private readonly Stack<float[]> _pool = new();
+    private volatile bool _disposed;
+
+    private DataPlaneClient(FrameChannel channel, Guid jobId, int workerId, int parameterCount, Action<long, float[]> onParameters, Action<Exception?> onClosed)
+    {
+        _channel = channel;
+        _jobId = jobId;
+        WorkerId = workerId;
+        _parameterCount = parameterCount;
+        _onParameters = onParameters;
+        _onClosed = onClosed;
+    }
+
+    public int WorkerId { get; }
+
+    /// <summary>
+    /// Connects and performs the handshake (see <see cref="DataPlaneServer"/>), then starts reading.
+    /// <paramref name="onParameters"/> receives each parameter version in a pooled buffer of exactly the parameter count;
+    /// the buffer then belongs to the callee, who hands it back with <see cref="ReturnParameters"/> when it no longer
+    /// reads it (typically when a newer version replaces it). <paramref name="onClosed"/> is called once when the
+    /// connection ends: null for an orderly end (Bye from the coordinator, or this client disposed), else the cause.
+    /// Both run on the client's read thread, which reads nothing else meanwhile.
+    /// Throws <see cref="DataPlaneRefusedException"/> when the coordinator refuses the Hello.
+    /// </summary>
+    public static async Task<DataPlaneClient> ConnectAsync(
+        string host,
+        int port,
+        string jobId,
+        string token,
+        int workerId,
+        int parameterCount,
+        Action<long, float[]> onParameters,
+        Action<Exception?> onClosed,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(jobId);
+        ArgumentNullException.ThrowIfNull(token);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameterCount);
+        ArgumentNullException.ThrowIfNull(onParameters);
+        ArgumentNullException.ThrowIfNull(onClosed);
+        var jobHash = FrameCodec.JobIdOf(jobId);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        FrameChannel? channel = null;
+        try
+        {
+            await socket.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
+            channel = new FrameChannel(socket, parameterCount);
+            var proof = new float[JobToken.ProofLength / sizeof(float)];
+            JobToken.ComputeProof(token, jobHash, workerId, MemoryMarshal.AsBytes(proof.AsSpan()));
+            await channel.SendAsync(new FrameHeader { Kind = FrameKind.Hello, JobId = jobHash, WorkerId = workerId }, proof, cancellationToken)
+                .ConfigureAwait(false);
+            FrameHeader reply;
+            try
+            {
+                reply = await channel.ReadHeaderAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (EndOfStreamException)
+            {
+                throw new IOException($"The data plane at {host}:{port} closed the connection during the handshake of worker {workerId}.");
+            }
+            if (reply.Kind == FrameKind.Refused)
+                throw new DataPlaneRefusedException(
+                    $"The data plane at {host}:{port} refused worker {workerId} for job '{jobId}': wrong job id or token, or that worker id is connected already (the coordinator logs which).");
+            if (reply.Kind != FrameKind.HelloAck || reply.ElementCount != 0)
+                throw new FrameException($"Expected HelloAck from the data plane at {host}:{port}, got {reply.Kind} of {reply.ElementCount} elements.");
+            var client = new DataPlaneClient(channel, jobHash, workerId, parameterCount, onParameters, onClosed);
+            new Thread(client.ReadParameters) { IsBackground = true, Name = "segalearn-data-plane-client" }.Start();
+            return client;
+        }
+        catch
+        {
+            if (channel is null)
+                socket.Dispose();
+            else
+                channel.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Sends a gradient. <paramref name="header"/> supplies parameter version, epoch, step, microbatch range, sample
+    /// count and loss sum; kind, job, worker id, element count and checksum are set here. Thread-safe; sends queue up.
+    /// <paramref name="gradient"/> must stay unchanged until the returned task completes.
+    /// </summary>
+    public ValueTask SendGradientAsync(FrameHeader header, ReadOnlyMemory<float> gradient, CancellationToken cancellationToken = default)
+    {
+        if (gradient.Length != _parameterCount)
+            throw new ArgumentException($"Expected a gradient of {_parameterCount} elements, got {gradient.Length}.", nameof(gradient));
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _channel.SendAsync(header with { Kind = FrameKind.Gradient, JobId = _jobId, WorkerId = WorkerId }, gradient, cancellationToken);
+    }
+
+    /// <summary>Hands a buffer received through onParameters back to the pool for a later version.</summary>
+    public void ReturnParameters(float[] parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.Length != _parameterCount)
+            throw new ArgumentException($"Expected a buffer of {_parameterCount} elements, got {parameters.Length}.", nameof(parameters));
+        lock (_pool)
+            _pool.Push(parameters);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _channel.TrySend(new FrameHeader { Kind = FrameKind.Bye, JobId = _jobId, WorkerId = WorkerId });
+            _channel.Dispose();
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private float[] RentParameters()
+    {
+        lock (_pool)
+        {
+            if (_pool.TryPop(out var buffer))
+                return buffer;
+        }
+        return new float[_parameterCount];
+    }
+
+    private void ReadParameters()
+    {
+        Exception? error = null;
+        try
+        {
+            FrameHeader header;
+            while (_channel.TryReadHeader(out header) && header.Kind != FrameKind.Bye)
+            {
+                if (header.Kind != FrameKind.Parameters)
+                    throw new FrameException($"Unexpected {header.Kind} frame from the coordinator.");
+                if (header.JobId != _jobId)
+                    throw new FrameException("Wrong job in a parameters frame from the coordinator.");
+                if (header.ElementCount != _parameterCount)
+                    throw new FrameException($"Parameters of {header.ElementCount} elements from the coordinator; the model has {_parameterCount}.");
+                var parameters = RentParameters();
+                try
+                {
+                    _channel.ReadPayload(header, parameters);
+                }
+                catch
+                {
+                    ReturnParameters(parameters);
+                    throw;
+                }
+                _onParameters(header.ParameterVersion, parameters);
+            }
+            if (header.Kind != FrameKind.Bye)
+                error = new IOException("The coordinator closed the data-plane connection without Bye.");
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+        _channel.Dispose();
+        _onClosed(_disposed ? null : error);
+    }
+}

@@ -1,0 +1,243 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace SegaLearn.Protocol;
+
+/// <summary>
+/// The coordinator's end of the data plane: one TCP connection per remote worker, parameters out, gradients in.
+/// <para>
+/// Handshake: the worker's first frame is a Hello with the job id hash, its worker id and, as payload, the proof
+/// <see cref="JobToken.ComputeProof"/> (an HMAC keyed by the job token, so the token itself never crosses this
+/// connection). A wrong job, proof or a worker id that is connected already gets a Refused frame and the connection
+/// is closed; otherwise a HelloAck. Without TLS this keeps out strangers and stale workers, not an attacker on the path.
+/// </para>
+/// <para>
+/// Each connection has its own read thread (synchronous reads straight into rented gradient buffers, no
+/// allocation per step); sends go through the connection's preallocated frame buffer, one at a time per worker.
+/// </para>
+/// </summary>
+public sealed class DataPlaneServer : IAsyncDisposable
+{
+    private const int HandshakeTimeoutMilliseconds = 10_000;
+
+    private readonly Guid _jobId;
+    private readonly string _token;
+    private readonly int _parameterCount;
+    private readonly DataPlaneServerCallbacks _callbacks;
+    private readonly ConcurrentDictionary<int, FrameChannel> _connections = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private Socket? _listener;
+    private Task? _acceptLoop;
+    private volatile bool _disposed;
+
+    public DataPlaneServer(string jobId, string token, int parameterCount, DataPlaneServerCallbacks callbacks)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameterCount);
+        ArgumentNullException.ThrowIfNull(callbacks);
+        _jobId = FrameCodec.JobIdOf(jobId);
+        _token = token;
+        _parameterCount = parameterCount;
+        _callbacks = callbacks;
+    }
+
+    /// <summary>The port listened on (the one chosen by the system when started with port 0); 0 before <see cref="Start"/>.</summary>
+    public int Port { get; private set; }
+
+    /// <summary>Worker ids with an accepted connection at this moment.</summary>
+    public IEnumerable<int> ConnectedWorkers => _connections.Where(c => c.Value.Accepted).Select(c => c.Key);
+
+    public void Start(IPAddress bind, int port)
+    {
+        ArgumentNullException.ThrowIfNull(bind);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_listener is not null)
+            throw new InvalidOperationException("The data-plane server is started already.");
+        var listener = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(new IPEndPoint(bind, port));
+            listener.Listen();
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+        _listener = listener;
+        Port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        _acceptLoop = AcceptLoopAsync(listener);
+    }
+
+    /// <summary>
+    /// Sends parameters of <paramref name="version"/> to a worker. Sends to different workers may run concurrently;
+    /// sends to one worker queue up. <paramref name="parameters"/> must stay unchanged until the returned task completes.
+    /// Throws <see cref="InvalidOperationException"/> when the worker has no accepted connection; a failed send drops the
+    /// connection (reported through <see cref="DataPlaneServerCallbacks.OnDisconnected"/>) and faults the task.
+    /// </summary>
+    public ValueTask SendParametersAsync(int workerId, long version, ReadOnlyMemory<float> parameters, CancellationToken cancellationToken = default)
+    {
+        if (parameters.Length != _parameterCount)
+            throw new ArgumentException($"Expected {_parameterCount} parameters, got {parameters.Length}.", nameof(parameters));
+        if (!_connections.TryGetValue(workerId, out var channel) || !channel.Accepted)
+            throw new InvalidOperationException($"Worker {workerId} has no data-plane connection.");
+        var header = new FrameHeader { Kind = FrameKind.Parameters, JobId = _jobId, WorkerId = workerId, ParameterVersion = version };
+        return channel.SendAsync(header, parameters, cancellationToken);
+    }
+
+    /// <summary>Closes a worker's connection, e.g. when the cluster reports it unreachable; <see cref="DataPlaneServerCallbacks.OnDisconnected"/> follows.</summary>
+    public void Disconnect(int workerId)
+    {
+        if (_connections.TryGetValue(workerId, out var channel))
+            channel.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _listener?.Dispose();
+        foreach (var (workerId, channel) in _connections)
+        {
+            channel.TrySend(new FrameHeader { Kind = FrameKind.Bye, JobId = _jobId, WorkerId = workerId });
+            channel.Dispose();
+        }
+        if (_acceptLoop is not null)
+            await _acceptLoop.ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task AcceptLoopAsync(Socket listener)
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+            var thread = new Thread(() => Serve(socket)) { IsBackground = true, Name = "segalearn-data-plane-in" };
+            thread.Start();
+        }
+    }
+
+    private void Serve(Socket socket)
+    {
+        var channel = new FrameChannel(socket, _parameterCount);
+        int workerId;
+        try
+        {
+            socket.ReceiveTimeout = HandshakeTimeoutMilliseconds;
+            if (Handshake(channel) is not { } accepted)
+            {
+                channel.Dispose();
+                return;
+            }
+            workerId = accepted;
+            socket.ReceiveTimeout = 0;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            channel.Dispose();
+            if (!_disposed)
+                _callbacks.OnRefused?.Invoke(channel.RemoteEndPoint, $"handshake failed: {e.Message}");
+            return;
+        }
+        ReadGradients(workerId, channel);
+    }
+
+    /// <summary>The worker id once the Hello checks out and HelloAck is sent; null after a refusal.</summary>
+    private int? Handshake(FrameChannel channel)
+    {
+        if (!channel.TryReadHeader(out var hello))
+            return Refuse(channel, "closed before its Hello", sendRefused: false);
+        if (hello.Kind != FrameKind.Hello)
+            return Refuse(channel, $"first frame was {hello.Kind}, not Hello", sendRefused: false);
+        if (hello.JobId != _jobId)
+            return Refuse(channel, $"worker {hello.WorkerId} asked for another job");
+        Span<float> proof = stackalloc float[JobToken.ProofLength / sizeof(float)];
+        if (hello.ElementCount != proof.Length)
+            return Refuse(channel, $"worker {hello.WorkerId} sent a Hello of {hello.ElementCount} elements, not {proof.Length}");
+        channel.ReadPayload(hello, proof);
+        if (!JobToken.ProofMatches(_token, _jobId, hello.WorkerId, MemoryMarshal.AsBytes(proof)))
+            return Refuse(channel, $"worker {hello.WorkerId} presented a wrong token");
+        if (_disposed || !_connections.TryAdd(hello.WorkerId, channel))
+            return Refuse(channel, $"worker {hello.WorkerId} is connected already");
+        try
+        {
+            channel.Send(new FrameHeader { Kind = FrameKind.HelloAck, JobId = _jobId, WorkerId = hello.WorkerId }, []);
+        }
+        catch
+        {
+            _connections.TryRemove(new KeyValuePair<int, FrameChannel>(hello.WorkerId, channel));
+            throw;
+        }
+        channel.Accepted = true;
+        _callbacks.OnConnected?.Invoke(hello.WorkerId);
+        return hello.WorkerId;
+    }
+
+    private int? Refuse(FrameChannel channel, string reason, bool sendRefused = true)
+    {
+        if (sendRefused)
+            channel.TrySend(new FrameHeader { Kind = FrameKind.Refused, JobId = _jobId });
+        _callbacks.OnRefused?.Invoke(channel.RemoteEndPoint, reason);
+        return null;
+    }
+
+    private void ReadGradients(int workerId, FrameChannel channel)
+    {
+        string? fault = null;
+        try
+        {
+            while (channel.TryReadHeader(out var header) && header.Kind != FrameKind.Bye)
+            {
+                if (header.Kind != FrameKind.Gradient)
+                    throw new FrameException($"Unexpected {header.Kind} frame from worker {workerId}.");
+                if (header.JobId != _jobId || header.WorkerId != workerId)
+                    throw new FrameException($"Wrong job or worker in a gradient frame from worker {workerId} (says worker {header.WorkerId}).");
+                if (header.ElementCount != _parameterCount)
+                    throw new FrameException($"Gradient of {header.ElementCount} elements from worker {workerId}; the model has {_parameterCount}.");
+                var gradient = _callbacks.RentGradientBuffer();
+                try
+                {
+                    channel.ReadPayload(header, gradient);
+                }
+                catch
+                {
+                    _callbacks.ReturnGradientBuffer?.Invoke(gradient);
+                    throw;
+                }
+                _callbacks.OnGradient(workerId, header, gradient);
+            }
+        }
+        catch (FrameException e)
+        {
+            fault = e.Message;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            // The connection is gone; OnDisconnected below says so.
+        }
+        catch (Exception e)
+        {
+            fault = $"a callback threw {e.GetType().Name}: {e.Message}";
+        }
+        _connections.TryRemove(new KeyValuePair<int, FrameChannel>(workerId, channel));
+        channel.Dispose();
+        if (_disposed)
+            return;
+        if (fault is not null)
+            _callbacks.OnInvalidFrame?.Invoke(workerId, fault);
+        _callbacks.OnDisconnected?.Invoke(workerId);
+    }
+}

@@ -1,0 +1,158 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace SegaLearn.Protocol;
+
+/// <summary>
+/// Data-plane frames: a <see cref="HeaderSize"/>-byte header (magic, protocol version, kind, then the
+/// <see cref="FrameHeader"/> fields, little-endian) followed by <see cref="FrameHeader.ElementCount"/> float32 in
+/// little-endian byte order. Nothing here allocates: callers pass the header scratch and the payload buffers.
+/// </summary>
+public static class FrameCodec
+{
+    /// <summary>"SGLF" in the first four bytes of every frame.</summary>
+    public const uint Magic = 0x464C_4753;
+
+    public const int HeaderSize = 72;
+
+    static FrameCodec()
+    {
+        // Payloads are the floats' memory as is; a big-endian host would need a byte swap per element.
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("The data plane sends float32 in native byte order and needs a little-endian host.");
+    }
+
+    /// <summary>The 16-byte job id of frame headers: the first half of the SHA-256 of the job id's UTF-8.</summary>
+    public static Guid JobIdOf(string jobId)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(jobId), hash);
+        return new Guid(hash[..16]);
+    }
+
+    /// <summary>Bytes of a frame with <paramref name="elementCount"/> elements.</summary>
+    public static int FrameSize(int elementCount) => HeaderSize + checked(elementCount * sizeof(float));
+
+    /// <summary>The header as written: <paramref name="header"/> with the element count and checksum of <paramref name="payload"/>.</summary>
+    public static FrameHeader Complete(FrameHeader header, ReadOnlySpan<float> payload) =>
+        header with { ElementCount = payload.Length, Checksum = Crc32.HashToUInt32(MemoryMarshal.AsBytes(payload)) };
+
+    /// <summary>Writes the whole frame into <paramref name="destination"/> and returns its length in bytes.</summary>
+    public static int Encode(FrameHeader header, ReadOnlySpan<float> payload, Span<byte> destination)
+    {
+        var size = FrameSize(payload.Length);
+        if (destination.Length < size)
+            throw new ArgumentException($"A frame of {payload.Length} elements needs {size} bytes; the buffer has {destination.Length}.", nameof(destination));
+        var payloadBytes = MemoryMarshal.AsBytes(payload);
+        payloadBytes.CopyTo(destination[HeaderSize..]);
+        WriteHeader(Complete(header, payload), destination);
+        return size;
+    }
+
+    /// <summary>Writes the frame to <paramref name="stream"/> without copying the payload; <paramref name="headerScratch"/> holds at least <see cref="HeaderSize"/> bytes.</summary>
+    public static void Write(Stream stream, FrameHeader header, ReadOnlySpan<float> payload, Span<byte> headerScratch)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        WriteHeader(Complete(header, payload), headerScratch);
+        stream.Write(headerScratch[..HeaderSize]);
+        stream.Write(MemoryMarshal.AsBytes(payload));
+    }
+
+    /// <summary>Writes <paramref name="header"/> as is (element count and checksum included) into the first <see cref="HeaderSize"/> bytes.</summary>
+    public static void WriteHeader(in FrameHeader header, Span<byte> destination)
+    {
+        if (destination.Length < HeaderSize)
+            throw new ArgumentException($"A frame header needs {HeaderSize} bytes; the buffer has {destination.Length}.", nameof(destination));
+        BinaryPrimitives.WriteUInt32LittleEndian(destination, Magic);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[4..], checked((ushort)ProtocolInfo.Version));
+        destination[6] = (byte)header.Kind;
+        destination[7] = 0;
+        header.JobId.TryWriteBytes(destination.Slice(8, 16));
+        BinaryPrimitives.WriteInt32LittleEndian(destination[24..], header.WorkerId);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[28..], header.ParameterVersion);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[36..], header.Epoch);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[40..], header.Step);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[44..], header.FirstMicrobatch);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[48..], header.MicrobatchCount);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[52..], header.SampleCount);
+        BinaryPrimitives.WriteDoubleLittleEndian(destination[56..], header.LossSum);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[64..], header.ElementCount);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[68..], header.Checksum);
+    }
+
+    /// <summary>Decodes and checks magic, version, kind and element count of a header.</summary>
+    public static FrameHeader ReadHeader(ReadOnlySpan<byte> source)
+    {
+        if (source.Length < HeaderSize)
+            throw new FrameException($"Truncated frame: header has {source.Length} of {HeaderSize} bytes.");
+        var magic = BinaryPrimitives.ReadUInt32LittleEndian(source);
+        if (magic != Magic)
+            throw new FrameException($"Bad magic 0x{magic:X8} (expected 0x{Magic:X8}): the peer does not speak the SegaLearn data plane.");
+        var version = BinaryPrimitives.ReadUInt16LittleEndian(source[4..]);
+        if (version != ProtocolInfo.Version)
+            throw new FrameException($"Wrong protocol version {version}: this node speaks version {ProtocolInfo.Version}.");
+        var kind = (FrameKind)source[6];
+        if (!Enum.IsDefined(kind) || source[7] != 0)
+            throw new FrameException($"Unknown frame kind {source[6]} (flags {source[7]}).");
+        var header = new FrameHeader
+        {
+            Kind = kind,
+            JobId = new Guid(source.Slice(8, 16)),
+            WorkerId = BinaryPrimitives.ReadInt32LittleEndian(source[24..]),
+            ParameterVersion = BinaryPrimitives.ReadInt64LittleEndian(source[28..]),
+            Epoch = BinaryPrimitives.ReadInt32LittleEndian(source[36..]),
+            Step = BinaryPrimitives.ReadInt32LittleEndian(source[40..]),
+            FirstMicrobatch = BinaryPrimitives.ReadInt32LittleEndian(source[44..]),
+            MicrobatchCount = BinaryPrimitives.ReadInt32LittleEndian(source[48..]),
+            SampleCount = BinaryPrimitives.ReadInt32LittleEndian(source[52..]),
+            LossSum = BinaryPrimitives.ReadDoubleLittleEndian(source[56..]),
+            ElementCount = BinaryPrimitives.ReadInt32LittleEndian(source[64..]),
+            Checksum = BinaryPrimitives.ReadUInt32LittleEndian(source[68..]),
+        };
+        if (header.ElementCount < 0)
+            throw new FrameException($"Negative element count {header.ElementCount} in a {kind} frame.");
+        return header;
+    }
+
+    /// <summary>
+    /// Reads the next header into <paramref name="scratch"/> (at least <see cref="HeaderSize"/> bytes) and decodes it.
+    /// Returns false when the stream ends cleanly before a frame; a stream ending inside the header is a <see cref="FrameException"/>.
+    /// </summary>
+    public static bool TryReadHeader(Stream stream, Span<byte> scratch, out FrameHeader header)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var headerBytes = scratch[..HeaderSize];
+        var read = stream.ReadAtLeast(headerBytes, HeaderSize, throwOnEndOfStream: false);
+        if (read == 0)
+        {
+            header = default;
+            return false;
+        }
+        if (read < HeaderSize)
+            throw new FrameException($"Truncated frame: the stream ended after {read} of {HeaderSize} header bytes.");
+        header = ReadHeader(headerBytes);
+        return true;
+    }
+
+    /// <summary>
+    /// Reads the payload of <paramref name="header"/> straight into the first <see cref="FrameHeader.ElementCount"/>
+    /// elements of <paramref name="destination"/> and checks its checksum.
+    /// </summary>
+    public static void ReadPayload(Stream stream, in FrameHeader header, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (header.ElementCount > destination.Length)
+            throw new FrameException($"Element count {header.ElementCount} of a {header.Kind} frame is too large for the {destination.Length}-element buffer.");
+        var payload = MemoryMarshal.AsBytes(destination[..header.ElementCount]);
+        var read = stream.ReadAtLeast(payload, payload.Length, throwOnEndOfStream: false);
+        if (read < payload.Length)
+            throw new FrameException($"Truncated frame: the stream ended after {read} of {payload.Length} payload bytes of a {header.Kind} frame.");
+        var checksum = Crc32.HashToUInt32(payload);
+        if (checksum != header.Checksum)
+            throw new FrameException($"Checksum mismatch in a {header.Kind} frame: payload hashes to 0x{checksum:X8}, header says 0x{header.Checksum:X8}.");
+    }
+}

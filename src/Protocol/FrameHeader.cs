@@ -1,0 +1,34 @@
+namespace SegaLearn.Protocol;
+
+/// <summary>
+/// The fixed-size header of a data-plane frame. <see cref="ElementCount"/> (float32 elements of payload, the frame's
+/// length prefix) and <see cref="Checksum"/> (CRC-32 of the payload bytes) are filled in by <see cref="FrameCodec"/>
+/// when it writes; fields that a kind does not use are 0.
+/// </summary>
+public readonly record struct FrameHeader
+{
+    public FrameKind Kind { get; init; }
+
+    /// <summary><see cref="FrameCodec.JobIdOf"/> of the job id string.</summary>
+    public Guid JobId { get; init; }
+
+    public int WorkerId { get; init; }
+
+    public long ParameterVersion { get; init; }
+
+    public int Epoch { get; init; }
+
+    public int Step { get; init; }
+
+    public int FirstMicrobatch { get; init; }
+
+    public int MicrobatchCount { get; init; }
+
+    public int SampleCount { get; init; }
+
+    public double LossSum { get; init; }
+
+    public int ElementCount { get; init; }
+
+    public uint Checksum { get; init; }
+}

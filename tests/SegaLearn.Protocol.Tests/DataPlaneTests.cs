@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace SegaLearn.Protocol.Tests;
+
+public sealed class DataPlaneTests : IAsyncDisposable
+{
+    private const string JobId = "job-7";
+    private const int ParameterCount = 235_000; // 940 KB of float32, the W-DIST model's size
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+    private readonly string _token = JobToken.Create();
+    private readonly TaskCompletionSource<int> _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<int> _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<string> _refused = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<string> _invalid = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<(int WorkerId, FrameHeader Header, float[] Gradient)> _gradient = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentBag<float[]> _returned = [];
+    private readonly DataPlaneServer _server;
+
+    public DataPlaneTests()
+    {
+        _server = new DataPlaneServer(JobId, _token, ParameterCount, new DataPlaneServerCallbacks
+        {
+            RentGradientBuffer = () => new float[ParameterCount],
+            ReturnGradientBuffer = _returned.Add,
+            OnGradient = (worker, header, gradient) => _gradient.TrySetResult((worker, header, gradient)),
+            OnConnected = worker => _connected.TrySetResult(worker),
+            OnDisconnected = worker => _disconnected.TrySetResult(worker),
+            OnRefused = (_, reason) => _refused.TrySetResult(reason),
+            OnInvalidFrame = (_, reason) => _invalid.TrySetResult(reason),
+        });
+        _server.Start(IPAddress.Loopback, 0);
+    }
+
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+
+    [Fact]
+    public async Task Handshake_should_connect_the_worker_when_job_and_token_match()
+    {
+        await using var client = await Connect(_token, JobId, workerId: 4);
+
+        Assert.Equal(4, await _connected.Task.WaitAsync(Timeout));
+        Assert.Equal([4], _server.ConnectedWorkers);
+    }
+
+    [Fact]
+    public async Task Handshake_should_refuse_the_worker_when_the_token_is_wrong()
+    {
+        await Assert.ThrowsAsync<DataPlaneRefusedException>(() => Connect(JobToken.Create(), JobId, workerId: 1));
+
+        Assert.Contains("wrong token", await _refused.Task.WaitAsync(Timeout));
+        Assert.Empty(_server.ConnectedWorkers);
+    }
+
+    [Fact]
+    public async Task Handshake_should_refuse_the_worker_when_the_job_is_another()
+    {
+        await Assert.ThrowsAsync<DataPlaneRefusedException>(() => Connect(_token, "job-8", workerId: 1));
+
+        Assert.Contains("another job", await _refused.Task.WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task Handshake_should_refuse_a_second_connection_when_the_worker_id_is_taken()
+    {
+        await using var first = await Connect(_token, JobId, workerId: 2);
+
+        await Assert.ThrowsAsync<DataPlaneRefusedException>(() => Connect(_token, JobId, workerId: 2));
+
+        Assert.Contains("connected already", await _refused.Task.WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task Data_plane_should_deliver_parameters_and_gradient_bit_exact_when_exchanging_940_KB()
+    {
+        var parameters = RandomBits(seed: 1);
+        var gradient = RandomBits(seed: 2);
+        var received = new TaskCompletionSource<(long Version, float[] Parameters)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var client = await Connect(_token, JobId, workerId: 5, onParameters: (v, p) => received.TrySetResult((v, p)));
+        await _connected.Task.WaitAsync(Timeout);
+
+        await _server.SendParametersAsync(5, 12L, parameters);
+        var (version, clientParameters) = await received.Task.WaitAsync(Timeout);
+        var sent = new FrameHeader { ParameterVersion = 12L, Epoch = 1, Step = 3, FirstMicrobatch = 8, MicrobatchCount = 4, SampleCount = 128, LossSum = 57.125 };
+        await client.SendGradientAsync(sent, gradient);
+        var (workerId, header, serverGradient) = await _gradient.Task.WaitAsync(Timeout);
+
+        Assert.Equal(12L, version);
+        Assert.Equal(BitsOf(parameters), BitsOf(clientParameters));
+        Assert.Equal(5, workerId);
+        Assert.Equal(FrameCodec.Complete(sent with { Kind = FrameKind.Gradient, JobId = FrameCodec.JobIdOf(JobId), WorkerId = 5 }, gradient), header);
+        Assert.Equal(BitsOf(gradient), BitsOf(serverGradient));
+    }
+
+    [Fact]
+    public async Task Server_should_report_the_disconnect_when_the_worker_closes()
+    {
+        var client = await Connect(_token, JobId, workerId: 6);
+        await _connected.Task.WaitAsync(Timeout);
+
+        await client.DisposeAsync();
+
+        Assert.Equal(6, await _disconnected.Task.WaitAsync(Timeout));
+        Assert.Empty(_server.ConnectedWorkers);
+    }
+
+    [Fact]
+    public async Task Client_should_report_the_close_when_the_server_drops_the_worker()
+    {
+        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var client = await Connect(_token, JobId, workerId: 7, onClosed: e => closed.TrySetResult(e));
+        await _connected.Task.WaitAsync(Timeout);
+
+        _server.Disconnect(7);
+
+        Assert.IsType<IOException>(await closed.Task.WaitAsync(Timeout), exactMatch: false);
+        Assert.Equal(7, await _disconnected.Task.WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task Server_should_drop_the_worker_and_return_the_buffer_when_a_gradient_is_corrupted()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, _server.Port);
+        using var stream = new NetworkStream(socket);
+        var scratch = new byte[FrameCodec.HeaderSize];
+        var jobId = FrameCodec.JobIdOf(JobId);
+        var proof = new float[JobToken.ProofLength / sizeof(float)];
+        JobToken.ComputeProof(_token, jobId, 9, MemoryMarshal.AsBytes(proof.AsSpan()));
+        FrameCodec.Write(stream, new FrameHeader { Kind = FrameKind.Hello, JobId = jobId, WorkerId = 9 }, proof, scratch);
+        Assert.True(FrameCodec.TryReadHeader(stream, scratch, out var ack));
+        Assert.Equal(FrameKind.HelloAck, ack.Kind);
+        var frame = new byte[FrameCodec.FrameSize(ParameterCount)];
+        FrameCodec.Encode(new FrameHeader { Kind = FrameKind.Gradient, JobId = jobId, WorkerId = 9 }, RandomBits(seed: 3), frame);
+        frame[^1] ^= 0x01;
+
+        await stream.WriteAsync(frame);
+
+        Assert.StartsWith("Checksum mismatch", await _invalid.Task.WaitAsync(Timeout));
+        Assert.Equal(9, await _disconnected.Task.WaitAsync(Timeout));
+        Assert.Single(_returned);
+        Assert.False(_gradient.Task.IsCompleted);
+    }
+
+    private Task<DataPlaneClient> Connect(
+        string token,
+        string jobId,
+        int workerId,
+        Action<long, float[]>? onParameters = null,
+        Action<Exception?>? onClosed = null) =>
+        DataPlaneClient.ConnectAsync(
+            "127.0.0.1",
+            _server.Port,
+            jobId,
+            token,
+            workerId,
+            ParameterCount,
+            onParameters ?? ((_, _) => { }),
+            onClosed ?? (_ => { }),
+            new CancellationTokenSource(Timeout).Token);
+
+    private static float[] RandomBits(int seed)
+    {
+        var random = new Random(seed);
+        var values = new float[ParameterCount];
+        random.NextBytes(MemoryMarshal.AsBytes(values.AsSpan()));
+        return values;
+    }
+
+    private static int[] BitsOf(float[] values) => MemoryMarshal.Cast<float, int>(values.AsSpan()).ToArray();
+}

@@ -1,0 +1,121 @@
+namespace SegaLearn.Protocol.Tests;
+
+public sealed class FrameCodecTests
+{
+    private static readonly FrameHeader Header = new()
+    {
+        Kind = FrameKind.Gradient,
+        JobId = FrameCodec.JobIdOf("job-1"),
+        WorkerId = 3,
+        ParameterVersion = 41L,
+        Epoch = 2,
+        Step = 17,
+        FirstMicrobatch = 8,
+        MicrobatchCount = 4,
+        SampleCount = 128,
+        LossSum = 12.625,
+    };
+
+    private readonly byte[] _scratch = new byte[FrameCodec.HeaderSize];
+
+    [Fact]
+    public void Codec_should_round_trip_header_and_payload_bit_exact_when_written_to_a_stream()
+    {
+        float[] payload = [1.5f, -0f, float.NaN, float.Epsilon, float.MaxValue, -3.25e-30f];
+        using var stream = new MemoryStream();
+        FrameCodec.Write(stream, Header, payload, _scratch);
+        stream.Position = 0;
+        var received = new float[payload.Length + 2];
+
+        Assert.True(FrameCodec.TryReadHeader(stream, _scratch, out var header));
+        FrameCodec.ReadPayload(stream, header, received);
+
+        Assert.Equal(FrameCodec.Complete(Header, payload), header);
+        Assert.Equal(payload.Length, header.ElementCount);
+        Assert.Equal(BitsOf(payload), BitsOf(received[..payload.Length]));
+        Assert.False(FrameCodec.TryReadHeader(stream, _scratch, out _));
+    }
+
+    [Fact]
+    public void Codec_should_write_the_same_bytes_when_encoding_into_a_buffer()
+    {
+        float[] payload = [1f, 2f, 3f];
+        using var stream = new MemoryStream();
+        FrameCodec.Write(stream, Header, payload, _scratch);
+        var buffer = new byte[FrameCodec.FrameSize(payload.Length) + 5];
+
+        var length = FrameCodec.Encode(Header, payload, buffer);
+
+        Assert.Equal(stream.ToArray(), buffer[..length]);
+    }
+
+    [Fact]
+    public void Codec_should_report_truncation_when_the_stream_ends_inside_a_frame()
+    {
+        var frame = Frame([1f, 2f, 3f, 4f]);
+
+        for (var length = 1; length < frame.Length; length++)
+        {
+            using var stream = new MemoryStream(frame[..length]);
+            var error = Assert.Throws<FrameException>(() => ReadWhole(stream, new float[4]));
+            Assert.StartsWith("Truncated frame", error.Message);
+        }
+    }
+
+    [Fact]
+    public void Codec_should_report_a_checksum_mismatch_when_the_payload_is_corrupted()
+    {
+        var frame = Frame([1f, 2f, 3f, 4f]);
+        frame[FrameCodec.HeaderSize + 5] ^= 0x10;
+
+        var error = Assert.Throws<FrameException>(() => ReadWhole(new MemoryStream(frame), new float[4]));
+
+        Assert.StartsWith("Checksum mismatch", error.Message);
+    }
+
+    [Fact]
+    public void Codec_should_report_bad_magic_when_the_peer_is_not_a_data_plane()
+    {
+        var frame = "GET / HTTP/1.1\r\n"u8.ToArray().Concat(new byte[FrameCodec.HeaderSize]).ToArray();
+
+        var error = Assert.Throws<FrameException>(() => ReadWhole(new MemoryStream(frame), new float[4]));
+
+        Assert.StartsWith("Bad magic", error.Message);
+    }
+
+    [Fact]
+    public void Codec_should_report_a_wrong_version_when_the_peer_speaks_another_protocol()
+    {
+        var frame = Frame([1f]);
+        frame[4] = ProtocolInfo.Version + 1;
+
+        var error = Assert.Throws<FrameException>(() => ReadWhole(new MemoryStream(frame), new float[1]));
+
+        Assert.StartsWith("Wrong protocol version", error.Message);
+    }
+
+    [Fact]
+    public void Codec_should_refuse_the_payload_when_the_element_count_exceeds_the_buffer()
+    {
+        var frame = Frame(new float[10]);
+
+        var error = Assert.Throws<FrameException>(() => ReadWhole(new MemoryStream(frame), new float[9]));
+
+        Assert.Contains("too large for the 9-element buffer", error.Message);
+    }
+
+    private byte[] Frame(float[] payload)
+    {
+        var frame = new byte[FrameCodec.FrameSize(payload.Length)];
+        FrameCodec.Encode(Header, payload, frame);
+        return frame;
+    }
+
+    private void ReadWhole(Stream stream, float[] destination)
+    {
+        Assert.True(FrameCodec.TryReadHeader(stream, _scratch, out var header));
+        FrameCodec.ReadPayload(stream, header, destination);
+    }
+
+    private static int[] BitsOf(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();
+}
