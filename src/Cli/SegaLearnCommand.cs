@@ -15,6 +15,8 @@ public static class SegaLearnCommand
             TrainCommand.Create(),
             EvaluateCommand.Create(),
             PredictCommand.Create(),
+            CoordinatorCommand.Create(),
+            WorkerCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -33,9 +33,12 @@ internal static class TrainCommand
                 throw new BadInputException("--workers and --worker-processes exclude each other: choose in-process actors or worker processes");
             }
 
-            return TrainingRun.Execute(parse, _ => workers is { } count
-                ? ActorTrainingEngine.InProcess(count, cancellation: CommandContext.Cancellation)
-                : (ITrainingEngine?)null);
+            return TrainingRun.Execute(parse, context => (workers, processes) switch
+            {
+                ({ } count, _) => ActorTrainingEngine.InProcess(count, cancellation: CommandContext.Cancellation),
+                (_, { } count) => ClusterEngines.LocalProcesses(context, count),
+                _ => (ITrainingEngine?)null,
+            });
         });
         return command;
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using Akka.Hosting;
 using Microsoft.Extensions.Hosting;
 using SegaLearn.Protocol;
 using SegaLearn.Worker;

@@ -90,12 +90,17 @@ public sealed class ActorTrainingEngine : ITrainingEngine
     /// local worker processes; what it returns is owned by the engine.
     /// </summary>
     public static ActorTrainingEngine Cluster(
-        ClusterNodeSettings node, int minWorkers, DataReference data, byte[] trainingBlob, Func<string, IDisposable?>? onStarted = null, CancellationToken cancellation = default)
+        ClusterNodeSettings node, int minWorkers, DataReference data, byte[] trainingBlob, int dataPlanePort = 0,
+        Func<string, IDisposable?>? onStarted = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(data);
         var builder = SegaLearnHost.CreateBuilder();
-        var coordinatorSettings = SegaLearnHost.Bind(builder.Configuration, "Coordinator", new CoordinatorSettings { DataPlaneHost = node.PublicHost });
+        var coordinatorSettings = SegaLearnHost.Bind(builder.Configuration, "Coordinator", new CoordinatorSettings
+        {
+            DataPlaneBind = node.BindHost,
+            DataPlanePort = dataPlanePort,
+        });
         builder.Services.AddAkka(SegaLearnHost.SystemName, akka => akka
             .WithSegaLearnLogging(builder.Configuration)
             .WithSegaLearnCluster(node, ProtocolInfo.CoordinatorRole)

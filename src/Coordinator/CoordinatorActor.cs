@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.Net;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -35,6 +35,14 @@ public sealed class CoordinatorActor : ReceiveActor
         Receive<RequestWork>(OnRequestWork);
         Receive<RunStep>(OnRunStep);
         Receive<LocalWorkDone>(OnLocalWorkDone);
+        Receive<DataPlaneEvent.GradientArrived>(OnRemoteGradient);
+        Receive<DataPlaneEvent.Disconnected>(lost =>
+        {
+            if (_workers.Find(lost.WorkerId) is { } worker)
+            {
+                RemoveWorker(worker, $"data plane: {lost.Reason}");
+            }
+        });
         Receive<DataChunkRequest>(OnDataChunkRequest);
         Receive<EndJob>(_ => OnEndJob());
         Receive<Terminated>(t => OnWorkerLost(t.ActorRef, "terminated"));
@@ -65,21 +73,26 @@ public sealed class CoordinatorActor : ReceiveActor
             Cluster.Get(Context.System).Unsubscribe(Self);
         }
 
-        _job?.Round.Abort();
+        if (_job is { } job)
+        {
+            job.Round.Abort();
+            job.Server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 
     private void OnBeginJob(BeginJob begin)
     {
         var job = begin.Job;
         var id = Guid.NewGuid().ToString("N");
-        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var token = JobToken.Create();
         var architecture = job.Architecture;
+        var pool = new GradientBufferPool(new ParameterLayout(architecture.LayerSizes).TotalCount);
+        var server = begin.Data is null ? null : StartDataPlane(id, token, pool);
         var data = begin.Data ?? new DataReference("in-process", null, 0, 0, false, "", 0);
         var offer = new JobOffer(
             id, token, ProtocolInfo.Version, architecture.LayersText, architecture.ActivationsText, architecture.LossText,
-            job.DropoutRate, job.Seed, job.MicrobatchSize, data, 0);
-        var pool = new GradientBufferPool(new ParameterLayout(architecture.LayerSizes).TotalCount);
-        _job = new JobState(begin, offer, ArchitectureHash.Compute(architecture), new StepRound(pool, job.Backend), pool);
+            job.DropoutRate, job.Seed, job.MicrobatchSize, data, server?.Port ?? 0);
+        _job = new JobState(begin, offer, ArchitectureHash.Compute(architecture), new StepRound(pool, job.Backend), pool, server);
         _readyWaiter = Sender;
         _log.Info("job {0}: {1}, waiting for {2} worker(s)", id, architecture, begin.MinWorkers);
         foreach (var waiting in _waitingForJob)
@@ -89,6 +102,24 @@ public sealed class CoordinatorActor : ReceiveActor
 
         _waitingForJob.Clear();
         CheckReady();
+    }
+
+    private DataPlaneServer StartDataPlane(string jobId, string token, GradientBufferPool pool)
+    {
+        var self = Self;
+        var log = _log;
+        var server = new DataPlaneServer(jobId, token, pool.Length, new DataPlaneServerCallbacks
+        {
+            RentGradientBuffer = pool.Rent,
+            ReturnGradientBuffer = pool.Return,
+            OnGradient = (worker, header, gradient) => self.Tell(new DataPlaneEvent.GradientArrived(worker, header, gradient)),
+            OnRefused = (endpoint, reason) => log.Warning("data plane refused {0}: {1}", endpoint, reason),
+            OnInvalidFrame = (worker, reason) => log.Warning("data plane dropped worker #{0}: {1}", worker, reason),
+            OnDisconnected = worker => self.Tell(new DataPlaneEvent.Disconnected(worker, "connection closed")),
+        });
+        server.Start(IPAddress.Parse(_settings.DataPlaneBind), _settings.DataPlanePort);
+        _log.Info("job {0}: data plane listening on {1}:{2}", jobId, _settings.DataPlaneBind, server.Port);
+        return server;
     }
 
     private void OnHello(WorkerHello hello)
@@ -131,7 +162,7 @@ public sealed class CoordinatorActor : ReceiveActor
         string? reason = job is null ? "no job is running"
             : register.ProtocolVersion != ProtocolInfo.Version ? $"protocol {register.ProtocolVersion}, expected {ProtocolInfo.Version}"
             : register.JobId != job.Offer.JobId ? $"job {register.JobId}, expected {job.Offer.JobId}"
-            : !TokensEqual(register.Token, job.Offer.Token) ? "wrong job token"
+            : !JobToken.Matches(job.Offer.Token, register.Token) ? "wrong job token"
             : register.ArchitectureHash != job.ArchitectureHash ? $"architecture hash {register.ArchitectureHash}, expected {job.ArchitectureHash}"
             : _workers.Find(Sender) is not null ? "already registered"
             : null;
@@ -205,9 +236,29 @@ public sealed class CoordinatorActor : ReceiveActor
             }
             else
             {
+                SendParameters(job, worker);
                 worker.Actor.Tell(assignment);
             }
         }
+    }
+
+    private void SendParameters(JobState job, WorkerEntry worker)
+    {
+        var round = job.Round;
+        if (worker.ParametersSent == round.Version)
+        {
+            return;
+        }
+
+        worker.ParametersSent = round.Version;
+        round.BytesOut += (long)round.Parameters.Length * sizeof(float);
+        var self = Self;
+        var id = worker.Id;
+        job.Server!.SendParametersAsync(id, round.Version, round.Parameters).AsTask().ContinueWith(
+            sent => self.Tell(new DataPlaneEvent.Disconnected(id, $"sending parameters failed: {sent.Exception?.GetBaseException().Message}")),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     private void OnLocalWorkDone(LocalWorkDone done)
@@ -218,20 +269,41 @@ public sealed class CoordinatorActor : ReceiveActor
             return;
         }
 
-        var worker = _workers.Find(Sender);
-        Accept(job, worker, done.Work, done.SampleCount, done.LossSum, done.Gradient, done.ComputeMilliseconds);
+        var work = done.Work;
+        Accept(job, _workers.Find(Sender), new FrameHeader
+        {
+            ParameterVersion = work.ParameterVersion,
+            Epoch = work.Epoch,
+            Step = work.Step,
+            FirstMicrobatch = work.FirstMicrobatch,
+            MicrobatchCount = work.MicrobatchCount,
+            SampleCount = done.SampleCount,
+            LossSum = done.LossSum,
+        }, done.Gradient, done.ComputeMilliseconds);
     }
 
-    private void Accept(JobState job, WorkerEntry? worker, AssignWork work, int sampleCount, double lossSum, float[] gradient, double computeMilliseconds)
+    private void OnRemoteGradient(DataPlaneEvent.GradientArrived arrived)
     {
-        var current = job.Round.IsActive && work.ParameterVersion == job.Round.Version && work.Step == job.Round.Work.Step && work.Epoch == job.Round.Work.Epoch;
-        var blockIndex = current ? job.Round.BlockIndexOf(work.FirstMicrobatch) : -1;
+        var job = _job;
+        if (job is null)
+        {
+            return;
+        }
+
+        job.Round.BytesIn += (long)arrived.Header.ElementCount * sizeof(float);
+        Accept(job, _workers.Find(arrived.WorkerId), arrived.Header, arrived.Gradient, 0);
+    }
+
+    private void Accept(JobState job, WorkerEntry? worker, FrameHeader result, float[] gradient, double computeMilliseconds)
+    {
+        var blockIndex = job.Round.IsCurrent(result.ParameterVersion, result.Epoch, result.Step) ? job.Round.BlockIndexOf(result.FirstMicrobatch) : -1;
         if (worker is not null && blockIndex >= 0)
         {
             worker.Complete(blockIndex);
         }
 
-        var outcome = job.Round.Offer(work, sampleCount, lossSum, gradient, computeMilliseconds);
+        var outcome = job.Round.Offer(
+            result.ParameterVersion, result.Epoch, result.Step, result.FirstMicrobatch, result.MicrobatchCount, result.SampleCount, result.LossSum, gradient, computeMilliseconds);
         if (outcome != LedgerOutcome.Accepted)
         {
             if (gradient.Length == job.Pool.Length)
@@ -243,7 +315,7 @@ public sealed class CoordinatorActor : ReceiveActor
         if (outcome == LedgerOutcome.Invalid)
         {
             _totalRejected++;
-            _log.Warning("invalid gradient for step {0} block {1} from worker {2}: recomputed elsewhere", work.Step, work.FirstMicrobatch, worker?.ToString() ?? Sender.Path.ToString());
+            _log.Warning("invalid gradient for step {0} block {1} from worker {2}: recomputed elsewhere", result.Step, result.FirstMicrobatch, worker?.ToString() ?? Sender.Path.ToString());
             if (blockIndex >= 0)
             {
                 job.Round.Requeue([blockIndex], worker?.Id ?? 0);
@@ -258,14 +330,14 @@ public sealed class CoordinatorActor : ReceiveActor
 
         if (job.Round.IsComplete)
         {
-            var (result, metrics) = job.Round.Finish(_workers.Count);
+            var (stepResult, metrics) = job.Round.Finish(_workers.Count);
             foreach (var registered in _workers.All)
             {
                 registered.TakeOutstanding();
             }
 
             _totalReassigned += metrics.Reassigned;
-            _stepWaiter?.Tell(new StepFinished(result, metrics));
+            _stepWaiter?.Tell(new StepFinished(stepResult, metrics));
             _stepWaiter = null;
         }
         else
@@ -278,7 +350,7 @@ public sealed class CoordinatorActor : ReceiveActor
     {
         var job = _job;
         var blob = job?.Begin.TrainingBlob;
-        if (job is null || blob is null || request.JobId != job.Offer.JobId || !TokensEqual(request.Token, job.Offer.Token))
+        if (job is null || blob is null || request.JobId != job.Offer.JobId || !JobToken.Matches(job.Offer.Token, request.Token))
         {
             Refuse(Sender, "data chunk request for another job or with a wrong token");
             return;
@@ -306,6 +378,7 @@ public sealed class CoordinatorActor : ReceiveActor
             }
 
             job.Round.Abort();
+            job.Server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             _job = null;
         }
 
@@ -324,6 +397,11 @@ public sealed class CoordinatorActor : ReceiveActor
     {
         _workers.Remove(worker);
         Context.Unwatch(worker.Actor);
+        if (!worker.InProcess)
+        {
+            _job?.Server?.Disconnect(worker.Id);
+        }
+
         var blocks = worker.TakeOutstanding();
         _log.Warning("worker {0} lost ({1}); {2} block(s) reassigned, {3} worker(s) left", worker, why, blocks.Length, _workers.Count);
         _job?.Round.Requeue(blocks);
@@ -347,8 +425,5 @@ public sealed class CoordinatorActor : ReceiveActor
 
     private static bool IsInProcess(IActorRef actor) => actor.Path.Address.HasLocalScope;
 
-    private static bool TokensEqual(string a, string b) =>
-        CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(a), System.Text.Encoding.UTF8.GetBytes(b));
-
-    private sealed record JobState(BeginJob Begin, JobOffer Offer, string ArchitectureHash, StepRound Round, GradientBufferPool Pool);
+    private sealed record JobState(BeginJob Begin, JobOffer Offer, string ArchitectureHash, StepRound Round, GradientBufferPool Pool, DataPlaneServer? Server);
 }

@@ -7,11 +7,8 @@ namespace SegaLearn.Coordinator;
 /// </summary>
 public sealed record CoordinatorSettings
 {
-    /// <summary>Address the data plane binds to; remote workers connect to <see cref="DataPlaneHost"/>.</summary>
+    /// <summary>Address the data plane binds to; remote workers connect to the host of the coordinator's remoting address.</summary>
     public string DataPlaneBind { get; init; } = "0.0.0.0";
-
-    /// <summary>Host name remote workers use to reach the data plane (the coordinator's public host name).</summary>
-    public string DataPlaneHost { get; init; } = "127.0.0.1";
 
     /// <summary>Data plane port; 0 picks a free one, advertised in the job offer.</summary>
     public int DataPlanePort { get; init; }

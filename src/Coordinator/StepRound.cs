@@ -131,16 +131,16 @@ public sealed class StepRound
         return -1;
     }
 
-    /// <summary>Offers a result to the ledger (which keeps <paramref name="gradient"/> only when accepted) and counts it.</summary>
-    public LedgerOutcome Offer(AssignWork work, int sampleCount, double lossSum, float[] gradient, double computeMilliseconds)
+    /// <summary>Offers a block's result to the ledger (which keeps <paramref name="gradient"/> only when accepted) and counts it.</summary>
+    public LedgerOutcome Offer(long version, int epoch, int step, int firstMicrobatch, int microbatchCount, int sampleCount, double lossSum, float[] gradient, double computeMilliseconds)
     {
-        ArgumentNullException.ThrowIfNull(work);
+        ArgumentNullException.ThrowIfNull(gradient);
         if (!IsActive)
         {
             return LedgerOutcome.Stale;
         }
 
-        var outcome = _ledger.Offer(work.ParameterVersion, work.Epoch, work.Step, work.FirstMicrobatch, work.MicrobatchCount, sampleCount, lossSum, gradient, gradient.Length);
+        var outcome = _ledger.Offer(version, epoch, step, firstMicrobatch, microbatchCount, sampleCount, lossSum, gradient, gradient.Length);
         switch (outcome)
         {
             case LedgerOutcome.Accepted:
@@ -156,6 +156,9 @@ public sealed class StepRound
 
         return outcome;
     }
+
+    /// <summary>Whether a result of (version, epoch, step) belongs to the step being run.</summary>
+    public bool IsCurrent(long version, int epoch, int step) => IsActive && version == Version && epoch == Work.Epoch && step == Work.Step;
 
     public bool IsComplete => IsActive && _ledger.IsComplete;
 

@@ -10,7 +10,7 @@ public sealed class ChunkAssembly
 
     public ChunkAssembly(long length)
     {
-        if (length is <= 0 or > Array.MaxLength)
+        if (length <= 0 || length > Array.MaxLength)
         {
             throw new InvalidDataException($"a training set of {length} bytes cannot be fetched");
         }

@@ -37,6 +37,14 @@ public static class ClusterHostingExtensions
                     HeartbeatInterval = settings.HeartbeatInterval,
                     AcceptableHeartbeatPause = settings.AcceptableHeartbeatPause,
                 },
-            });
+            })
+            .WithSegaLearnSerializer();
+    }
+
+    /// <summary>Control messages use <see cref="ProtocolSerializer"/>, compact and versioned, instead of a reflection-based serializer.</summary>
+    public static AkkaConfigurationBuilder WithSegaLearnSerializer(this AkkaConfigurationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.WithCustomSerializer("segalearn", [typeof(IControlMessage)], system => new ProtocolSerializer(system));
     }
 }

@@ -48,6 +48,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<DataChunk>(OnDataChunk);
         Receive<WorkerAccepted>(OnAccepted);
         Receive<LinkReady>(OnLinkReady);
+        Receive<DataPlaneClosed>(closed => closed.Error is not null, closed => Finish(WorkerStopped.CoordinatorLost, $"data plane lost: {closed.Error}"));
+        Receive<DataPlaneClosed>(_ => _log.Info("the coordinator closed the data plane"));
         Receive<LinkFailed>(failed => Finish(WorkerStopped.CoordinatorLost, $"data plane: {failed.Why}"));
         Receive<WorkerRefused>(refused => Finish(WorkerStopped.Refused, $"refused by the coordinator: {refused.Reason}"));
         Receive<LocalAssignWork>(OnLocalAssignWork);
@@ -226,6 +228,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             return;
         }
 
+        if (_parameters.Length > 0)
+        {
+            _link?.Release(_parameters);
+        }
+
         _parameters = arrived.Parameters;
         _parametersVersion = arrived.Version;
         var count = _waiting.Count;
@@ -245,9 +252,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void Compute(AssignWork work)
     {
-        var clock = Stopwatch.StartNew();
         var loss = _job!.Compute(work, _parameters, _gradient);
-        _link!.SendGradient(work, loss, _gradient, clock.Elapsed.TotalMilliseconds);
+        _link!.SendGradient(work, loss, _gradient);
     }
 
     private void Finish(int exitCode, string reason)

@@ -17,6 +17,9 @@ public sealed class Preprocessing
 
     private Preprocessing(Standardizer? standardizer) => _standardizer = standardizer;
 
+    /// <summary>Whether features are standardized (dense data) rather than passed through (byte images).</summary>
+    public bool Standardizes => _standardizer is not null;
+
     public static Preprocessing Fit(Features training) =>
         new(training is ByteFeatures ? null : Standardizer.Fit(training));
 

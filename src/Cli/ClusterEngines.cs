@@ -1,0 +1,45 @@
+using SegaLearn.Coordinator;
+using SegaLearn.Data;
+using SegaLearn.Protocol;
+using SegaLearn.Worker;
+
+namespace SegaLearn.Cli;
+
+/// <summary>Engines whose workers are other processes: a coordinator node here, workers joining it.</summary>
+internal static class ClusterEngines
+{
+    /// <summary>
+    /// A coordinator on 127.0.0.1 (any free port) and <paramref name="processes"/> local worker processes, one
+    /// thread each unless cores are left over.
+    /// </summary>
+    public static ActorTrainingEngine LocalProcesses(TrainingRunContext context, int processes)
+    {
+        var (data, blob) = Reference(context);
+        var node = new ClusterNodeSettings { PublicHost = "127.0.0.1", BindHost = "127.0.0.1" };
+        var threads = Math.Max(1, Environment.ProcessorCount / processes);
+        return ActorTrainingEngine.Cluster(
+            node, processes, data, blob, onStarted: address => new LocalWorkerProcesses(address, processes, threads, Backends.Current.Name), cancellation: CommandContext.Cancellation);
+    }
+
+    /// <summary>A coordinator listening on <paramref name="port"/> for <paramref name="minWorkers"/> or more workers from anywhere.</summary>
+    public static ActorTrainingEngine Coordinator(TrainingRunContext context, string publicHost, int port, int dataPort, int minWorkers)
+    {
+        var (data, blob) = Reference(context);
+        var node = new ClusterNodeSettings { PublicHost = publicHost, BindHost = "0.0.0.0", Port = port };
+        return ActorTrainingEngine.Cluster(node, minWorkers, data, blob, dataPort, address =>
+        {
+            Console.WriteLine($"coordinator listening at {address}; start workers with: segalearn worker --join {address}");
+            return null;
+        }, CommandContext.Cancellation);
+    }
+
+    /// <summary>What workers need to rebuild the training set (the same built-in name or file path), and its canonical bytes.</summary>
+    private static (DataReference Data, byte[] Blob) Reference(TrainingRunContext context)
+    {
+        var blob = context.Data.TrainingBlob();
+        var spec = File.Exists(context.DataSpec) || Directory.Exists(context.DataSpec) ? Path.GetFullPath(context.DataSpec) : context.DataSpec;
+        var reference = new DataReference(
+            spec, context.LabelColumn, context.Seed, context.TestFraction, context.Data.Preprocessing.Standardizes, TrainingSetBlob.Sha256(blob), blob.LongLength);
+        return (reference, blob);
+    }
+}

@@ -1,0 +1,14 @@
+using Akka.Actor;
+using SegaLearn.Protocol;
+
+namespace SegaLearn.Coordinator;
+
+/// <summary>What the data plane's read threads tell the coordinator actor: a gradient arrived, or a connection is gone.</summary>
+public abstract record DataPlaneEvent(int WorkerId) : INoSerializationVerificationNeeded
+{
+    /// <summary>A checksum-verified gradient in a buffer rented from the coordinator's pool.</summary>
+    public sealed record GradientArrived(int WorkerId, FrameHeader Header, float[] Gradient) : DataPlaneEvent(WorkerId);
+
+    /// <summary>The worker's connection closed or was dropped for <see cref="Reason"/>.</summary>
+    public sealed record Disconnected(int WorkerId, string Reason) : DataPlaneEvent(WorkerId);
+}
