@@ -1,10 +1,12 @@
 using System.Text.Json;
+using SegaLearn.Coordinator;
 using SegaLearn.Training;
 
 namespace SegaLearn.Cli;
 
 /// <summary>
-/// <c>--metrics FILE.jsonl</c>: one JSON object per epoch. Lines go to a temporary file beside the target, which
+/// <c>--metrics FILE.jsonl</c>: one JSON object per epoch, and with <c>--metrics-steps</c> one per distributed step
+/// (<c>"step"</c> objects: where its time went, bytes moved, blocks reassigned). Lines go to a temporary file beside the target, which
 /// replaces the target only when training completes, so an interrupted run leaves no half-written file.
 /// </summary>
 internal sealed class MetricsWriter : IDisposable
@@ -44,6 +46,33 @@ internal sealed class MetricsWriter : IDisposable
 
         _stream.WriteByte((byte)'\n');
         _stream.Flush();
+    }
+
+    public void WriteStep(StepMetrics m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        using (var writer = new Utf8JsonWriter(_stream))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("kind", "step");
+            writer.WriteNumber("epoch", m.Epoch + 1);
+            writer.WriteNumber("step", m.Step + 1);
+            writer.WriteNumber("blocks", m.Blocks);
+            writer.WriteNumber("workers", m.Workers);
+            writer.WriteNumber("compute_ms", m.ComputeMilliseconds);
+            writer.WriteNumber("transfer_ms", m.TransferMilliseconds);
+            writer.WriteNumber("reduce_ms", m.ReduceMilliseconds);
+            writer.WriteNumber("optimizer_ms", m.OptimizerMilliseconds);
+            writer.WriteNumber("step_ms", m.WallMilliseconds);
+            writer.WriteNumber("bytes_out", m.BytesOut);
+            writer.WriteNumber("bytes_in", m.BytesIn);
+            writer.WriteNumber("reassigned", m.Reassigned);
+            writer.WriteNumber("rejected", m.Rejected);
+            writer.WriteNumber("duplicates", m.Duplicates);
+            writer.WriteEndObject();
+        }
+
+        _stream.WriteByte((byte)'\n');
     }
 
     public void Complete()

@@ -32,6 +32,7 @@ internal static class TrainOptions
     public static readonly Option<string?> Metrics = new("--metrics") { Description = "write one JSON line per epoch to this file" };
     public static readonly Option<string?> Plot = new("--plot") { Description = "draw loss, accuracy and learning-rate curves to this PNG file" };
     public static readonly Option<string?> Init = new("--init") { Description = "start from the weights of this model file (same architecture)" };
+    public static readonly Option<bool> MetricsSteps = new("--metrics-steps") { Description = "with --metrics and a distributed engine, also one line per step (compute, transfer, reduce, optimizer time; bytes)" };
     public static readonly Option<string?> CheckpointDir = new("--checkpoint-dir") { Description = "write the trainer state atomically to DIR/checkpoint.safetensors every --checkpoint-every steps" };
     public static readonly Option<int> CheckpointEvery = new("--checkpoint-every") { Description = "steps between checkpoints", DefaultValueFactory = _ => 100 };
     public static readonly Option<string?> Resume = new("--resume") { Description = "continue from DIR/checkpoint.safetensors when it exists (and keep checkpointing there)" };
@@ -40,6 +41,6 @@ internal static class TrainOptions
     [
         Data, LabelColumn, TestFraction, Layers, Activations, Loss, OptimizerName, LearningRate, Momentum, WeightDecay,
         RegLambda, Dropout, Epochs, BatchSize, Microbatch, Scheduler, LrDecay, LrDecayEpoch, Patience, Seed,
-        BackendName, Threads, Out, Metrics, Plot, Init, CheckpointDir, CheckpointEvery, Resume,
+        BackendName, Threads, Out, Metrics, MetricsSteps, Plot, Init, CheckpointDir, CheckpointEvery, Resume,
     ];
 }

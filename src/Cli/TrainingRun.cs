@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using SegaLearn.Coordinator;
 using SegaLearn.Data;
 using SegaLearn.Optimizers;
 using SegaLearn.Schedulers;
@@ -57,6 +58,17 @@ internal static class TrainingRun
         }
 
         using var metrics = metricsPath is null ? null : new MetricsWriter(metricsPath);
+        var steps = new StepSummary();
+        if (engine is ActorTrainingEngine distributed)
+        {
+            var perStep = parse.GetValue(TrainOptions.MetricsSteps) ? metrics : null;
+            distributed.StepMeasured += m =>
+            {
+                steps.Add(m);
+                perStep?.WriteStep(m);
+            };
+        }
+
         var reporter = new TrainingReporter(Console.Out);
         var history = reporter.Run(
             epochs,
@@ -77,6 +89,12 @@ internal static class TrainingRun
                 engine: engine,
                 checkpoints: checkpoints,
                 cancellationToken: CommandContext.Cancellation));
+        if (engine is ActorTrainingEngine finishing)
+        {
+            finishing.Dispose();
+            Console.WriteLine(steps.Describe(finishing.Totals));
+        }
+
         metrics?.Complete();
 
         if (plotPath is not null)

@@ -23,6 +23,8 @@ public sealed class ActorTrainingEngine : ITrainingEngine
     private readonly int _minWorkers;
     private readonly string _description;
     private readonly CancellationToken _cancellation;
+    private readonly System.Diagnostics.Stopwatch _sinceStep = new();
+    private StepMetrics? _previous;
     private string? _jobId;
     private int _workers;
     private bool _disposed;
@@ -51,7 +53,10 @@ public sealed class ActorTrainingEngine : ITrainingEngine
         _companion = companion;
     }
 
-    /// <summary>Raised on the trainer's thread after every step with where its time went.</summary>
+    /// <summary>
+    /// Raised on the trainer's thread with where a step's time went, once the trainer's update after it is timed too:
+    /// at the start of the next step, or when the engine is disposed for the last one.
+    /// </summary>
     public event Action<StepMetrics>? StepMeasured;
 
     /// <summary>Blocks reassigned (lost workers) and results rejected (invalid gradients) over the whole job.</summary>
@@ -148,9 +153,20 @@ public sealed class ActorTrainingEngine : ITrainingEngine
             throw new InvalidOperationException("Start must be called before ComputeGradient");
         }
 
+        PublishPrevious();
         var finished = _coordinator.Ask<StepFinished>(new RunStep(work, parameters, parameterVersion, gradientSum), _cancellation).GetAwaiter().GetResult();
-        StepMeasured?.Invoke(finished.Metrics);
+        _previous = finished.Metrics;
+        _sinceStep.Restart();
         return finished.Result;
+    }
+
+    private void PublishPrevious()
+    {
+        if (_previous is { } previous)
+        {
+            _previous = null;
+            StepMeasured?.Invoke(previous with { OptimizerMilliseconds = _sinceStep.Elapsed.TotalMilliseconds });
+        }
     }
 
     public void Dispose()
@@ -161,6 +177,7 @@ public sealed class ActorTrainingEngine : ITrainingEngine
         }
 
         _disposed = true;
+        PublishPrevious();
         try
         {
             if (_jobId is not null)

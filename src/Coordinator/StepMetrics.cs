@@ -2,8 +2,9 @@ namespace SegaLearn.Coordinator;
 
 /// <summary>
 /// Where one distributed step's time went, in milliseconds: the slowest block's compute on its worker, the rest of
-/// the wait for results (transfer and queueing), the tree reduction on the coordinator, and the whole step as the
-/// trainer saw it; bytes of tensors sent to and received from remote workers; blocks reassigned or rejected.
+/// the wait for results (transfer and queueing), the tree reduction on the coordinator, the whole gradient step, and
+/// the trainer's time between steps (the optimizer and scheduler update); bytes of tensors sent to and received from
+/// remote workers; blocks reassigned or rejected. Remote workers' compute is counted in transfer.
 /// </summary>
 public sealed record StepMetrics(
     int Epoch,
@@ -18,4 +19,7 @@ public sealed record StepMetrics(
     long BytesIn,
     int Reassigned,
     int Rejected,
-    int Duplicates);
+    int Duplicates)
+{
+    public double OptimizerMilliseconds { get; init; }
+}

@@ -38,7 +38,8 @@ public static class ClusterHostingExtensions
                     AcceptableHeartbeatPause = settings.AcceptableHeartbeatPause,
                 },
             })
-            .WithSegaLearnSerializer();
+            .WithSegaLearnSerializer()
+            .AddHocon("akka.remote.dot-netty.tcp.batching.enabled = false", HoconAddMode.Prepend);
     }
 
     /// <summary>Control messages use <see cref="ProtocolSerializer"/>, compact and versioned, instead of a reflection-based serializer.</summary>
