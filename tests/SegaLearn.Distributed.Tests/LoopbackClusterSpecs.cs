@@ -1,0 +1,67 @@
+using Akka.Hosting;
+using Microsoft.Extensions.Hosting;
+using SegaLearn.Compute;
+using SegaLearn.Coordinator;
+using SegaLearn.Data;
+using SegaLearn.Optimizers;
+using SegaLearn.Protocol;
+using SegaLearn.Worker;
+
+namespace SegaLearn.Distributed.Tests;
+
+/// <summary>
+/// Two actor systems on 127.0.0.1 with ports chosen by the OS, a coordinator node and a worker node, training over
+/// real Akka.Remote and the TCP data plane; the result must equal single-process training bit for bit.
+/// </summary>
+public sealed class LoopbackClusterSpecs : IDisposable
+{
+    private readonly string _cache = Directory.CreateTempSubdirectory("segalearn-cache-").FullName;
+
+    public LoopbackClusterSpecs() => Environment.SetEnvironmentVariable("SEGALEARN_CACHE", _cache);
+
+    public void Dispose()
+    {
+        Environment.SetEnvironmentVariable("SEGALEARN_CACHE", null);
+        Directory.Delete(_cache, recursive: true);
+    }
+
+    [Theory]
+    [InlineData("digits", false)]
+    [InlineData("/nowhere/on/the/worker.csv", true)]
+    public void Cluster_should_train_to_the_single_process_bits_when_the_worker_builds_or_fetches_the_data(string spec, bool fetched)
+    {
+        var prepared = PreparedData.Load("digits", null, 5, 0.25);
+        var blob = prepared.TrainingBlob();
+        var reference = new DataReference(spec, null, 5, 0.25, true, TrainingSetBlob.Sha256(blob), blob.Length);
+        var train = prepared.Train;
+
+        var expected = Train(train, engine: null);
+        var node = new ClusterNodeSettings { PublicHost = "127.0.0.1", BindHost = "127.0.0.1" };
+        using var engine = ActorTrainingEngine.Cluster(node, minWorkers: 1, reference, blob, onStarted: StartWorker);
+        var actual = Train(train, engine);
+
+        Assert.Equal(expected, actual);
+        Assert.Equal(fetched, File.Exists(Path.Combine(_cache, $"{reference.Sha256}.blob")));
+    }
+
+    private static IDisposable StartWorker(string coordinatorAddress)
+    {
+        var builder = SegaLearnHost.CreateBuilder();
+        var seed = $"akka.tcp://{SegaLearnHost.SystemName}@{coordinatorAddress}";
+        var node = new ClusterNodeSettings { PublicHost = "127.0.0.1", BindHost = "127.0.0.1", SeedNodes = [seed] };
+        var settings = new WorkerSettings { Name = "loopback", Backend = "reference", Threads = 1 };
+        builder.Services.AddAkka(SegaLearnHost.SystemName, akka => akka
+            .WithSegaLearnCluster(node, ProtocolInfo.WorkerRole)
+            .AddSegaLearnWorker(settings, 1, $"{seed}/user/{ProtocolInfo.CoordinatorName}"));
+        var host = builder.Build();
+        host.Start();
+        return host;
+    }
+
+    private static float[] Train(LabeledData train, ActorTrainingEngine? engine)
+    {
+        var network = new NeuralNetwork(new NetworkArchitecture([64, 16, 10]), null, 0.1, 0.01, 5, new ReferenceBackend());
+        network.Train(train.Features, train.Labels, new AdamOptimizer(learningRate: 0.01), epochs: 2, batchSize: 100, microbatchSize: 16, engine: engine);
+        return network.Parameters.ToArray();
+    }
+}
