@@ -18,7 +18,12 @@ internal static class ClusterEngines
         var node = new ClusterNodeSettings { PublicHost = "127.0.0.1", BindHost = "127.0.0.1" };
         var threads = Math.Max(1, Environment.ProcessorCount / processes);
         return ActorTrainingEngine.Cluster(
-            node, processes, data, blob, onStarted: address => new LocalWorkerProcesses(address, processes, threads, Backends.Current.Name), cancellation: CommandContext.Cancellation);
+            node, processes, data, blob, onStarted: address =>
+            {
+                var workers = new LocalWorkerProcesses(address, processes, threads, Backends.Current.Name);
+                Console.WriteLine($"worker processes: {string.Join(", ", workers.ProcessIds)}");
+                return workers;
+            }, cancellation: CommandContext.Cancellation);
     }
 
     /// <summary>A coordinator listening on <paramref name="port"/> for <paramref name="minWorkers"/> or more workers from anywhere.</summary>

@@ -400,12 +400,25 @@ public sealed class CoordinatorActor : ReceiveActor
         if (!worker.InProcess)
         {
             _job?.Server?.Disconnect(worker.Id);
+            DownNode(worker.Actor.Path.Address);
         }
 
         var blocks = worker.TakeOutstanding();
         _log.Warning("worker {0} lost ({1}); {2} block(s) reassigned, {3} worker(s) left", worker, why, blocks.Length, _workers.Count);
         _job?.Round.Requeue(blocks);
         Dispatch();
+    }
+
+    /// <summary>
+    /// Downs a lost worker's node right away rather than after the split brain resolver's stable-after: the job has
+    /// dropped it, and an unreachable member would hold up the cluster's convergence and this node's leaving.
+    /// </summary>
+    private void DownNode(Address address)
+    {
+        if (((ExtendedActorSystem)Context.System).Provider is ClusterActorRefProvider && _workers.At(address).Count == 0)
+        {
+            Cluster.Get(Context.System).Down(address);
+        }
     }
 
     private void CheckReady()

@@ -10,9 +10,10 @@ namespace SegaLearn.Worker;
 public static class ClusterHostingExtensions
 {
     /// <summary>
-    /// Remoting with an explicit maximum frame size (control messages stay under 64 KiB; tensors use the data plane),
-    /// Akka.Cluster with the node's <paramref name="role"/>, a fast failure detector, and the split brain resolver
-    /// keeping the side with the oldest coordinator.
+    /// Remoting with an explicit maximum frame size (control messages stay under 64 KiB; tensors use the data plane)
+    /// and without write batching (a step waits on every control message, so latency beats throughput), Akka.Cluster
+    /// with the node's <paramref name="role"/>, a fast failure detector, and the split brain resolver keeping the side
+    /// with the oldest coordinator.
     /// </summary>
     public static AkkaConfigurationBuilder WithSegaLearnCluster(this AkkaConfigurationBuilder builder, ClusterNodeSettings settings, string role)
     {
@@ -39,7 +40,12 @@ public static class ClusterHostingExtensions
                 },
             })
             .WithSegaLearnSerializer()
-            .AddHocon("akka.remote.dot-netty.tcp.batching.enabled = false", HoconAddMode.Prepend);
+            .AddHocon(
+                """
+                akka.remote.dot-netty.tcp.batching.enabled = false
+                akka.remote.log-remote-lifecycle-events = off
+                """,
+                HoconAddMode.Prepend);
     }
 
     /// <summary>Control messages use <see cref="ProtocolSerializer"/>, compact and versioned, instead of a reflection-based serializer.</summary>
