@@ -10,7 +10,10 @@ internal static class SegaLearnProcess
         public string[] ErrorLines => Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
-    public static Result Run(string workingDirectory, params string[] args)
+    public static Result Run(string workingDirectory, params string[] args) => Run(workingDirectory, onLine: null, args);
+
+    /// <summary>Runs the command, calling <paramref name="onLine"/> with each line of standard output as it is written.</summary>
+    public static Result Run(string workingDirectory, Action<string>? onLine, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -27,14 +30,23 @@ internal static class SegaLearnProcess
 
         start.Environment["SEGALEARN_BACKEND"] = null;
         using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
+        var output = new System.Text.StringBuilder();
+        var reading = Task.Run(() =>
+        {
+            while (process.StandardOutput.ReadLine() is { } line)
+            {
+                output.AppendLine(line);
+                onLine?.Invoke(line);
+            }
+        });
         if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
         {
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"segalearn {string.Join(' ', args)} did not finish in 3 minutes");
         }
 
-        return new Result(process.ExitCode, output.Result, error.Result);
+        reading.GetAwaiter().GetResult();
+        return new Result(process.ExitCode, output.ToString(), error.Result);
     }
 }
