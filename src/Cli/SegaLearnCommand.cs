@@ -15,6 +15,7 @@ public static class SegaLearnCommand
             TrainCommand.Create(),
             EvaluateCommand.Create(),
             PredictCommand.Create(),
+            BenchCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
