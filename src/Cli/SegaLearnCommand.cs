@@ -17,6 +17,7 @@ public static class SegaLearnCommand
             PredictCommand.Create(),
             CoordinatorCommand.Create(),
             WorkerCommand.Create(),
+            BenchCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -4,7 +4,8 @@ namespace SegaLearn;
 
 /// <summary>
 /// Chooses the compute backend: <see cref="Use(IComputeBackend)"/> from code, else the environment variable
-/// <c>SEGALEARN_BACKEND</c>, else the default. The command line's <c>--backend</c> calls <see cref="Use(string, int?)"/>.
+/// <c>SEGALEARN_BACKEND</c>, else the default, <see cref="SimdBackend"/> on all cores. The command line's
+/// <c>--backend</c> calls <see cref="Use(string, int?)"/>.
 /// </summary>
 public static class Backends
 {
@@ -14,7 +15,7 @@ public static class Backends
     private static IComputeBackend? _current;
 
     /// <summary>The names <see cref="Create"/> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["reference"];
+    public static IReadOnlyList<string> Names { get; } = ["simd", "reference"];
 
     /// <summary>The backend new networks use unless given one.</summary>
     public static IComputeBackend Current
@@ -27,7 +28,7 @@ public static class Backends
                 {
                     var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
                     _current = string.IsNullOrWhiteSpace(fromEnvironment)
-                        ? new ReferenceBackend()
+                        ? new SimdBackend()
                         : Create(fromEnvironment, threads: null, source: EnvironmentVariable);
                 }
 
@@ -53,7 +54,10 @@ public static class Backends
         return backend;
     }
 
-    /// <summary>A new backend by name; <paramref name="source"/> names the option or variable in the error.</summary>
+    /// <summary>
+    /// A new backend by name; <paramref name="source"/> names the option or variable in the error. The reference
+    /// backend always runs on one thread.
+    /// </summary>
     public static IComputeBackend Create(string name, int? threads = null, string source = "backend")
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -64,6 +68,7 @@ public static class Backends
 
         return name.Trim().ToLowerInvariant() switch
         {
+            "simd" => new SimdBackend(threads),
             "reference" => new ReferenceBackend(),
             _ => throw new BadInputException($"{source}: unknown backend '{name}' (expected {string.Join(" or ", Names)})"),
         };

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs each workload with `segalearn bench` and with the PyTorch yardstick (torch_bench.py) at 1 and 2 threads, in
+# the same run, and prints ours/PyTorch ratios (higher is better for us).
+#
+# Usage: bench/compare.sh [tiny] [fmnist] [wide] [gemm]      (default: all four)
+# Environment: TORCH_BENCH  the yardstick script (default ../shared/bench/torch_bench.py from the repository root)
+#              PYTHON       the interpreter with torch (default /usr/bin/python3, Debian's)
+#              THREADS      thread counts to compare (default "1 2")
+#              GEMM_SIZE    n for gemm (default 4096)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+torch_bench="${TORCH_BENCH:-$root/../shared/bench/torch_bench.py}"
+python="${PYTHON:-/usr/bin/python3}"
+threads="${THREADS:-1 2}"
+gemm_size="${GEMM_SIZE:-4096}"
+workloads=("$@")
+[ ${#workloads[@]} -gt 0 ] || workloads=(tiny fmnist wide gemm)
+
+[ -f "$torch_bench" ] || { echo "torch_bench.py not found at $torch_bench (set TORCH_BENCH)" >&2; exit 2; }
+dotnet build "$root/src/Cli/SegaLearn.Cli.csproj" -c Release -v quiet -nologo >&2
+segalearn=(dotnet "$root/src/Cli/bin/Release/net10.0/segalearn.dll")
+
+result_line() { grep '^RESULT ' | tail -n 1 | sed 's/^RESULT //'; }
+
+rows=()
+for workload in "${workloads[@]}"; do
+  for t in $threads; do
+    case "$workload" in
+      gemm) ours_args=(bench gemm --size "$gemm_size"); torch_args=(sgemm --n "$gemm_size") ;;
+      *) ours_args=(bench "$workload"); torch_args=("$workload") ;;
+    esac
+    echo "== $workload, $t thread(s)" >&2
+    ours="$("${segalearn[@]}" "${ours_args[@]}" --threads "$t" | result_line)"
+    echo "segalearn: $ours" >&2
+    theirs="$(OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" MKL_NUM_THREADS="$t" "$python" "$torch_bench" "${torch_args[@]}" --threads "$t" | result_line)"
+    echo "pytorch:   $theirs" >&2
+    rows+=("$workload"$'\t'"$t"$'\t'"$ours"$'\t'"$theirs")
+  done
+done
+
+printf '%s\n' "${rows[@]}" | "$python" -c '
+import json, sys
+# metric, higher_is_better
+metrics = {
+    "tiny": [("train_s_warm_median", False), ("train_s_cold", False), ("train_accuracy", True), ("peak_rss_mb", False)],
+    "fmnist": [("samples_per_s", True), ("s_per_epoch", False), ("test_accuracy", True), ("peak_rss_mb", False)],
+    "wide": [("gflops", True), ("samples_per_s", True), ("train_accuracy", True), ("peak_rss_mb", False)],
+    "gemm": [("gflops", True), ("s_median", False)],
+}
+print("%-8s %7s  %-24s %12s %12s %13s" % ("workload", "threads", "metric", "segalearn", "pytorch", "ours/pytorch"))
+for line in sys.stdin:
+    workload, threads, ours, theirs = line.rstrip("\n").split("\t")
+    ours, theirs = json.loads(ours), json.loads(theirs)
+    for name, higher in metrics[workload]:
+        a, b = ours.get(name), theirs.get(name)
+        if a is None or b is None:
+            continue
+        # for times and memory the ratio is how many times better we are: pytorch / ours
+        ratio = (a / b if higher else b / a) if a and b else float("nan")
+        label = name if higher else name + " (inverse)"
+        print("%-8s %7s  %-24s %12.4g %12.4g %12.2fx" % (workload, threads, label, a, b, ratio))
+'

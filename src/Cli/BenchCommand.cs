@@ -1,0 +1,57 @@
+using System.CommandLine;
+using SegaLearn.Cli.Bench;
+
+namespace SegaLearn.Cli;
+
+/// <summary>
+/// <c>segalearn bench WORKLOAD</c>: runs one workload of shared/BENCHMARKS.md (seed 42, float32, medians) and prints
+/// one line <c>RESULT {json}</c> with the field names of the PyTorch yardstick, bench/torch_bench.py.
+/// </summary>
+internal static class BenchCommand
+{
+    private static readonly Argument<string> Workload = new("workload")
+    {
+        Description = string.Join("; ", BenchWorkloads.All.Select(w => w.Description)),
+    };
+
+    private static readonly Option<int> Threads = new("--threads") { Description = "threads for the kernels (the yardstick's default: 1)", DefaultValueFactory = _ => 1 };
+    private static readonly Option<string> BackendName = new("--backend") { Description = "compute backend: " + string.Join(", ", Backends.Names), DefaultValueFactory = _ => "simd" };
+    private static readonly Option<int?> Size = new("--size") { Description = "gemm: matrix size n (default 4096)" };
+    private static readonly Option<int?> Epochs = new("--epochs") { Description = "fmnist, wide: epochs (default 5, 2)" };
+    private static readonly Option<string?> Data = new("--data") { Description = "fmnist: directory of the Fashion-MNIST IDX files (default " + SegaLearn.Data.FashionMnist.DefaultDirectory + ")" };
+    private static readonly Option<int> Warm = new("--warm") { Description = "tiny: in-process repeats after the cold run", DefaultValueFactory = _ => 5 };
+    private static readonly Option<int> Reps = new("--reps") { Description = "gemm: timed repetitions", DefaultValueFactory = _ => 5 };
+
+    public static Command Create()
+    {
+        Workload.AcceptOnlyFromAmong([.. BenchWorkloads.All.Select(w => w.Name)]);
+        var command = new Command("bench", "Run a benchmark workload and print RESULT {json}, comparable with bench/torch_bench.py.")
+        {
+            Workload, Threads, BackendName, Size, Epochs, Data, Warm, Reps,
+        };
+        command.SetAction(Execute);
+        return command;
+    }
+
+    private static int Execute(ParseResult parse)
+    {
+        var workload = BenchWorkloads.Find(parse.GetValue(Workload)!);
+        var threads = OptionParsing.Positive(parse.GetValue(Threads), "--threads");
+        var size = parse.GetValue(Size) is { } s ? OptionParsing.Positive(s, "--size") : (int?)null;
+        var epochs = parse.GetValue(Epochs) is { } e ? OptionParsing.Positive(e, "--epochs") : (int?)null;
+        var warm = OptionParsing.NonNegative(parse.GetValue(Warm), "--warm");
+        var reps = OptionParsing.Positive(parse.GetValue(Reps), "--reps");
+        var backend = Backends.Use(parse.GetValue(BackendName)!, threads);
+        var settings = new BenchSettings(backend, threads, size, epochs, parse.GetValue(Data), warm, reps);
+        var result = new BenchResult();
+        workload.Run(settings, result);
+        result.Add("system", "segalearn-" + backend.Name)
+            .Add("workload", workload.Name)
+            .Add("threads", threads)
+            .Add("backend", backend.Describe())
+            .Add("peak_rss_mb", ProcessStats.PeakRssMegabytes())
+            .Add("process_s_so_far", ProcessStats.SecondsSinceStart());
+        Console.WriteLine(result.ToLine());
+        return ExitCodes.Success;
+    }
+}

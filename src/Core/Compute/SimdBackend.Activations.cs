@@ -1,0 +1,354 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace SegaLearn.Compute;
+
+public sealed partial class SimdBackend
+{
+    private const double LogEpsilon = 1e-15;
+
+    public void BiasActivation(Span<float> z, ReadOnlySpan<float> bias, Span<float> output, int rows, int cols, Activation activation)
+    {
+        bias = bias[..cols];
+        for (var i = 0; i < rows; i++)
+        {
+            var zr = z.Slice(i * cols, cols);
+            var ar = output.Slice(i * cols, cols);
+            switch (activation.Kind)
+            {
+                case ActivationKind.ReLU:
+                    Elementwise<BiasReLU>(zr, bias, ar, 0f);
+                    break;
+                case ActivationKind.LeakyReLU:
+                    Elementwise<BiasLeakyReLU>(zr, bias, ar, activation.Alpha);
+                    break;
+                case ActivationKind.Linear:
+                    Elementwise<BiasLinear>(zr, bias, ar, 0f);
+                    break;
+                default:
+                    Add(zr, bias);
+                    Activate(zr, ar, activation.Kind);
+                    break;
+            }
+        }
+    }
+
+    public void ActivationBackward(ReadOnlySpan<float> z, ReadOnlySpan<float> output, Span<float> gradient, int rows, int cols, Activation activation)
+    {
+        var size = rows * cols;
+        z = z[..size];
+        output = output[..size];
+        gradient = gradient[..size];
+        switch (activation.Kind)
+        {
+            case ActivationKind.ReLU:
+                Elementwise<ReLUGradient>(gradient, z, gradient, 0f);
+                break;
+            case ActivationKind.LeakyReLU:
+                Elementwise<LeakyReLUGradient>(gradient, z, gradient, activation.Alpha);
+                break;
+            case ActivationKind.Tanh:
+                Elementwise<TanhGradient>(gradient, output, gradient, 0f);
+                break;
+            case ActivationKind.Sigmoid:
+                Elementwise<SigmoidGradient>(gradient, output, gradient, 0f);
+                break;
+            case ActivationKind.Softmax:
+                for (var i = 0; i < rows; i++)
+                {
+                    var ar = output.Slice(i * cols, cols);
+                    var gr = gradient.Slice(i * cols, cols);
+                    var dot = Vectorized ? TensorPrimitives.Dot(gr, ar) : ScalarDot(gr, ar);
+                    for (var j = 0; j < cols; j++)
+                    {
+                        gr[j] = ar[j] * (gr[j] - dot);
+                    }
+                }
+
+                break;
+        }
+    }
+
+    public double SoftmaxCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probabilities, Span<float> gradient, int rows, int cols)
+    {
+        double loss = 0;
+        for (var i = 0; i < rows; i++)
+        {
+            var p = probabilities.Slice(i * cols, cols);
+            var g = gradient.Slice(i * cols, cols);
+            Softmax(logits.Slice(i * cols, cols), p);
+            var label = labels[i];
+            loss -= Math.Log(p[label] + LogEpsilon);
+            p.CopyTo(g);
+            g[label] -= 1f;
+        }
+
+        return loss;
+    }
+
+    /// <summary>One logit per row and the exact double conventions of the interface: the reference's own arithmetic.</summary>
+    public double SigmoidBinaryCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probabilities, Span<float> gradient, int rows)
+    {
+        double loss = 0;
+        for (var i = 0; i < rows; i++)
+        {
+            double z = logits[i];
+            var p = StableSigmoid(z);
+            var q = 1.0 - p;
+            double y = labels[i];
+            loss -= y * Math.Log(p + LogEpsilon) + (1 - y) * Math.Log(q + LogEpsilon);
+            probabilities[i] = (float)p;
+            gradient[i] = (float)(p - y);
+        }
+
+        return loss;
+    }
+
+    private void Activate(ReadOnlySpan<float> z, Span<float> output, ActivationKind kind)
+    {
+        switch (kind)
+        {
+            case ActivationKind.Softmax:
+                Softmax(z, output);
+                return;
+            case ActivationKind.Tanh when Vectorized:
+                TensorPrimitives.Tanh(z, output);
+                return;
+            case ActivationKind.Sigmoid when Vectorized:
+                TensorPrimitives.Sigmoid(z, output);
+                return;
+        }
+
+        for (var j = 0; j < z.Length; j++)
+        {
+            output[j] = kind == ActivationKind.Tanh ? MathF.Tanh(z[j]) : (float)StableSigmoid(z[j]);
+        }
+    }
+
+    private void Softmax(ReadOnlySpan<float> z, Span<float> output)
+    {
+        output = output[..z.Length];
+        if (Vectorized)
+        {
+            var max = TensorPrimitives.Max(z);
+            TensorPrimitives.Subtract(z, max, output);
+            TensorPrimitives.Exp(output, output);
+            TensorPrimitives.Divide(output, TensorPrimitives.Sum(output), output);
+            return;
+        }
+
+        var largest = float.NegativeInfinity;
+        foreach (var value in z)
+        {
+            largest = Math.Max(largest, value);
+        }
+
+        var sum = 0f;
+        for (var j = 0; j < z.Length; j++)
+        {
+            output[j] = MathF.Exp(z[j] - largest);
+            sum += output[j];
+        }
+
+        for (var j = 0; j < z.Length; j++)
+        {
+            output[j] /= sum;
+        }
+    }
+
+    private static float ScalarDot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        var sum = 0f;
+        for (var j = 0; j < x.Length; j++)
+        {
+            sum += x[j] * y[j];
+        }
+
+        return sum;
+    }
+
+    private static double StableSigmoid(double z)
+    {
+        if (z >= 0)
+        {
+            return 1.0 / (1.0 + Math.Exp(-z));
+        }
+
+        var e = Math.Exp(z);
+        return e / (1.0 + e);
+    }
+
+    /// <summary>
+    /// Runs <typeparamref name="TRule"/> over (x, y) lane by lane, writing <c>x</c> (the first operand, updated in
+    /// place) and <c>result</c>; one loop for the three widths, specialized per rule by the JIT.
+    /// </summary>
+    private void Elementwise<TRule>(Span<float> x, ReadOnlySpan<float> y, Span<float> result, float alpha)
+        where TRule : struct, IElementRule
+    {
+        var length = x.Length;
+        y = y[..length];
+        result = result[..length];
+        ref var xr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+        ref var yr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
+        ref var rr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(result);
+        var i = 0;
+        if (Wide)
+        {
+            var a = Vector256.Create(alpha);
+            for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var xv = Vector256.LoadUnsafe(ref xr, (nuint)i);
+                var rv = TRule.Apply(ref xv, Vector256.LoadUnsafe(ref yr, (nuint)i), a);
+                xv.StoreUnsafe(ref xr, (nuint)i);
+                rv.StoreUnsafe(ref rr, (nuint)i);
+            }
+        }
+
+        if (Vectorized)
+        {
+            var a = Vector128.Create(alpha);
+            for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                var xv = Vector128.LoadUnsafe(ref xr, (nuint)i);
+                var rv = TRule.Apply(ref xv, Vector128.LoadUnsafe(ref yr, (nuint)i), a);
+                xv.StoreUnsafe(ref xr, (nuint)i);
+                rv.StoreUnsafe(ref rr, (nuint)i);
+            }
+        }
+
+        for (; i < length; i++)
+        {
+            var xs = x[i];
+            var rs = TRule.Apply(ref xs, y[i], alpha);
+            x[i] = xs;
+            result[i] = rs;
+        }
+    }
+
+    /// <summary>A lane-wise rule: may update its first operand, returns the result lane.</summary>
+    private interface IElementRule
+    {
+        static abstract Vector256<float> Apply(ref Vector256<float> x, Vector256<float> y, Vector256<float> alpha);
+
+        static abstract Vector128<float> Apply(ref Vector128<float> x, Vector128<float> y, Vector128<float> alpha);
+
+        static abstract float Apply(ref float x, float y, float alpha);
+    }
+
+    /// <summary>z += bias; a = max(z, 0).</summary>
+    private readonly struct BiasReLU : IElementRule
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Apply(ref Vector256<float> x, Vector256<float> y, Vector256<float> alpha)
+        {
+            x += y;
+            return Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, Vector256<float>.Zero);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Apply(ref Vector128<float> x, Vector128<float> y, Vector128<float> alpha)
+        {
+            x += y;
+            return Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), x, Vector128<float>.Zero);
+        }
+
+        public static float Apply(ref float x, float y, float alpha)
+        {
+            x += y;
+            return x > 0 ? x : 0f;
+        }
+    }
+
+    /// <summary>z += bias; a = z &gt; 0 ? z : alpha·z.</summary>
+    private readonly struct BiasLeakyReLU : IElementRule
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Apply(ref Vector256<float> x, Vector256<float> y, Vector256<float> alpha)
+        {
+            x += y;
+            return Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, x * alpha);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Apply(ref Vector128<float> x, Vector128<float> y, Vector128<float> alpha)
+        {
+            x += y;
+            return Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), x, x * alpha);
+        }
+
+        public static float Apply(ref float x, float y, float alpha)
+        {
+            x += y;
+            return x > 0 ? x : alpha * x;
+        }
+    }
+
+    /// <summary>z += bias; a = z.</summary>
+    private readonly struct BiasLinear : IElementRule
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Apply(ref Vector256<float> x, Vector256<float> y, Vector256<float> alpha) => x += y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Apply(ref Vector128<float> x, Vector128<float> y, Vector128<float> alpha) => x += y;
+
+        public static float Apply(ref float x, float y, float alpha) => x += y;
+    }
+
+    /// <summary>g = z &gt; 0 ? g : 0 (x is the gradient, y the pre-activation).</summary>
+    private readonly struct ReLUGradient : IElementRule
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Apply(ref Vector256<float> x, Vector256<float> y, Vector256<float> alpha) =>
+            x = Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<float>.Zero), x, Vector256<float>.Zero);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Apply(ref Vector128<float> x, Vector128<float> y, Vector128<float> alpha) =>
+            x = Vector128.ConditionalSelect(Vector128.GreaterThan(y, Vector128<float>.Zero), x, Vector128<float>.Zero);
+
+        public static float Apply(ref float x, float y, float alpha) => x = y > 0 ? x : 0f;
+    }
+
+    /// <summary>g = z &gt; 0 ? g : alpha·g.</summary>
+    private readonly struct LeakyReLUGradient : IElementRule
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Apply(ref Vector256<float> x, Vector256<float> y, Vector256<float> alpha) =>
+            x = Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<float>.Zero), x, x * alpha);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Apply(ref Vector128<float> x, Vector128<float> y, Vector128<float> alpha) =>
+            x = Vector128.ConditionalSelect(Vector128.GreaterThan(y, Vector128<float>.Zero), x, x * alpha);
+
+        public static float Apply(ref float x, float y, float alpha) => x = y > 0 ? x : alpha * x;
+    }
+
+    /// <summary>g ·= 1 - a² (y is the activation output).</summary>
+    private readonly struct TanhGradient : IElementRule
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Apply(ref Vector256<float> x, Vector256<float> y, Vector256<float> alpha) =>
+            x *= Vector256<float>.One - y * y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Apply(ref Vector128<float> x, Vector128<float> y, Vector128<float> alpha) =>
+            x *= Vector128<float>.One - y * y;
+
+        public static float Apply(ref float x, float y, float alpha) => x *= 1f - y * y;
+    }
+
+    /// <summary>g ·= a·(1 - a).</summary>
+    private readonly struct SigmoidGradient : IElementRule
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Apply(ref Vector256<float> x, Vector256<float> y, Vector256<float> alpha) =>
+            x *= y * (Vector256<float>.One - y);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Apply(ref Vector128<float> x, Vector128<float> y, Vector128<float> alpha) =>
+            x *= y * (Vector128<float>.One - y);
+
+        public static float Apply(ref float x, float y, float alpha) => x *= y * (1f - y);
+    }
+}

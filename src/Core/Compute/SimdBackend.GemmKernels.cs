@@ -1,0 +1,300 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace SegaLearn.Compute;
+
+public sealed partial class SimdBackend
+{
+    /// <summary>
+    /// C[6x16] (= or +=) Σ_p A[:, p]·B[p, :] over packed panels (A: 6 values per p, B: 16 values per p), summing
+    /// in p order. The Vector256 path keeps all 96 sums in 12 registers; the others compute the same sums narrower.
+    /// </summary>
+    private static unsafe void MicroKernel(VectorWidth width, int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        switch (width)
+        {
+            case VectorWidth.V256:
+                Kernel256(kc, a, b, c, ldc, accumulate);
+                break;
+            case VectorWidth.V128:
+                Kernel128(kc, a, b, c, ldc, accumulate);
+                Kernel128(kc, a, b + 8, c + 8, ldc, accumulate);
+                break;
+            default:
+                KernelScalar(kc, a, b, c, ldc, accumulate);
+                break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel256(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (var p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            var a0 = Vector256.Create(a[0]);
+            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
+            var a1 = Vector256.Create(a[1]);
+            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
+            var a2 = Vector256.Create(a[2]);
+            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
+            var a3 = Vector256.Create(a[3]);
+            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
+            var a4 = Vector256.Create(a[4]);
+            c40 = Vector256.MultiplyAddEstimate(a4, b0, c40);
+            c41 = Vector256.MultiplyAddEstimate(a4, b1, c41);
+            var a5 = Vector256.Create(a[5]);
+            c50 = Vector256.MultiplyAddEstimate(a5, b0, c50);
+            c51 = Vector256.MultiplyAddEstimate(a5, b1, c51);
+            a += MR;
+            b += NR;
+        }
+
+        Store256(c, c00, c01, accumulate);
+        Store256(c + ldc, c10, c11, accumulate);
+        Store256(c + 2 * ldc, c20, c21, accumulate);
+        Store256(c + 3 * ldc, c30, c31, accumulate);
+        Store256(c + 4 * ldc, c40, c41, accumulate);
+        Store256(c + 5 * ldc, c50, c51, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Store256(float* c, Vector256<float> left, Vector256<float> right, bool accumulate)
+    {
+        if (accumulate)
+        {
+            left += Vector256.Load(c);
+            right += Vector256.Load(c + 8);
+        }
+
+        left.Store(c);
+        right.Store(c + 8);
+    }
+
+    /// <summary>The 6x8 half of a tile at <paramref name="b"/> (B panel stride 16).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel128(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (var p = 0; p < kc; p++)
+        {
+            var b0 = Vector128.Load(b);
+            var b1 = Vector128.Load(b + 4);
+            var a0 = Vector128.Create(a[0]);
+            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
+            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
+            var a1 = Vector128.Create(a[1]);
+            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
+            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
+            var a2 = Vector128.Create(a[2]);
+            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
+            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
+            var a3 = Vector128.Create(a[3]);
+            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
+            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
+            var a4 = Vector128.Create(a[4]);
+            c40 = Vector128.MultiplyAddEstimate(a4, b0, c40);
+            c41 = Vector128.MultiplyAddEstimate(a4, b1, c41);
+            var a5 = Vector128.Create(a[5]);
+            c50 = Vector128.MultiplyAddEstimate(a5, b0, c50);
+            c51 = Vector128.MultiplyAddEstimate(a5, b1, c51);
+            a += MR;
+            b += NR;
+        }
+
+        Store128(c, c00, c01, accumulate);
+        Store128(c + ldc, c10, c11, accumulate);
+        Store128(c + 2 * ldc, c20, c21, accumulate);
+        Store128(c + 3 * ldc, c30, c31, accumulate);
+        Store128(c + 4 * ldc, c40, c41, accumulate);
+        Store128(c + 5 * ldc, c50, c51, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Store128(float* c, Vector128<float> left, Vector128<float> right, bool accumulate)
+    {
+        if (accumulate)
+        {
+            left += Vector128.Load(c);
+            right += Vector128.Load(c + 4);
+        }
+
+        left.Store(c);
+        right.Store(c + 4);
+    }
+
+    private static unsafe void KernelScalar(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        var sums = stackalloc float[MR * NR];
+        new Span<float>(sums, MR * NR).Clear();
+        for (var p = 0; p < kc; p++)
+        {
+            for (var i = 0; i < MR; i++)
+            {
+                var ai = a[i];
+                var row = sums + i * NR;
+                for (var j = 0; j < NR; j++)
+                {
+                    row[j] += ai * b[j];
+                }
+            }
+
+            a += MR;
+            b += NR;
+        }
+
+        for (var i = 0; i < MR; i++)
+        {
+            for (var j = 0; j < NR; j++)
+            {
+                var sum = sums[i * NR + j];
+                c[i * ldc + j] = accumulate ? c[i * ldc + j] + sum : sum;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Small products with B not transposed, row by row without packing: C[i, j..] = Σ_p op(A)[i, p]·B[p, j..],
+    /// sums in registers over the whole of k, in p order.
+    /// </summary>
+    private static unsafe void DirectRows(VectorWidth width, bool transposeA, int m, int n, int k, float* a, float* b, float* c, bool accumulate)
+    {
+        long rowStep = transposeA ? 1 : k, depthStep = transposeA ? m : 1;
+        for (var i = 0; i < m; i++)
+        {
+            var ai = a + i * rowStep;
+            var ci = c + (long)i * n;
+            var j = 0;
+            if (width == VectorWidth.V256)
+            {
+                for (; j <= n - 32; j += 32)
+                {
+                    Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                    var bp = b + j;
+                    for (var p = 0; p < k; p++, bp += n)
+                    {
+                        var av = Vector256.Create(ai[p * depthStep]);
+                        s0 = Vector256.MultiplyAddEstimate(av, Vector256.Load(bp), s0);
+                        s1 = Vector256.MultiplyAddEstimate(av, Vector256.Load(bp + 8), s1);
+                        s2 = Vector256.MultiplyAddEstimate(av, Vector256.Load(bp + 16), s2);
+                        s3 = Vector256.MultiplyAddEstimate(av, Vector256.Load(bp + 24), s3);
+                    }
+
+                    Store256(ci + j, s0, s1, accumulate);
+                    Store256(ci + j + 16, s2, s3, accumulate);
+                }
+
+                for (; j <= n - 8; j += 8)
+                {
+                    var s0 = Vector256<float>.Zero;
+                    var bp = b + j;
+                    for (var p = 0; p < k; p++, bp += n)
+                    {
+                        s0 = Vector256.MultiplyAddEstimate(Vector256.Create(ai[p * depthStep]), Vector256.Load(bp), s0);
+                    }
+
+                    if (accumulate)
+                    {
+                        s0 += Vector256.Load(ci + j);
+                    }
+
+                    s0.Store(ci + j);
+                }
+            }
+
+            if (width != VectorWidth.Scalar)
+            {
+                for (; j <= n - 4; j += 4)
+                {
+                    var s0 = Vector128<float>.Zero;
+                    var bp = b + j;
+                    for (var p = 0; p < k; p++, bp += n)
+                    {
+                        s0 = Vector128.MultiplyAddEstimate(Vector128.Create(ai[p * depthStep]), Vector128.Load(bp), s0);
+                    }
+
+                    if (accumulate)
+                    {
+                        s0 += Vector128.Load(ci + j);
+                    }
+
+                    s0.Store(ci + j);
+                }
+            }
+
+            for (; j < n; j++)
+            {
+                var sum = 0f;
+                var bp = b + j;
+                for (var p = 0; p < k; p++, bp += n)
+                {
+                    sum += ai[p * depthStep] * *bp;
+                }
+
+                ci[j] = accumulate ? ci[j] + sum : sum;
+            }
+        }
+    }
+
+    /// <summary>Small products A·Bᵀ as dot products of contiguous rows: C[i, j] = Σ_p A[i, p]·B[j, p].</summary>
+    private static unsafe void DirectDots(VectorWidth width, int m, int n, int k, float* a, float* b, float* c, bool accumulate)
+    {
+        for (var i = 0; i < m; i++)
+        {
+            var ai = a + (long)i * k;
+            for (var j = 0; j < n; j++)
+            {
+                var sum = Dot(width, ai, b + (long)j * k, k);
+                var cij = c + (long)i * n + j;
+                *cij = accumulate ? *cij + sum : sum;
+            }
+        }
+    }
+
+    private static unsafe float Dot(VectorWidth width, float* x, float* y, int k)
+    {
+        var p = 0;
+        var sum = 0f;
+        if (width == VectorWidth.V256)
+        {
+            Vector256<float> s0 = default, s1 = default;
+            for (; p <= k - 16; p += 16)
+            {
+                s0 = Vector256.MultiplyAddEstimate(Vector256.Load(x + p), Vector256.Load(y + p), s0);
+                s1 = Vector256.MultiplyAddEstimate(Vector256.Load(x + p + 8), Vector256.Load(y + p + 8), s1);
+            }
+
+            for (; p <= k - 8; p += 8)
+            {
+                s0 = Vector256.MultiplyAddEstimate(Vector256.Load(x + p), Vector256.Load(y + p), s0);
+            }
+
+            sum = Vector256.Sum(s0 + s1);
+        }
+        else if (width == VectorWidth.V128)
+        {
+            var s0 = Vector128<float>.Zero;
+            for (; p <= k - 4; p += 4)
+            {
+                s0 = Vector128.MultiplyAddEstimate(Vector128.Load(x + p), Vector128.Load(y + p), s0);
+            }
+
+            sum = Vector128.Sum(s0);
+        }
+
+        for (; p < k; p++)
+        {
+            sum += x[p] * y[p];
+        }
+
+        return sum;
+    }
+}

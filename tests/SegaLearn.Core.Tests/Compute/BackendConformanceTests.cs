@@ -1,0 +1,311 @@
+using SegaLearn.Compute;
+
+namespace SegaLearn.Core.Tests.Compute;
+
+/// <summary>
+/// Every kernel of a backend against <see cref="ReferenceBackend"/>, the oracle. Tolerances: a GEMM element may
+/// differ by 2·(k+1)·2⁻²³ of Σ_p |a_ip·b_pj| (+|c_ij| for beta 1), twice the worst-case rounding bound of a
+/// float dot product summed in any order, since both sides round; element-wise kernels and transcendental
+/// activations by 1e-5 relative (1e-6 absolute); losses, which the interface fixes in double, by 1e-9 relative for
+/// BCE and 1e-5 for cross-entropy (float softmax); optimizer updates must be bitwise equal, since they are the
+/// reference's float operations in the reference's order.
+/// </summary>
+public abstract class BackendConformanceTests
+{
+    private static readonly int[] Sizes = [0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 63, 65, 127, 129];
+
+    private static readonly ReferenceBackend Reference = new();
+
+    /// <summary>The backend under test, or null when this machine cannot run it (then every test passes vacuously).</summary>
+    protected abstract IComputeBackend? CreateBackend();
+
+    public static TheoryData<bool, bool> Transposes => new() { { false, false }, { true, false }, { false, true }, { true, true } };
+
+    public static TheoryData<ActivationKind> Kinds =>
+        new() { ActivationKind.Linear, ActivationKind.ReLU, ActivationKind.LeakyReLU, ActivationKind.Tanh, ActivationKind.Sigmoid, ActivationKind.Softmax };
+
+    [Theory]
+    [MemberData(nameof(Transposes))]
+    public void Gemm_should_match_the_reference_when_shapes_are_odd_or_even(bool transposeA, bool transposeB)
+    {
+        if (CreateBackend() is not { } backend)
+        {
+            return;
+        }
+
+        foreach (var s in Sizes)
+        {
+            foreach (var (m, n, k) in new[] { (s, s, s), (s, 7, 65), (17, s, 31), (63, 9, s), (s, 33, 300) })
+            {
+                CheckGemm(backend, transposeA, transposeB, m, n, k);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Transposes))]
+    public void Gemm_should_match_the_reference_when_matrices_span_several_blocks(bool transposeA, bool transposeB)
+    {
+        if (CreateBackend() is not { } backend)
+        {
+            return;
+        }
+
+        CheckGemm(backend, transposeA, transposeB, 300, 257, 130);
+        CheckGemm(backend, transposeA, transposeB, 131, 2100, 40);
+    }
+
+    [Fact]
+    public void Gemm_should_ignore_NaN_in_C_when_beta_is_0()
+    {
+        if (CreateBackend() is not { } backend)
+        {
+            return;
+        }
+
+        foreach (var (m, n, k) in new[] { (3, 5, 2), (70, 40, 90), (5, 5, 0) })
+        {
+            var a = Random(m * k, 1);
+            var b = Random(k * n, 2);
+            var c = Enumerable.Repeat(float.NaN, m * n).ToArray();
+            backend.Gemm(false, false, m, n, k, a, b, c, 0f);
+            Assert.All(c, value => Assert.False(float.IsNaN(value)));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void BiasActivation_should_match_the_reference_for_every_activation(ActivationKind kind)
+    {
+        if (CreateBackend() is not { } backend)
+        {
+            return;
+        }
+
+        var activation = new Activation(kind, 0.1f);
+        foreach (var cols in Sizes.Where(c => c > 0))
+        {
+            const int rows = 5;
+            var z = Random(rows * cols, cols, scale: 6);
+            var bias = Random(cols, cols + 1);
+            var (expectedZ, actualZ) = ((float[])z.Clone(), (float[])z.Clone());
+            var (expected, actual) = (new float[rows * cols], new float[rows * cols]);
+            Reference.BiasActivation(expectedZ, bias, expected, rows, cols, activation);
+            backend.BiasActivation(actualZ, bias, actual, rows, cols, activation);
+            AssertClose(expectedZ, actualZ, 1e-6);
+            AssertClose(expected, actual, 1e-5);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void ActivationBackward_should_match_the_reference_for_every_activation(ActivationKind kind)
+    {
+        if (CreateBackend() is not { } backend)
+        {
+            return;
+        }
+
+        var activation = new Activation(kind, 0.1f);
+        foreach (var cols in Sizes.Where(c => c > 0))
+        {
+            const int rows = 4;
+            var z = Random(rows * cols, cols, scale: 4);
+            var output = new float[rows * cols];
+            Reference.BiasActivation((float[])z.Clone(), new float[cols], output, rows, cols, activation);
+            var gradient = Random(rows * cols, cols + 7);
+            var (expected, actual) = ((float[])gradient.Clone(), (float[])gradient.Clone());
+            Reference.ActivationBackward(z, output, expected, rows, cols, activation);
+            backend.ActivationBackward(z, output, actual, rows, cols, activation);
+            AssertClose(expected, actual, 1e-5);
+        }
+    }
+
+    [Fact]
+    public void SoftmaxCrossEntropy_should_match_the_reference()
+    {
+        if (CreateBackend() is not { } backend)
+        {
+            return;
+        }
+
+        foreach (var cols in Sizes.Where(c => c > 1))
+        {
+            const int rows = 9;
+            var logits = Random(rows * cols, cols, scale: 30);
+            var labels = Enumerable.Range(0, rows).Select(i => i * 7 % cols).ToArray();
+            var (p1, g1, p2, g2) = (new float[rows * cols], new float[rows * cols], new float[rows * cols], new float[rows * cols]);
+            var expected = Reference.SoftmaxCrossEntropy(logits, labels, p1, g1, rows, cols);
+            var actual = backend.SoftmaxCrossEntropy(logits, labels, p2, g2, rows, cols);
+            Assert.Equal(expected, actual, Math.Abs(expected) * 1e-5 + 1e-6);
+            AssertClose(p1, p2, 1e-5);
+            AssertClose(g1, g2, 1e-5);
+        }
+    }
+
+    [Fact]
+    public void SigmoidBinaryCrossEntropy_should_match_the_reference_including_saturated_logits()
+    {
+        if (CreateBackend() is not { } backend)
+        {
+            return;
+        }
+
+        float[] logits = [40f, -40f, 0f, 3.5f, -2.25f, 17f, -100f, 1e-3f];
+        int[] labels = [0, 1, 1, 0, 1, 1, 0, 1];
+        var (p1, g1, p2, g2) = (new float[8], new float[8], new float[8], new float[8]);
+        var expected = Reference.SigmoidBinaryCrossEntropy(logits, labels, p1, g1, 8);
+        var actual = backend.SigmoidBinaryCrossEntropy(logits, labels, p2, g2, 8);
+        Assert.Equal(expected, actual, Math.Abs(expected) * 1e-9);
+        Assert.Equal(34.5388, backend.SigmoidBinaryCrossEntropy([40f], [0], new float[1], new float[1], 1), 4);
+        Assert.Equal(p1, p2);
+        Assert.Equal(g1, g2);
+    }
+
+    [Fact]
+    public void ColumnSums_should_match_the_reference()
+    {
+        if (CreateBackend() is not { } backend)
+        {
+            return;
+        }
+
+        foreach (var rows in Sizes)
+        {
+            foreach (var cols in new[] { 1, 7, 16, 33 })
+            {
+                var x = Random(rows * cols, rows + cols);
+                var (expected, actual) = (new float[cols], Enumerable.Repeat(float.NaN, cols).ToArray());
+                Reference.ColumnSums(x, rows, cols, expected);
+                backend.ColumnSums(x, rows, cols, actual);
+                AssertClose(expected, actual, 1e-5, absolute: 1e-5);
+            }
+        }
+    }
+
+    [Fact]
+    public void Elementwise_kernels_should_match_the_reference()
+    {
+        if (CreateBackend() is not { } backend)
+        {
+            return;
+        }
+
+        foreach (var length in Sizes)
+        {
+            var x = Random(length, length);
+            var y = Random(length, length + 100);
+            Compare(x, e => Reference.Multiply(e, y), a => backend.Multiply(a, y));
+            Compare(x, e => Reference.Scale(e, 0.37f), a => backend.Scale(a, 0.37f));
+            Compare(x, e => Reference.Add(e, y), a => backend.Add(a, y));
+            Compare(x, e => Reference.ScaleAdd(e, 0.25f, y, -0.02f), a => backend.ScaleAdd(a, 0.25f, y, -0.02f));
+            var expected = Reference.SumOfSquares(x);
+            Assert.Equal(expected, backend.SumOfSquares(x), expected * 1e-12);
+        }
+    }
+
+    [Fact]
+    public void Optimizer_updates_should_equal_the_reference_bitwise()
+    {
+        if (CreateBackend() is not { } backend)
+        {
+            return;
+        }
+
+        foreach (var length in Sizes)
+        {
+            var step = new AdamStep(0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.19f, 0.001999f);
+            var g = Random(length, length + 3);
+            var states = new[] { Random(length, length + 4, scale: 0.1f), Random(length, length + 5, scale: 0.01f) };
+            foreach (var s in states)
+            {
+                for (var i = 0; i < s.Length; i++)
+                {
+                    s[i] = Math.Abs(s[i]);
+                }
+            }
+
+            var w = Random(length, length + 6);
+            CompareUpdate(w, states, (r, x) => r.AdamUpdate(x[0], g, x[1], x[2], step), backend);
+            CompareUpdate(w, states, (r, x) => r.SgdUpdate(x[0], g, x[1], 0.05f, 0.9f, 0.01f), backend);
+            CompareUpdate(w, states, (r, x) => r.AdadeltaUpdate(x[0], g, x[1], x[2], 1.0f, 0.95f, 1e-6f, 0.01f), backend);
+        }
+    }
+
+    private static void CompareUpdate(float[] w, float[][] states, Action<IComputeBackend, float[][]> update, IComputeBackend backend)
+    {
+        float[][] Copy() => [(float[])w.Clone(), (float[])states[0].Clone(), (float[])states[1].Clone()];
+        var expected = Copy();
+        var actual = Copy();
+        update(Reference, expected);
+        update(backend, actual);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], actual[i]);
+        }
+    }
+
+    private static void Compare(float[] x, Action<float[]> reference, Action<float[]> tested)
+    {
+        var (expected, actual) = ((float[])x.Clone(), (float[])x.Clone());
+        reference(expected);
+        tested(actual);
+        AssertClose(expected, actual, 1e-6);
+    }
+
+    private static void CheckGemm(IComputeBackend backend, bool transposeA, bool transposeB, int m, int n, int k)
+    {
+        var a = Random(m * k, m * 31 + k);
+        var b = Random(k * n, n * 17 + k);
+        var absA = a.Select(Math.Abs).ToArray();
+        var absB = b.Select(Math.Abs).ToArray();
+        var bound = new float[m * n];
+        Reference.Gemm(transposeA, transposeB, m, n, k, absA, absB, bound, 0f);
+        var tolerance = 2.0 * (k + 1) * Math.Pow(2, -23);
+        foreach (var beta in new[] { 0f, 1f })
+        {
+            var start = beta == 0 ? Enumerable.Repeat(float.NaN, m * n).ToArray() : Random(m * n, m + n);
+            var (expected, actual) = ((float[])start.Clone(), (float[])start.Clone());
+            if (beta == 0)
+            {
+                Array.Clear(expected);
+            }
+
+            Reference.Gemm(transposeA, transposeB, m, n, k, a, b, expected, beta);
+            backend.Gemm(transposeA, transposeB, m, n, k, a, b, actual, beta);
+            for (var i = 0; i < expected.Length; i++)
+            {
+                var allowed = tolerance * (bound[i] + (beta == 0 ? 0 : Math.Abs(start[i]))) + 1e-30;
+                if (!(Math.Abs(expected[i] - actual[i]) <= allowed))
+                {
+                    Assert.Fail($"Gemm(tA={transposeA}, tB={transposeB}, {m}x{n}x{k}, beta {beta}): C[{i / n},{i % n}] = {actual[i]}, reference {expected[i]}, allowed ±{allowed}");
+                }
+            }
+        }
+    }
+
+    private static void AssertClose(float[] expected, float[] actual, double relative, double absolute = 1e-6)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            var allowed = relative * Math.Abs(expected[i]) + absolute;
+            if (!(Math.Abs(expected[i] - actual[i]) <= allowed))
+            {
+                Assert.Fail($"element {i}: {actual[i]}, reference {expected[i]}, allowed ±{allowed}");
+            }
+        }
+    }
+
+    private static float[] Random(int length, int seed, float scale = 1f)
+    {
+        var random = new Random(seed);
+        var values = new float[length];
+        for (var i = 0; i < length; i++)
+        {
+            values[i] = (float)(random.NextDouble() * 2 - 1) * scale;
+        }
+
+        return values;
+    }
+}

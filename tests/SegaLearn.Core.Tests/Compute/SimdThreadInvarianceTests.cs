@@ -1,0 +1,71 @@
+using SegaLearn.Compute;
+using SegaLearn.Data;
+using SegaLearn.Optimizers;
+
+namespace SegaLearn.Core.Tests.Compute;
+
+/// <summary>
+/// SimdBackend splits work over output tiles only, never over a sum, so the thread count must not change a bit:
+/// of a product large enough to be split, and of a whole training run.
+/// </summary>
+public sealed class SimdThreadInvarianceTests
+{
+    private static readonly SimdBackend[] Backends = [new(threads: 1), new(threads: 2), new(threads: 3)];
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Gemm_should_be_bitwise_identical_when_run_on_1_2_or_3_threads(bool transposeA, bool transposeB)
+    {
+        foreach (var (m, n, k) in new[] { (300, 257, 130), (128, 256, 784), (61, 2100, 300), (20, 20, 20) })
+        {
+            var a = Random(m * k, 1);
+            var b = Random(k * n, 2);
+            float[]? first = null;
+            foreach (var backend in Backends)
+            {
+                foreach (var beta in new[] { 0f, 1f })
+                {
+                    var c = Random(m * n, 3);
+                    backend.Gemm(transposeA, transposeB, m, n, k, a, b, c, beta);
+                    if (beta == 1)
+                    {
+                        first ??= c;
+                        Assert.Equal(first, c);
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Training_should_give_bitwise_identical_parameters_when_run_on_1_2_or_3_threads()
+    {
+        const int rows = 384, columns = 200;
+        var x = Random(rows * columns, 4);
+        var y = Enumerable.Range(0, rows).Select(i => i * 7 % 10).ToArray();
+        var features = new DenseFeatures(x, rows, columns);
+        float[]? first = null;
+        foreach (var backend in Backends)
+        {
+            var network = new NeuralNetwork([columns, 160, 96, 10], dropoutRate: 0.1, regLambda: 0.01, seed: 7, backend: backend);
+            network.Train(features, y, new AdamOptimizer(0.001), epochs: 2, batchSize: 128, microbatchSize: 128, evaluateTrainingSet: false);
+            first ??= network.Parameters;
+            Assert.Equal(first, network.Parameters);
+        }
+    }
+
+    private static float[] Random(int length, int seed)
+    {
+        var random = new Random(seed);
+        var values = new float[length];
+        for (var i = 0; i < length; i++)
+        {
+            values[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+
+        return values;
+    }
+}
