@@ -38,7 +38,8 @@ public sealed class DataPlaneClient : IAsyncDisposable
     /// the buffer then belongs to the callee, who hands it back with <see cref="ReturnParameters"/> when it no longer
     /// reads it (typically when a newer version replaces it). <paramref name="onClosed"/> is called once when the
     /// connection ends: null for an orderly end (Bye from the coordinator, or this client disposed), else the cause.
-    /// Both run on the client's read thread, which reads nothing else meanwhile.
+    /// Both run on the client's read thread, which reads nothing else meanwhile; an exception from onParameters closes
+    /// the connection and reaches onClosed, which itself must not throw.
     /// Throws <see cref="DataPlaneRefusedException"/> when the coordinator refuses the Hello.
     /// </summary>
     public static async Task<DataPlaneClient> ConnectAsync(
@@ -105,7 +106,8 @@ public sealed class DataPlaneClient : IAsyncDisposable
     /// <summary>
     /// Sends a gradient. <paramref name="header"/> supplies parameter version, epoch, step, microbatch range, sample
     /// count and loss sum; kind, job, worker id, element count and checksum are set here. Thread-safe; sends queue up.
-    /// <paramref name="gradient"/> must stay unchanged until the returned task completes.
+    /// <paramref name="gradient"/> is written to the socket as is, so it must stay unchanged until the returned task
+    /// completes. As for <see cref="DataPlaneServer.SendParametersAsync"/>, await the task exactly once.
     /// </summary>
     public ValueTask SendGradientAsync(FrameHeader header, ReadOnlyMemory<float> gradient, CancellationToken cancellationToken = default)
     {

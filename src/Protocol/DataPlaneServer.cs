@@ -72,7 +72,10 @@ public sealed class DataPlaneServer : IAsyncDisposable
 
     /// <summary>
     /// Sends parameters of <paramref name="version"/> to a worker. Sends to different workers may run concurrently;
-    /// sends to one worker queue up. <paramref name="parameters"/> must stay unchanged until the returned task completes.
+    /// sends to one worker queue up. <paramref name="parameters"/> is written to the socket as is, so it must stay
+    /// unchanged until the returned task completes. The task must be awaited (or turned into a Task) exactly once: the
+    /// worker's next send waits for that; its continuation may run on the connection's write thread, so never block
+    /// there on another send to the same worker.
     /// Throws <see cref="InvalidOperationException"/> when the worker has no accepted connection; a failed send drops the
     /// connection (reported through <see cref="DataPlaneServerCallbacks.OnDisconnected"/>) and faults the task.
     /// </summary>
@@ -177,7 +180,6 @@ public sealed class DataPlaneServer : IAsyncDisposable
             throw;
         }
         channel.Open("segalearn-data-plane-out");
-        _callbacks.OnConnected?.Invoke(hello.WorkerId);
         return hello.WorkerId;
     }
 
@@ -194,6 +196,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
         string? fault = null;
         try
         {
+            _callbacks.OnConnected?.Invoke(workerId);
             while (channel.TryReadHeader(out var header) && header.Kind != FrameKind.Bye)
             {
                 if (header.Kind != FrameKind.Gradient)
