@@ -160,12 +160,13 @@ public sealed class DataPlaneServer : IAsyncDisposable
             return Refuse(channel, "closed before its Hello", sendRefused: false);
         if (hello.Kind != FrameKind.Hello)
             return Refuse(channel, $"first frame was {hello.Kind}, not Hello", sendRefused: false);
-        if (hello.JobId != _jobId)
-            return Refuse(channel, $"worker {hello.WorkerId} asked for another job");
         Span<float> proof = stackalloc float[JobToken.ProofLength / sizeof(float)];
         if (hello.ElementCount != proof.Length)
             return Refuse(channel, $"worker {hello.WorkerId} sent a Hello of {hello.ElementCount} elements, not {proof.Length}");
+        // Read before any refusal: closing a socket with unread bytes resets the connection, which can destroy the Refused frame.
         channel.ReadPayload(hello, proof);
+        if (hello.JobId != _jobId)
+            return Refuse(channel, $"worker {hello.WorkerId} asked for another job");
         if (!JobToken.ProofMatches(_token, _jobId, hello.WorkerId, MemoryMarshal.AsBytes(proof)))
             return Refuse(channel, $"worker {hello.WorkerId} presented a wrong token");
         if (_disposed || !_connections.TryAdd(hello.WorkerId, channel))
