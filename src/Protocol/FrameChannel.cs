@@ -17,6 +17,7 @@ namespace SegaLearn.Protocol;
 /// </summary>
 internal sealed class FrameChannel : IValueTaskSource, IDisposable
 {
+    private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly SemaphoreSlim _writerWork = new(0);
@@ -33,12 +34,10 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
     public FrameChannel(Socket socket)
     {
         socket.NoDelay = true;
-        Socket = socket;
+        _socket = socket;
         RemoteEndPoint = socket.RemoteEndPoint;
         _stream = new NetworkStream(socket, ownsSocket: true);
     }
-
-    public Socket Socket { get; }
 
     public EndPoint? RemoteEndPoint { get; }
 
@@ -86,7 +85,7 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
             return;
         try
         {
-            Socket.SendTimeout = 1000;
+            _socket.SendTimeout = 1000;
             FrameCodec.Write(_stream, header, [], _writeHeader);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
