@@ -5,11 +5,13 @@ namespace SegaLearn.Protocol;
 
 /// <summary>
 /// A remote worker's end of the data plane: one TCP connection to the coordinator's <see cref="DataPlaneServer"/>.
-/// Parameters arrive on the client's own read thread into buffers from its small pool; gradients go out through a
-/// preallocated frame buffer. Nothing is allocated per step once the pool holds as many buffers as are in use.
+/// Parameters arrive on the client's read thread into buffers from its small pool; gradients go out on its write
+/// thread straight from the caller's buffer. Nothing is allocated per step once the pool holds as many buffers as are in use.
 /// </summary>
 public sealed class DataPlaneClient : IAsyncDisposable
 {
+    private const int HandshakeTimeoutMilliseconds = 10_000;
+
     private readonly FrameChannel _channel;
     private readonly Guid _jobId;
     private readonly int _parameterCount;
@@ -36,7 +38,8 @@ public sealed class DataPlaneClient : IAsyncDisposable
     /// the buffer then belongs to the callee, who hands it back with <see cref="ReturnParameters"/> when it no longer
     /// reads it (typically when a newer version replaces it). <paramref name="onClosed"/> is called once when the
     /// connection ends: null for an orderly end (Bye from the coordinator, or this client disposed), else the cause.
-    /// Both run on the client's read thread, which reads nothing else meanwhile.
+    /// Both run on the client's read thread, which reads nothing else meanwhile; an exception from onParameters closes
+    /// the connection and reaches onClosed, which itself must not throw.
     /// Throws <see cref="DataPlaneRefusedException"/> when the coordinator refuses the Hello.
     /// </summary>
     public static async Task<DataPlaneClient> ConnectAsync(
@@ -57,48 +60,54 @@ public sealed class DataPlaneClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(onParameters);
         ArgumentNullException.ThrowIfNull(onClosed);
         var jobHash = FrameCodec.JobIdOf(jobId);
+        // Blocking calls on a pool thread rather than socket async methods, which would leave the socket non-blocking
+        // and make every later read allocate (see FrameChannel); cancelling closes the socket to end a blocked call.
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        FrameChannel? channel = null;
+        await using var cancellation = cancellationToken.Register(socket.Dispose).ConfigureAwait(false);
         try
         {
-            await socket.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
-            channel = new FrameChannel(socket, parameterCount);
-            var proof = new float[JobToken.ProofLength / sizeof(float)];
-            JobToken.ComputeProof(token, jobHash, workerId, MemoryMarshal.AsBytes(proof.AsSpan()));
-            await channel.SendAsync(new FrameHeader { Kind = FrameKind.Hello, JobId = jobHash, WorkerId = workerId }, proof, cancellationToken)
-                .ConfigureAwait(false);
-            FrameHeader reply;
-            try
-            {
-                reply = await channel.ReadHeaderAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (EndOfStreamException)
-            {
-                throw new IOException($"The data plane at {host}:{port} closed the connection during the handshake of worker {workerId}.");
-            }
-            if (reply.Kind == FrameKind.Refused)
-                throw new DataPlaneRefusedException(
-                    $"The data plane at {host}:{port} refused worker {workerId} for job '{jobId}': wrong job id or token, or that worker id is connected already (the coordinator logs which).");
-            if (reply.Kind != FrameKind.HelloAck || reply.ElementCount != 0)
-                throw new FrameException($"Expected HelloAck from the data plane at {host}:{port}, got {reply.Kind} of {reply.ElementCount} elements.");
+            var channel = await Task.Run(() => Handshake(socket, host, port, jobId, jobHash, token, workerId), cancellationToken).ConfigureAwait(false);
             var client = new DataPlaneClient(channel, jobHash, workerId, parameterCount, onParameters, onClosed);
-            new Thread(client.ReadParameters) { IsBackground = true, Name = "segalearn-data-plane-client" }.Start();
+            channel.Open("segalearn-data-plane-out");
+            new Thread(client.ReadParameters) { IsBackground = true, Name = "segalearn-data-plane-in" }.Start();
             return client;
+        }
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && e is not OperationCanceledException)
+        {
+            socket.Dispose();
+            throw new OperationCanceledException($"Connecting worker {workerId} to the data plane at {host}:{port} was cancelled.", e, cancellationToken);
         }
         catch
         {
-            if (channel is null)
-                socket.Dispose();
-            else
-                channel.Dispose();
+            socket.Dispose();
             throw;
         }
+    }
+
+    private static FrameChannel Handshake(Socket socket, string host, int port, string jobId, Guid jobHash, string token, int workerId)
+    {
+        socket.Connect(host, port);
+        socket.ReceiveTimeout = HandshakeTimeoutMilliseconds;
+        var channel = new FrameChannel(socket);
+        Span<float> proof = stackalloc float[JobToken.ProofLength / sizeof(float)];
+        JobToken.ComputeProof(token, jobHash, workerId, MemoryMarshal.AsBytes(proof));
+        channel.Send(new FrameHeader { Kind = FrameKind.Hello, JobId = jobHash, WorkerId = workerId }, proof);
+        if (!channel.TryReadHeader(out var reply))
+            throw new IOException($"The data plane at {host}:{port} closed the connection during the handshake of worker {workerId}.");
+        if (reply.Kind == FrameKind.Refused)
+            throw new DataPlaneRefusedException(
+                $"The data plane at {host}:{port} refused worker {workerId} for job '{jobId}': wrong job id or token, or that worker id is connected already (the coordinator logs which).");
+        if (reply.Kind != FrameKind.HelloAck || reply.ElementCount != 0)
+            throw new FrameException($"Expected HelloAck from the data plane at {host}:{port}, got {reply.Kind} of {reply.ElementCount} elements.");
+        socket.ReceiveTimeout = 0;
+        return channel;
     }
 
     /// <summary>
     /// Sends a gradient. <paramref name="header"/> supplies parameter version, epoch, step, microbatch range, sample
     /// count and loss sum; kind, job, worker id, element count and checksum are set here. Thread-safe; sends queue up.
-    /// <paramref name="gradient"/> must stay unchanged until the returned task completes.
+    /// <paramref name="gradient"/> is written to the socket as is, so it must stay unchanged until the returned task
+    /// completes. As for <see cref="DataPlaneServer.SendParametersAsync"/>, await the task exactly once.
     /// </summary>
     public ValueTask SendGradientAsync(FrameHeader header, ReadOnlyMemory<float> gradient, CancellationToken cancellationToken = default)
     {

@@ -14,8 +14,8 @@ namespace SegaLearn.Protocol;
 /// is closed; otherwise a HelloAck. Without TLS this keeps out strangers and stale workers, not an attacker on the path.
 /// </para>
 /// <para>
-/// Each connection has its own read thread (synchronous reads straight into rented gradient buffers, no
-/// allocation per step); sends go through the connection's preallocated frame buffer, one at a time per worker.
+/// Each connection has a read thread (blocking reads straight into rented gradient buffers) and a write thread
+/// (blocking writes straight from the caller's parameters), so a step allocates nothing.
 /// </para>
 /// </summary>
 public sealed class DataPlaneServer : IAsyncDisposable
@@ -27,9 +27,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
     private readonly int _parameterCount;
     private readonly DataPlaneServerCallbacks _callbacks;
     private readonly ConcurrentDictionary<int, FrameChannel> _connections = new();
-    private readonly CancellationTokenSource _stopping = new();
     private Socket? _listener;
-    private Task? _acceptLoop;
     private volatile bool _disposed;
 
     public DataPlaneServer(string jobId, string token, int parameterCount, DataPlaneServerCallbacks callbacks)
@@ -48,7 +46,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
     public int Port { get; private set; }
 
     /// <summary>Worker ids with an accepted connection at this moment.</summary>
-    public IEnumerable<int> ConnectedWorkers => _connections.Where(c => c.Value.Accepted).Select(c => c.Key);
+    public IEnumerable<int> ConnectedWorkers => _connections.Where(c => c.Value.IsOpen).Select(c => c.Key);
 
     public void Start(IPAddress bind, int port)
     {
@@ -69,12 +67,15 @@ public sealed class DataPlaneServer : IAsyncDisposable
         }
         _listener = listener;
         Port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-        _acceptLoop = AcceptLoopAsync(listener);
+        new Thread(() => Accept(listener)) { IsBackground = true, Name = "segalearn-data-plane-accept" }.Start();
     }
 
     /// <summary>
     /// Sends parameters of <paramref name="version"/> to a worker. Sends to different workers may run concurrently;
-    /// sends to one worker queue up. <paramref name="parameters"/> must stay unchanged until the returned task completes.
+    /// sends to one worker queue up. <paramref name="parameters"/> is written to the socket as is, so it must stay
+    /// unchanged until the returned task completes. The task must be awaited (or turned into a Task) exactly once: the
+    /// worker's next send waits for that; its continuation may run on the connection's write thread, so never block
+    /// there on another send to the same worker.
     /// Throws <see cref="InvalidOperationException"/> when the worker has no accepted connection; a failed send drops the
     /// connection (reported through <see cref="DataPlaneServerCallbacks.OnDisconnected"/>) and faults the task.
     /// </summary>
@@ -82,7 +83,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
     {
         if (parameters.Length != _parameterCount)
             throw new ArgumentException($"Expected {_parameterCount} parameters, got {parameters.Length}.", nameof(parameters));
-        if (!_connections.TryGetValue(workerId, out var channel) || !channel.Accepted)
+        if (!_connections.TryGetValue(workerId, out var channel) || !channel.IsOpen)
             throw new InvalidOperationException($"Worker {workerId} has no data-plane connection.");
         var header = new FrameHeader { Kind = FrameKind.Parameters, JobId = _jobId, WorkerId = workerId, ParameterVersion = version };
         return channel.SendAsync(header, parameters, cancellationToken);
@@ -95,44 +96,41 @@ public sealed class DataPlaneServer : IAsyncDisposable
             channel.Dispose();
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         if (_disposed)
-            return;
+            return ValueTask.CompletedTask;
         _disposed = true;
-        await _stopping.CancelAsync().ConfigureAwait(false);
         _listener?.Dispose();
         foreach (var (workerId, channel) in _connections)
         {
             channel.TrySend(new FrameHeader { Kind = FrameKind.Bye, JobId = _jobId, WorkerId = workerId });
             channel.Dispose();
         }
-        if (_acceptLoop is not null)
-            await _acceptLoop.ConfigureAwait(false);
-        _stopping.Dispose();
+        return ValueTask.CompletedTask;
     }
 
-    private async Task AcceptLoopAsync(Socket listener)
+    /// <summary>Blocking accepts on a thread of its own, so accepted sockets stay in blocking mode (see <see cref="FrameChannel"/>).</summary>
+    private void Accept(Socket listener)
     {
-        while (!_stopping.IsCancellationRequested)
+        while (!_disposed)
         {
             Socket socket;
             try
             {
-                socket = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+                socket = listener.Accept();
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception e) when (e is ObjectDisposedException or SocketException)
             {
                 return;
             }
-            var thread = new Thread(() => Serve(socket)) { IsBackground = true, Name = "segalearn-data-plane-in" };
-            thread.Start();
+            new Thread(() => Serve(socket)) { IsBackground = true, Name = "segalearn-data-plane-in" }.Start();
         }
     }
 
     private void Serve(Socket socket)
     {
-        var channel = new FrameChannel(socket, _parameterCount);
+        var channel = new FrameChannel(socket);
         int workerId;
         try
         {
@@ -162,12 +160,13 @@ public sealed class DataPlaneServer : IAsyncDisposable
             return Refuse(channel, "closed before its Hello", sendRefused: false);
         if (hello.Kind != FrameKind.Hello)
             return Refuse(channel, $"first frame was {hello.Kind}, not Hello", sendRefused: false);
-        if (hello.JobId != _jobId)
-            return Refuse(channel, $"worker {hello.WorkerId} asked for another job");
         Span<float> proof = stackalloc float[JobToken.ProofLength / sizeof(float)];
         if (hello.ElementCount != proof.Length)
             return Refuse(channel, $"worker {hello.WorkerId} sent a Hello of {hello.ElementCount} elements, not {proof.Length}");
+        // Read before any refusal: closing a socket with unread bytes resets the connection, which can destroy the Refused frame.
         channel.ReadPayload(hello, proof);
+        if (hello.JobId != _jobId)
+            return Refuse(channel, $"worker {hello.WorkerId} asked for another job");
         if (!JobToken.ProofMatches(_token, _jobId, hello.WorkerId, MemoryMarshal.AsBytes(proof)))
             return Refuse(channel, $"worker {hello.WorkerId} presented a wrong token");
         if (_disposed || !_connections.TryAdd(hello.WorkerId, channel))
@@ -181,8 +180,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
             _connections.TryRemove(new KeyValuePair<int, FrameChannel>(hello.WorkerId, channel));
             throw;
         }
-        channel.Accepted = true;
-        _callbacks.OnConnected?.Invoke(hello.WorkerId);
+        channel.Open("segalearn-data-plane-out");
         return hello.WorkerId;
     }
 
@@ -199,6 +197,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
         string? fault = null;
         try
         {
+            _callbacks.OnConnected?.Invoke(workerId);
             while (channel.TryReadHeader(out var header) && header.Kind != FrameKind.Bye)
             {
                 if (header.Kind != FrameKind.Gradient)

@@ -4,8 +4,10 @@ namespace SegaLearn.Protocol;
 
 /// <summary>
 /// What a <see cref="DataPlaneServer"/> reports. All are called on the connection's own read thread, one at a time per
-/// worker; they should hand work off quickly (e.g. Tell an actor), since the connection reads nothing meanwhile. A
-/// callback that throws drops the connection, reported through <see cref="OnInvalidFrame"/> and <see cref="OnDisconnected"/>.
+/// worker; they should hand work off quickly (e.g. Tell an actor), since the connection reads nothing meanwhile.
+/// When <see cref="RentGradientBuffer"/>, <see cref="OnGradient"/> or <see cref="OnConnected"/> throws, the connection is
+/// dropped and that reported through <see cref="OnInvalidFrame"/> and <see cref="OnDisconnected"/>; the other callbacks
+/// must not throw (they run where nothing could report it).
 /// </summary>
 public sealed class DataPlaneServerCallbacks
 {

@@ -1,66 +1,73 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
 
 namespace SegaLearn.Protocol;
 
 /// <summary>
-/// One data-plane TCP connection: sends are serialized and go through one preallocated frame buffer; reads are
-/// synchronous on the connection's own thread straight into the caller's buffers, so a step allocates nothing.
+/// One data-plane TCP connection with a reader and a writer thread of its own. All socket IO is synchronous: on Unix
+/// a socket that has seen one async operation turns non-blocking for good and every later synchronous call allocates,
+/// so blocking calls on dedicated threads are what keeps a step free of allocation. Reads go straight into the
+/// caller's buffers; writes go straight from the caller's buffer, one frame at a time per connection.
+/// <para>
+/// <see cref="SendAsync"/> hands the frame to the writer thread and returns a task backed by this object (reused for
+/// every send, so it must be awaited exactly once, as any <see cref="ValueTask"/>); the next send may start once the
+/// previous one's result has been observed. Continuations run on the writer thread unless the awaiter captured a context.
+/// </para>
 /// </summary>
-internal sealed class FrameChannel : IDisposable
+internal sealed class FrameChannel : IValueTaskSource, IDisposable
 {
+    private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly byte[] _sendBuffer;
+    private readonly SemaphoreSlim _writerWork = new(0);
+    private readonly Lock _gate = new();
+    private readonly byte[] _writeHeader = new byte[FrameCodec.HeaderSize];
     private readonly byte[] _readHeader = new byte[FrameCodec.HeaderSize];
+    private ManualResetValueTaskSourceCore<bool> _completion;
+    private FrameHeader _pendingHeader;
+    private ReadOnlyMemory<float> _pendingPayload;
+    private bool _hasPending;
+    private bool _closed;
+    private volatile bool _open;
 
-    public FrameChannel(Socket socket, int maxElements)
+    public FrameChannel(Socket socket)
     {
         socket.NoDelay = true;
-        Socket = socket;
+        _socket = socket;
         RemoteEndPoint = socket.RemoteEndPoint;
         _stream = new NetworkStream(socket, ownsSocket: true);
-        // The Hello's proof must fit even for a model smaller than it.
-        _sendBuffer = new byte[FrameCodec.FrameSize(Math.Max(maxElements, JobToken.ProofLength / sizeof(float)))];
     }
-
-    public Socket Socket { get; }
 
     public EndPoint? RemoteEndPoint { get; }
 
-    /// <summary>Set once the handshake is through; until then only handshake frames may be sent.</summary>
-    public volatile bool Accepted;
+    /// <summary>Set by <see cref="Open"/> once the handshake is through; until then only handshake frames are sent.</summary>
+    public bool IsOpen => _open;
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask SendAsync(FrameHeader header, ReadOnlyMemory<float> payload, CancellationToken cancellationToken)
+    /// <summary>Starts the writer thread; <see cref="SendAsync"/> works from now on.</summary>
+    public void Open(string threadName)
     {
-        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var length = FrameCodec.Encode(header, payload.Span, _sendBuffer);
-            await _stream.WriteAsync(_sendBuffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            // A frame cut off mid-way leaves the stream unusable; the reader sees the close and reports it.
-            Dispose();
-            throw;
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
+        new Thread(WriteFrames) { IsBackground = true, Name = threadName }.Start();
+        _open = true;
     }
 
-    /// <summary>Sends a small frame synchronously, for handshake and close on the connection's own thread.</summary>
+    /// <summary>
+    /// Sends a frame from <paramref name="payload"/>, which must stay unchanged until the task completes.
+    /// <paramref name="cancellationToken"/> cancels waiting for an earlier send, not a write under way.
+    /// </summary>
+    public ValueTask SendAsync(FrameHeader header, ReadOnlyMemory<float> payload, CancellationToken cancellationToken)
+    {
+        var turn = _sendLock.WaitAsync(cancellationToken);
+        return turn.IsCompletedSuccessfully ? Enqueue(header, payload) : SendAfterAsync(turn, header, payload);
+    }
+
+    /// <summary>Sends a small frame on the calling thread, for the handshake.</summary>
     public void Send(FrameHeader header, ReadOnlySpan<float> payload)
     {
         _sendLock.Wait();
         try
         {
-            var length = FrameCodec.Encode(header, payload, _sendBuffer);
-            _stream.Write(_sendBuffer, 0, length);
+            FrameCodec.Write(_stream, header, payload, _writeHeader);
         }
         finally
         {
@@ -78,9 +85,8 @@ internal sealed class FrameChannel : IDisposable
             return;
         try
         {
-            Socket.SendTimeout = 1000;
-            var length = FrameCodec.Encode(header, [], _sendBuffer);
-            _stream.Write(_sendBuffer, 0, length);
+            _socket.SendTimeout = 1000;
+            FrameCodec.Write(_stream, header, [], _writeHeader);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
@@ -96,11 +102,94 @@ internal sealed class FrameChannel : IDisposable
 
     public void ReadPayload(in FrameHeader header, Span<float> destination) => FrameCodec.ReadPayload(_stream, header, destination);
 
-    public async ValueTask<FrameHeader> ReadHeaderAsync(CancellationToken cancellationToken)
+    public void Dispose()
     {
-        await _stream.ReadExactlyAsync(_readHeader, cancellationToken).ConfigureAwait(false);
-        return FrameCodec.ReadHeader(_readHeader);
+        lock (_gate)
+        {
+            if (_closed)
+                return;
+            _closed = true;
+        }
+        _stream.Dispose();
+        _writerWork.Release();
     }
 
-    public void Dispose() => _stream.Dispose();
+    void IValueTaskSource.GetResult(short token)
+    {
+        try
+        {
+            _completion.GetResult(token);
+        }
+        finally
+        {
+            // Only now may the next send reset the completion.
+            _sendLock.Release();
+        }
+    }
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _completion.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _completion.OnCompleted(continuation, state, token, flags);
+
+    private async ValueTask SendAfterAsync(Task turn, FrameHeader header, ReadOnlyMemory<float> payload)
+    {
+        await turn.ConfigureAwait(false);
+        await Enqueue(header, payload).ConfigureAwait(false);
+    }
+
+    private ValueTask Enqueue(FrameHeader header, ReadOnlyMemory<float> payload)
+    {
+        lock (_gate)
+        {
+            if (_closed || !_open)
+            {
+                _sendLock.Release();
+                return ValueTask.FromException(new IOException("The data-plane connection is closed."));
+            }
+            _completion.Reset();
+            _pendingHeader = header;
+            _pendingPayload = payload;
+            _hasPending = true;
+        }
+        _writerWork.Release();
+        return new ValueTask(this, _completion.Version);
+    }
+
+    private void WriteFrames()
+    {
+        while (true)
+        {
+            _writerWork.Wait();
+            bool hasPending, closed;
+            lock (_gate)
+            {
+                hasPending = _hasPending;
+                closed = _closed;
+                _hasPending = false;
+            }
+            if (!hasPending)
+            {
+                if (closed)
+                    return;
+                continue;
+            }
+            Exception? error = null;
+            try
+            {
+                FrameCodec.Write(_stream, _pendingHeader, _pendingPayload.Span, _writeHeader);
+            }
+            catch (Exception e)
+            {
+                // A frame cut off mid-way leaves the stream unusable; the reader sees the close and reports it.
+                error = e;
+                Dispose();
+            }
+            _pendingPayload = default;
+            if (error is null)
+                _completion.SetResult(true);
+            else
+                _completion.SetException(error);
+        }
+    }
 }
