@@ -228,34 +228,59 @@ public sealed class CoordinatorActor : ReceiveActor
             }
 
             job.Round.TakeHead();
-            var assignment = job.Round.Assignment(job.Offer.JobId, block);
             worker.Assign(block.Index);
             if (worker.InProcess)
             {
-                worker.Actor.Tell(new LocalAssignWork(assignment, job.Round.Parameters, job.Pool.Rent()));
+                worker.Actor.Tell(new LocalAssignWork(job.Round.Assignment(job.Offer.JobId, block), job.Round.Parameters, job.Pool.Rent()));
             }
             else
             {
-                SendParameters(job, worker);
-                worker.Actor.Tell(assignment);
+                SendOnDataPlane(job, worker, block);
             }
         }
     }
 
-    private void SendParameters(JobState job, WorkerEntry worker)
+    /// <summary>
+    /// A remote worker's block goes on its data-plane connection, behind the parameters of the step's version when the
+    /// worker does not have them yet. Sends are asynchronous so a stalled worker never blocks the coordinator; a failed
+    /// one drops the worker like a lost connection.
+    /// </summary>
+    private void SendOnDataPlane(JobState job, WorkerEntry worker, WorkBlock block)
     {
         var round = job.Round;
-        if (worker.ParametersSent == round.Version)
-        {
-            return;
-        }
-
-        worker.ParametersSent = round.Version;
-        round.BytesOut += (long)round.Parameters.Length * sizeof(float);
-        var self = Self;
+        var server = job.Server!;
         var id = worker.Id;
-        job.Server!.SendParametersAsync(id, round.Version, round.Parameters).AsTask().ContinueWith(
-            sent => self.Tell(new DataPlaneEvent.Disconnected(id, $"sending parameters failed: {sent.Exception?.GetBaseException().Message}")),
+        try
+        {
+            if (worker.ParametersSent != round.Version)
+            {
+                worker.ParametersSent = round.Version;
+                round.BytesOut += (long)round.Parameters.Length * sizeof(float);
+                Watch(server.SendParametersAsync(id, round.Version, round.Parameters), id);
+            }
+
+            var header = new FrameHeader
+            {
+                ParameterVersion = round.Version,
+                Epoch = round.Work.Epoch,
+                Step = round.Work.Step,
+                FirstMicrobatch = block.FirstMicrobatch,
+                MicrobatchCount = block.MicrobatchCount,
+                FirstSample = block.FirstSample,
+            };
+            Watch(server.SendAssignmentAsync(id, header, round.RowsPayload(block)), id);
+        }
+        catch (InvalidOperationException e)
+        {
+            Self.Tell(new DataPlaneEvent.Disconnected(id, e.Message));
+        }
+    }
+
+    private void Watch(ValueTask send, int workerId)
+    {
+        var self = Self;
+        send.AsTask().ContinueWith(
+            sent => self.Tell(new DataPlaneEvent.Disconnected(workerId, $"send failed: {sent.Exception?.GetBaseException().Message}")),
             CancellationToken.None,
             TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
@@ -291,7 +316,7 @@ public sealed class CoordinatorActor : ReceiveActor
         }
 
         job.Round.BytesIn += (long)arrived.Header.ElementCount * sizeof(float);
-        Accept(job, _workers.Find(arrived.WorkerId), arrived.Header, arrived.Gradient, 0);
+        Accept(job, _workers.Find(arrived.WorkerId), arrived.Header, arrived.Gradient, arrived.Header.ComputeMicroseconds / 1000.0);
     }
 
     private void Accept(JobState job, WorkerEntry? worker, FrameHeader result, float[] gradient, double computeMilliseconds)

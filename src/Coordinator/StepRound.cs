@@ -116,6 +116,9 @@ public sealed class StepRound
         new(jobId, Version, Work.Epoch, Work.Step, block.FirstMicrobatch, block.MicrobatchCount, block.FirstSample,
             _rows.AsSpan(block.FirstSample, block.SampleCount).ToArray());
 
+    /// <summary>The block's data rows as an Assign frame's payload.</summary>
+    public float[] RowsPayload(WorkBlock block) => FrameCodec.RowsPayload(_rows.AsSpan(block.FirstSample, block.SampleCount));
+
     /// <summary>Index of the block starting at <paramref name="firstMicrobatch"/>, or -1.</summary>
     public int BlockIndexOf(int firstMicrobatch)
     {

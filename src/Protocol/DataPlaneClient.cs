@@ -16,17 +16,23 @@ public sealed class DataPlaneClient : IAsyncDisposable
     private readonly Guid _jobId;
     private readonly int _parameterCount;
     private readonly Action<long, float[]> _onParameters;
+    private readonly Action<FrameHeader, int[]> _onAssignment;
     private readonly Action<Exception?> _onClosed;
     private readonly Stack<float[]> _pool = new();
     private volatile bool _disposed;
 
-    private DataPlaneClient(FrameChannel channel, Guid jobId, int workerId, int parameterCount, Action<long, float[]> onParameters, Action<Exception?> onClosed)
+    /// <summary>Rows of one assignment at most: a block is part of one mini-batch, far below this.</summary>
+    private const int MaxAssignedRows = 1 << 24;
+
+    private DataPlaneClient(
+        FrameChannel channel, Guid jobId, int workerId, int parameterCount, Action<long, float[]> onParameters, Action<FrameHeader, int[]> onAssignment, Action<Exception?> onClosed)
     {
         _channel = channel;
         _jobId = jobId;
         WorkerId = workerId;
         _parameterCount = parameterCount;
         _onParameters = onParameters;
+        _onAssignment = onAssignment;
         _onClosed = onClosed;
     }
 
@@ -36,7 +42,8 @@ public sealed class DataPlaneClient : IAsyncDisposable
     /// Connects and performs the handshake (see <see cref="DataPlaneServer"/>), then starts reading.
     /// <paramref name="onParameters"/> receives each parameter version in a pooled buffer of exactly the parameter count;
     /// the buffer then belongs to the callee, who hands it back with <see cref="ReturnParameters"/> when it no longer
-    /// reads it (typically when a newer version replaces it). <paramref name="onClosed"/> is called once when the
+    /// reads it (typically when a newer version replaces it). <paramref name="onAssignment"/> receives each block
+    /// assignment (header and data rows, a new array the callee keeps), always after the parameters sent before it. <paramref name="onClosed"/> is called once when the
     /// connection ends: null for an orderly end (Bye from the coordinator, or this client disposed), else the cause.
     /// Both run on the client's read thread, which reads nothing else meanwhile; an exception from onParameters closes
     /// the connection and reaches onClosed, which itself must not throw.
@@ -50,6 +57,7 @@ public sealed class DataPlaneClient : IAsyncDisposable
         int workerId,
         int parameterCount,
         Action<long, float[]> onParameters,
+        Action<FrameHeader, int[]> onAssignment,
         Action<Exception?> onClosed,
         CancellationToken cancellationToken)
     {
@@ -58,6 +66,7 @@ public sealed class DataPlaneClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(token);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameterCount);
         ArgumentNullException.ThrowIfNull(onParameters);
+        ArgumentNullException.ThrowIfNull(onAssignment);
         ArgumentNullException.ThrowIfNull(onClosed);
         var jobHash = FrameCodec.JobIdOf(jobId);
         // Blocking calls on a pool thread rather than socket async methods, which would leave the socket non-blocking
@@ -67,7 +76,7 @@ public sealed class DataPlaneClient : IAsyncDisposable
         try
         {
             var channel = await Task.Run(() => Handshake(socket, host, port, jobId, jobHash, token, workerId), cancellationToken).ConfigureAwait(false);
-            var client = new DataPlaneClient(channel, jobHash, workerId, parameterCount, onParameters, onClosed);
+            var client = new DataPlaneClient(channel, jobHash, workerId, parameterCount, onParameters, onAssignment, onClosed);
             channel.Open("segalearn-data-plane-out");
             new Thread(client.ReadParameters) { IsBackground = true, Name = "segalearn-data-plane-in" }.Start();
             return client;
@@ -148,6 +157,15 @@ public sealed class DataPlaneClient : IAsyncDisposable
         return new float[_parameterCount];
     }
 
+    private void ReadAssignment(in FrameHeader header)
+    {
+        if (header.ElementCount > MaxAssignedRows)
+            throw new FrameException($"An assignment of {header.ElementCount} rows from the coordinator; at most {MaxAssignedRows} are accepted.");
+        var rows = new int[header.ElementCount];
+        _channel.ReadPayload(header, MemoryMarshal.Cast<int, float>(rows.AsSpan()));
+        _onAssignment(header, rows);
+    }
+
     private void ReadParameters()
     {
         Exception? error = null;
@@ -156,10 +174,16 @@ public sealed class DataPlaneClient : IAsyncDisposable
             FrameHeader header;
             while (_channel.TryReadHeader(out header) && header.Kind != FrameKind.Bye)
             {
+                if (header.JobId != _jobId)
+                    throw new FrameException($"Wrong job in a {header.Kind} frame from the coordinator.");
+                if (header.Kind == FrameKind.Assign)
+                {
+                    ReadAssignment(header);
+                    continue;
+                }
+
                 if (header.Kind != FrameKind.Parameters)
                     throw new FrameException($"Unexpected {header.Kind} frame from the coordinator.");
-                if (header.JobId != _jobId)
-                    throw new FrameException("Wrong job in a parameters frame from the coordinator.");
                 if (header.ElementCount != _parameterCount)
                     throw new FrameException($"Parameters of {header.ElementCount} elements from the coordinator; the model has {_parameterCount}.");
                 var parameters = RentParameters();

@@ -89,6 +89,19 @@ public sealed class DataPlaneServer : IAsyncDisposable
         return channel.SendAsync(header, parameters, cancellationToken);
     }
 
+    /// <summary>
+    /// Sends a block assignment to a worker: <paramref name="header"/> gives parameter version, epoch, step, microbatch
+    /// range and first sample; <paramref name="rows"/> the block's data rows as int32 bit patterns
+    /// (<see cref="FrameCodec.RowsPayload"/>). Ordered after earlier sends to that worker; the same rules as
+    /// <see cref="SendParametersAsync"/> hold for the task and the buffer.
+    /// </summary>
+    public ValueTask SendAssignmentAsync(int workerId, FrameHeader header, ReadOnlyMemory<float> rows, CancellationToken cancellationToken = default)
+    {
+        if (!_connections.TryGetValue(workerId, out var channel) || !channel.IsOpen)
+            throw new InvalidOperationException($"Worker {workerId} has no data-plane connection.");
+        return channel.SendAsync(header with { Kind = FrameKind.Assign, JobId = _jobId, WorkerId = workerId, SampleCount = rows.Length }, rows, cancellationToken);
+    }
+
     /// <summary>Closes a worker's connection, e.g. when the cluster reports it unreachable; <see cref="DataPlaneServerCallbacks.OnDisconnected"/> follows.</summary>
     public void Disconnect(int workerId)
     {

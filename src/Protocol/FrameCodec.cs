@@ -16,7 +16,7 @@ public static class FrameCodec
     /// <summary>"SGLF" in the first four bytes of every frame.</summary>
     public const uint Magic = 0x464C_4753;
 
-    public const int HeaderSize = 72;
+    public const int HeaderSize = 80;
 
     static FrameCodec()
     {
@@ -62,6 +62,15 @@ public static class FrameCodec
         stream.Write(MemoryMarshal.AsBytes(payload));
     }
 
+    /// <summary>
+    /// Data row indices as an Assign frame's payload: their int32 bit patterns, copied, never converted, so every
+    /// value survives the float32 payload exactly. <see cref="RowsOf"/> reads them back.
+    /// </summary>
+    public static float[] RowsPayload(ReadOnlySpan<int> rows) => MemoryMarshal.Cast<int, float>(rows).ToArray();
+
+    /// <summary>The row indices of an Assign frame's payload.</summary>
+    public static int[] RowsOf(ReadOnlySpan<float> payload) => MemoryMarshal.Cast<float, int>(payload).ToArray();
+
     /// <summary>Writes <paramref name="header"/> as is (element count and checksum included) into the first <see cref="HeaderSize"/> bytes.</summary>
     public static void WriteHeader(in FrameHeader header, Span<byte> destination)
     {
@@ -82,6 +91,8 @@ public static class FrameCodec
         BinaryPrimitives.WriteDoubleLittleEndian(destination[56..], header.LossSum);
         BinaryPrimitives.WriteInt32LittleEndian(destination[64..], header.ElementCount);
         BinaryPrimitives.WriteUInt32LittleEndian(destination[68..], header.Checksum);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[72..], header.FirstSample);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[76..], header.ComputeMicroseconds);
     }
 
     /// <summary>Decodes and checks magic, version, kind and element count of a header.</summary>
@@ -112,6 +123,8 @@ public static class FrameCodec
             LossSum = BinaryPrimitives.ReadDoubleLittleEndian(source[56..]),
             ElementCount = BinaryPrimitives.ReadInt32LittleEndian(source[64..]),
             Checksum = BinaryPrimitives.ReadUInt32LittleEndian(source[68..]),
+            FirstSample = BinaryPrimitives.ReadInt32LittleEndian(source[72..]),
+            ComputeMicroseconds = BinaryPrimitives.ReadInt32LittleEndian(source[76..]),
         };
         if (header.ElementCount < 0)
             throw new FrameException($"Negative element count {header.ElementCount} in a {kind} frame.");

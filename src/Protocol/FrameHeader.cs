@@ -31,4 +31,10 @@ public readonly record struct FrameHeader
     public int ElementCount { get; init; }
 
     public uint Checksum { get; init; }
+
+    /// <summary>Batch position of the block's first sample (Assign frames), which keys the dropout masks.</summary>
+    public int FirstSample { get; init; }
+
+    /// <summary>How long the worker computed the block (Gradient frames), for the coordinator's per-step metrics.</summary>
+    public int ComputeMicroseconds { get; init; }
 }

@@ -20,4 +20,11 @@ public enum FrameKind : byte
 
     /// <summary>Either side: orderly close.</summary>
     Bye = 6,
+
+    /// <summary>
+    /// Coordinator → worker: compute a block (parameter version, epoch, step, microbatch range, first sample in the
+    /// header; the block's data rows as int32 in the payload). Sent behind the parameters of its version on the same
+    /// connection, so it never overtakes them; Akka would add a millisecond-scale hop to every step.
+    /// </summary>
+    Assign = 7,
 }

@@ -4,8 +4,8 @@ using SegaLearn.Protocol;
 namespace SegaLearn.Worker;
 
 /// <summary>
-/// A remote worker's data-plane connection, seen from its actor: parameter versions arrive as
-/// <see cref="ParametersArrived"/> messages (the actor hands a version's buffer back with <see cref="Release"/> once a
+/// A remote worker's data-plane connection, seen from its actor: parameter versions and block assignments arrive as
+/// <see cref="ParametersArrived"/> and <see cref="AssignmentArrived"/> messages, in the order sent (the actor hands a version's buffer back with <see cref="Release"/> once a
 /// newer one replaces it), a lost connection stops the actor, and gradients go out synchronously so the actor's single
 /// gradient buffer can be reused right away.
 /// </summary>
@@ -26,13 +26,14 @@ public sealed class RemoteLink : IDisposable
             workerId,
             parameterCount,
             (version, parameters) => worker.Tell(new ParametersArrived(version, parameters)),
+            (header, rows) => worker.Tell(new AssignmentArrived(header, rows)),
             error => worker.Tell(new DataPlaneClosed(error?.Message)),
             CancellationToken.None).ConfigureAwait(false);
         return new RemoteLink(client);
     }
 
     /// <summary>Sends a computed block's gradient; returns when <paramref name="gradient"/> may be reused.</summary>
-    public void SendGradient(AssignWork work, double lossSum, float[] gradient)
+    public void SendGradient(AssignWork work, double lossSum, float[] gradient, TimeSpan computeTime)
     {
         ArgumentNullException.ThrowIfNull(work);
         var header = new FrameHeader
@@ -44,6 +45,7 @@ public sealed class RemoteLink : IDisposable
             MicrobatchCount = work.MicrobatchCount,
             SampleCount = work.Rows.Length,
             LossSum = lossSum,
+            ComputeMicroseconds = (int)Math.Min(int.MaxValue, computeTime.Ticks / TimeSpan.TicksPerMicrosecond),
         };
         _client.SendGradientAsync(header, gradient).AsTask().GetAwaiter().GetResult();
     }

@@ -11,8 +11,8 @@ namespace SegaLearn.Worker;
 /// A worker: greets the coordinator until it is offered a job, gets the training set, builds a model replica on its
 /// own backend, registers, then computes the blocks it is assigned, pulling work by credits. In-process workers get
 /// the data and shared parameter buffers by reference; remote ones load or fetch the data (<see cref="TrainingSetSource"/>)
-/// and exchange parameters and gradients over the data plane (<see cref="RemoteLink"/>), computing an assignment once
-/// the parameters of its version have arrived. All math is in <see cref="BlockGradient"/>. The worker stops when the
+/// and take parameters and assignments from the data plane and send gradients back on it (<see cref="RemoteLink"/>),
+/// computing an assignment once the parameters of its version have arrived. All math is in <see cref="BlockGradient"/>. The worker stops when the
 /// job ends, when it is refused, or when its coordinator goes away.
 /// </summary>
 public sealed class WorkerActor : ReceiveActor, IWithTimers
@@ -55,6 +55,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<LocalAssignWork>(OnLocalAssignWork);
         Receive<AssignWork>(OnAssignWork);
         Receive<ParametersArrived>(OnParameters);
+        Receive<AssignmentArrived>(a => OnAssignWork(new AssignWork(
+            _offer?.JobId ?? string.Empty, a.Header.ParameterVersion, a.Header.Epoch, a.Header.Step, a.Header.FirstMicrobatch, a.Header.MicrobatchCount, a.Header.FirstSample, a.Rows)));
         Receive<JobFinished>(finished => Finish(WorkerStopped.Finished, $"job {finished.JobId} finished"));
         Receive<Terminated>(t => t.ActorRef.Equals(_coordinator), _ => Finish(WorkerStopped.CoordinatorLost, $"coordinator {_coordinator!.Path} is gone"));
     }
@@ -252,8 +254,9 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void Compute(AssignWork work)
     {
+        var started = Stopwatch.GetTimestamp();
         var loss = _job!.Compute(work, _parameters, _gradient);
-        _link!.SendGradient(work, loss, _gradient);
+        _link!.SendGradient(work, loss, _gradient, Stopwatch.GetElapsedTime(started));
     }
 
     private void Finish(int exitCode, string reason)

@@ -162,6 +162,7 @@ public sealed class DataPlaneTests : IAsyncDisposable
                 clientAllocated[clientStep++] = GC.GetAllocatedBytesForCurrentThread();
                 stepDone.Release();
             },
+            (_, _) => { },
             _ => { },
             CancellationToken.None);
         await using (client)
@@ -179,6 +180,38 @@ public sealed class DataPlaneTests : IAsyncDisposable
         // nothing but an occasional 240 bytes (seen under load, most likely the test's own signalling), hence the slack.
         Assert.InRange(clientAllocated[^1] - clientAllocated[warmUp - 1], 0, steps * 64);
         Assert.InRange(serverAllocated[^1] - serverAllocated[warmUp - 1], 0, steps * 64);
+    }
+
+    [Fact]
+    public async Task Assignment_should_reach_the_worker_after_the_parameters_sent_before_it_with_rows_bit_exact()
+    {
+        var arrivals = new BlockingCollection<string>();
+        int[]? received = null;
+        FrameHeader assigned = default;
+        await using var client = await Connect(
+            _token,
+            JobId,
+            workerId: 2,
+            onParameters: (version, _) => arrivals.Add($"parameters {version}"),
+            onAssignment: (header, rows) =>
+            {
+                assigned = header;
+                received = rows;
+                arrivals.Add($"assignment {header.ParameterVersion}");
+            });
+        await _connected.Task.WaitAsync(Timeout);
+        int[] rows = [59_999, 0, 7, int.MaxValue, 0x7FC0_0001, -1];
+
+        var parameters = _server.SendParametersAsync(2, 3, RandomBits(seed: 1));
+        var assignment = _server.SendAssignmentAsync(2, new FrameHeader { ParameterVersion = 3, Epoch = 1, Step = 4, FirstMicrobatch = 2, MicrobatchCount = 2, FirstSample = 64 }, FrameCodec.RowsPayload(rows));
+        await parameters;
+        await assignment;
+
+        Assert.True(arrivals.TryTake(out var first, Timeout));
+        Assert.True(arrivals.TryTake(out var second, Timeout));
+        Assert.Equal(["parameters 3", "assignment 3"], [first, second]);
+        Assert.Equal(rows, received);
+        Assert.Equal((FrameKind.Assign, 1, 4, 2, 2, 64, rows.Length), (assigned.Kind, assigned.Epoch, assigned.Step, assigned.FirstMicrobatch, assigned.MicrobatchCount, assigned.FirstSample, assigned.SampleCount));
     }
 
     [Fact]
@@ -211,7 +244,8 @@ public sealed class DataPlaneTests : IAsyncDisposable
         string jobId,
         int workerId,
         Action<long, float[]>? onParameters = null,
-        Action<Exception?>? onClosed = null) =>
+        Action<Exception?>? onClosed = null,
+        Action<FrameHeader, int[]>? onAssignment = null) =>
         DataPlaneClient.ConnectAsync(
             "127.0.0.1",
             _server.Port,
@@ -220,6 +254,7 @@ public sealed class DataPlaneTests : IAsyncDisposable
             workerId,
             ParameterCount,
             onParameters ?? ((_, _) => { }),
+            onAssignment ?? ((_, _) => { }),
             onClosed ?? (_ => { }),
             new CancellationTokenSource(Timeout).Token);
 
