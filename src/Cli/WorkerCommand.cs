@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SegaLearn.Protocol;
 using SegaLearn.Worker;
@@ -67,6 +68,13 @@ internal static class WorkerCommand
             Console.WriteLine($"worker {settings.Name} joining {host}:{port} ({backend.Describe()})");
             var outcome = stopped.Task.WaitAsync(CommandContext.Cancellation).GetAwaiter().GetResult();
             (outcome.ExitCode == WorkerStopped.Finished ? Console.Out : Console.Error).WriteLine($"worker {settings.Name}: {outcome.Reason}");
+            if (outcome.ExitCode == WorkerStopped.CoordinatorLost)
+            {
+                // Leaving a cluster whose leader is gone cannot converge; downing ourselves ends at once.
+                var cluster = Akka.Cluster.Cluster.Get(app.Services.GetRequiredService<Akka.Actor.ActorSystem>());
+                cluster.Down(cluster.SelfAddress);
+            }
+
             return outcome.ExitCode;
         }
         finally

@@ -44,7 +44,7 @@ public sealed class DistributedTrainingTests
 
         int? victim = null;
         var killed = false;
-        var result = SegaLearnProcess.Run(dir.Path, line =>
+        var result = SegaLearnProcess.Run(dir.Path, (line, _) =>
         {
             if (line.StartsWith("worker processes: ", StringComparison.Ordinal))
             {
@@ -63,6 +63,30 @@ public sealed class DistributedTrainingTests
         Assert.Contains("lost", result.Error, StringComparison.Ordinal);
         Assert.Contains("Epoch 12/12", result.Output, StringComparison.Ordinal);
         Assert.Equal(expected, SHA256.HashData(File.ReadAllBytes(dir.File("crashed.safetensors"))));
+    }
+
+    [Fact]
+    public void Train_should_resume_a_killed_coordinators_run_from_its_checkpoint_to_the_same_model_bytes()
+    {
+        using var dir = new TempDirectory();
+        string[] run = ["train", "--epochs", "8", "--batch-size", "64", "--microbatch", "16", "--layers", "64,32,10", "--backend", "reference", "--worker-processes", "2", "--checkpoint-every", "15"];
+        var expected = Sha256(dir, run[..^4], "single.safetensors");
+
+        var killed = SegaLearnProcess.Run(dir.Path, (line, coordinator) =>
+        {
+            if (line.StartsWith("Epoch 4/", StringComparison.Ordinal))
+            {
+                coordinator.Kill();
+            }
+        }, [.. run, "--checkpoint-dir", "checkpoints", "--out", "resumed.safetensors"]);
+        Assert.NotEqual(0, killed.ExitCode);
+        Assert.False(File.Exists(dir.File("resumed.safetensors")));
+        Assert.True(File.Exists(Path.Combine(dir.Path, "checkpoints", "checkpoint.safetensors")));
+
+        var resumed = SegaLearnProcess.Run(dir.Path, [.. run, "--resume", "checkpoints", "--out", "resumed.safetensors"]);
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        Assert.Contains("resumed from", resumed.Output, StringComparison.Ordinal);
+        Assert.Equal(expected, SHA256.HashData(File.ReadAllBytes(dir.File("resumed.safetensors"))));
     }
 
     private static byte[] Train(TempDirectory dir, string output, params string[] options) => Sha256(dir, [.. Run, .. options], output);

@@ -10,10 +10,10 @@ internal static class SegaLearnProcess
         public string[] ErrorLines => Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
-    public static Result Run(string workingDirectory, params string[] args) => Run(workingDirectory, onLine: null, args);
+    public static Result Run(string workingDirectory, params string[] args) => Run(workingDirectory, (Action<string, Process>?)null, args);
 
-    /// <summary>Runs the command, calling <paramref name="onLine"/> with each line of standard output as it is written.</summary>
-    public static Result Run(string workingDirectory, Action<string>? onLine, params string[] args)
+    /// <summary>Runs the command, calling <paramref name="onLine"/> with each line of standard output as it is written and the running process.</summary>
+    public static Result Run(string workingDirectory, Action<string, Process>? onLine, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -37,7 +37,7 @@ internal static class SegaLearnProcess
             while (process.StandardOutput.ReadLine() is { } line)
             {
                 output.AppendLine(line);
-                onLine?.Invoke(line);
+                onLine?.Invoke(line, process);
             }
         });
         if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
