@@ -20,6 +20,7 @@ internal static class BenchCommand
     private static readonly Option<int?> Epochs = new("--epochs") { Description = "fmnist, wide: epochs (default 5, 2)" };
     private static readonly Option<string?> Data = new("--data") { Description = "fmnist: directory of the Fashion-MNIST IDX files (default " + SegaLearn.Data.FashionMnist.DefaultDirectory + ")" };
     private static readonly Option<int> Warm = new("--warm") { Description = "tiny: in-process repeats after the cold run", DefaultValueFactory = _ => 5 };
+    private static readonly Option<int?> WorkerProcesses = new("--worker-processes") { Description = "dist: worker processes N (default 2); N = 1 runs too, for the efficiency" };
     private static readonly Option<int> Reps = new("--reps") { Description = "gemm: timed repetitions", DefaultValueFactory = _ => 5 };
 
     public static Command Create()
@@ -27,7 +28,7 @@ internal static class BenchCommand
         Workload.AcceptOnlyFromAmong([.. BenchWorkloads.All.Select(w => w.Name)]);
         var command = new Command("bench", "Run a benchmark workload and print RESULT {json}, comparable with bench/torch_bench.py.")
         {
-            Workload, Threads, BackendName, Size, Epochs, Data, Warm, Reps,
+            Workload, Threads, BackendName, Size, Epochs, Data, Warm, Reps, WorkerProcesses,
         };
         command.SetAction(Execute);
         return command;
@@ -42,7 +43,8 @@ internal static class BenchCommand
         var warm = OptionParsing.NonNegative(parse.GetValue(Warm), "--warm");
         var reps = OptionParsing.Positive(parse.GetValue(Reps), "--reps");
         var backend = Backends.Use(parse.GetValue(BackendName)!, threads);
-        var settings = new BenchSettings(backend, threads, size, epochs, parse.GetValue(Data), warm, reps);
+        var processes = parse.GetValue(WorkerProcesses) is { } n ? OptionParsing.Positive(n, "--worker-processes") : (int?)null;
+        var settings = new BenchSettings(backend, threads, size, epochs, parse.GetValue(Data), warm, reps, processes);
         var result = new BenchResult();
         workload.Run(settings, result);
         result.Add("system", "segalearn-" + backend.Name)

@@ -9,14 +9,14 @@ namespace SegaLearn.Cli;
 internal static class ClusterEngines
 {
     /// <summary>
-    /// A coordinator on 127.0.0.1 (any free port) and <paramref name="processes"/> local worker processes, one
-    /// thread each unless cores are left over.
+    /// A coordinator on 127.0.0.1 (any free port) and <paramref name="processes"/> local worker processes with
+    /// <paramref name="threadsEach"/> threads (default: the cores shared out between them).
     /// </summary>
-    public static ActorTrainingEngine LocalProcesses(TrainingRunContext context, int processes)
+    public static ActorTrainingEngine LocalProcesses(TrainingRunContext context, int processes, int? threadsEach = null)
     {
         var (data, blob) = Reference(context);
         var node = new ClusterNodeSettings { PublicHost = "127.0.0.1", BindHost = "127.0.0.1" };
-        var threads = Math.Max(1, Environment.ProcessorCount / processes);
+        var threads = threadsEach ?? Math.Max(1, Environment.ProcessorCount / processes);
         return ActorTrainingEngine.Cluster(
             node, processes, data, blob, onStarted: address =>
             {

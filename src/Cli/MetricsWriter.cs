@@ -69,6 +69,7 @@ internal sealed class MetricsWriter : IDisposable
             writer.WriteNumber("reassigned", m.Reassigned);
             writer.WriteNumber("rejected", m.Rejected);
             writer.WriteNumber("duplicates", m.Duplicates);
+            writer.WriteNumber("completed_unix_ms", m.CompletedAt.ToUnixTimeMilliseconds());
             writer.WriteEndObject();
         }
 

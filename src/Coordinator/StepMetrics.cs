@@ -22,4 +22,7 @@ public sealed record StepMetrics(
     int Duplicates)
 {
     public double OptimizerMilliseconds { get; init; }
+
+    /// <summary>When the step's gradient was reduced (wall clock, for matching against outside events such as a crash).</summary>
+    public DateTimeOffset CompletedAt { get; init; } = DateTimeOffset.UtcNow;
 }

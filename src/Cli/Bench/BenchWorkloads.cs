@@ -9,6 +9,7 @@ internal static class BenchWorkloads
         new FashionMnistWorkload(),
         new WideWorkload(),
         new GemmWorkload(),
+        new DistributedWorkload(),
     ];
 
     public static BenchWorkload Find(string name) =>

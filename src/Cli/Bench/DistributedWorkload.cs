@@ -1,0 +1,75 @@
+using System.Security.Cryptography;
+using SegaLearn.Coordinator;
+using SegaLearn.Data;
+using SegaLearn.Optimizers;
+
+namespace SegaLearn.Cli.Bench;
+
+/// <summary>
+/// W-DIST: W-FMNIST (global batch 128 in microbatches of 128/N, Adam, 5 epochs) on a coordinator in this process and
+/// N local worker processes of one thread each, run for N = 1 and then N so the scaling efficiency
+/// rate(N) / (N·rate(1)) and the parameters' identity come from the same invocation.
+/// </summary>
+internal sealed class DistributedWorkload : BenchWorkload
+{
+    private const int BatchSize = 128;
+
+    public override string Name => "dist";
+
+    public override string Description => "W-DIST: W-FMNIST on 1 and N (--worker-processes) local worker processes of 1 thread, global batch 128";
+
+    public override void Run(BenchSettings settings, BenchResult result)
+    {
+        var processes = settings.WorkerProcesses ?? 2;
+        var spec = settings.DataDirectory ?? DataSources.FashionMnistName;
+        var data = PreparedData.Load(spec, null, 42, 0.2);
+        var context = new TrainingRunContext(data, spec, null, 42, 0.2);
+        var microbatch = BatchSize / processes;
+        var one = Train(context, settings, 1, microbatch);
+        var many = processes == 1 ? one : Train(context, settings, processes, microbatch);
+        result.Add("world", processes)
+            .Add("threads_per_worker", 1)
+            .Add("microbatch", microbatch)
+            .Add("epoch_s", many.EpochSeconds)
+            .Add("s_per_epoch", many.SecondsPerEpoch)
+            .Add("samples_per_s", data.Train.Rows / many.SecondsPerEpoch)
+            .Add("samples_per_s_world1", data.Train.Rows / one.SecondsPerEpoch)
+            .Add("efficiency", one.SecondsPerEpoch / (processes * many.SecondsPerEpoch))
+            .Add("test_accuracy", many.Accuracy)
+            .Add("bytes_per_step", many.BytesPerStep)
+            .Add("step_ms", many.StepMilliseconds)
+            .Add("compute_ms", many.ComputeMilliseconds)
+            .Add("params_sha256", many.ParametersSha256)
+            .Add("params_identical_world1", many.ParametersSha256 == one.ParametersSha256);
+    }
+
+    private static Measured Train(TrainingRunContext context, BenchSettings settings, int processes, int microbatch)
+    {
+        var train = context.Data.Train;
+        var network = new NeuralNetwork([784, 256, 128, 10], dropoutRate: 0, regLambda: 0, seed: 42, backend: settings.Backend);
+        var optimizer = new AdamOptimizer(learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, regLambda: 0);
+        var steps = new List<StepMetrics>();
+        IReadOnlyList<Training.EpochMetrics> epochs;
+        using (var engine = ClusterEngines.LocalProcesses(context, processes, threadsEach: 1))
+        {
+            engine.StepMeasured += steps.Add;
+            epochs = network.Train(
+                train.Features, train.Labels, optimizer, settings.Epochs ?? 5, BatchSize, earlyStoppingThreshold: 0, microbatchSize: microbatch,
+                engine: engine, evaluateTrainingSet: false).Epochs;
+        }
+
+        var seconds = epochs.Select(e => e.Seconds).ToArray();
+        var steady = steps.Skip(steps.Count / epochs.Count).ToArray();
+        return new Measured(
+            seconds,
+            ProcessStats.Median(seconds.Length > 1 ? seconds[1..] : seconds),
+            network.Evaluate(context.Data.Test.Features, context.Data.Test.Labels).Accuracy,
+            ProcessStats.Median(steady.Select(s => (double)(s.BytesIn + s.BytesOut)).ToArray()),
+            ProcessStats.Median(steady.Select(s => s.WallMilliseconds).ToArray()),
+            ProcessStats.Median(steady.Select(s => s.ComputeMilliseconds).ToArray()),
+            Convert.ToHexStringLower(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(network.Parameters.AsSpan()))));
+    }
+
+    private sealed record Measured(
+        double[] EpochSeconds, double SecondsPerEpoch, double Accuracy, double BytesPerStep, double StepMilliseconds, double ComputeMilliseconds, string ParametersSha256);
+}
