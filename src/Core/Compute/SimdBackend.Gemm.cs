@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace SegaLearn.Compute;
 
 public sealed partial class SimdBackend
@@ -18,7 +20,7 @@ public sealed partial class SimdBackend
     private const int NC = 2048;
 
     /// <summary>Below this many multiply-adds, packing and threads cost more than they save.</summary>
-    private const long DirectLimit = 64L * 64 * 64;
+    private const long DirectLimit = 32L * 32 * 32;
 
     /// <summary>Below this many multiply-adds a product runs on the calling thread alone.</summary>
     private const long ParallelLimit = 128L * 128 * 64;
@@ -288,9 +290,38 @@ public sealed partial class SimdBackend
             }
         }
 
-        /// <summary>Packs <paramref name="count"/> (≤ <paramref name="lanes"/>) contiguous runs, one per p, zero-padding to <paramref name="lanes"/>.</summary>
+        /// <summary>Packs <paramref name="count"/> (≤ <paramref name="lanes"/>) contiguous values per p, zero-padding to <paramref name="lanes"/>.</summary>
         private static void PackRows(float* source, int stride, int count, int depth, int lanes, float* destination)
         {
+            if (count == NR && lanes == NR)
+            {
+                for (var p = 0; p < depth; p++)
+                {
+                    var s = source + (long)p * stride;
+                    var d = destination + p * NR;
+                    Vector128.Store(Vector128.Load(s), d);
+                    Vector128.Store(Vector128.Load(s + 4), d + 4);
+                    Vector128.Store(Vector128.Load(s + 8), d + 8);
+                    Vector128.Store(Vector128.Load(s + 12), d + 12);
+                }
+
+                return;
+            }
+
+            if (count == MR && lanes == MR)
+            {
+                for (var p = 0; p < depth; p++)
+                {
+                    var s = source + (long)p * stride;
+                    var d = destination + p * MR;
+                    Vector128.Store(Vector128.Load(s), d);
+                    d[4] = s[4];
+                    d[5] = s[5];
+                }
+
+                return;
+            }
+
             for (var p = 0; p < depth; p++)
             {
                 var s = source + (long)p * stride;
@@ -311,6 +342,23 @@ public sealed partial class SimdBackend
         /// <summary>Packs <paramref name="count"/> rows of <paramref name="depth"/> contiguous values, interleaved by p, zero-padding missing rows.</summary>
         private static void PackTransposed(float* source, int stride, int count, int depth, int lanes, float* destination)
         {
+            if (count == MR && lanes == MR)
+            {
+                float* s0 = source, s1 = s0 + stride, s2 = s1 + stride, s3 = s2 + stride, s4 = s3 + stride, s5 = s4 + stride;
+                for (var p = 0; p < depth; p++)
+                {
+                    var d = destination + p * MR;
+                    d[0] = s0[p];
+                    d[1] = s1[p];
+                    d[2] = s2[p];
+                    d[3] = s3[p];
+                    d[4] = s4[p];
+                    d[5] = s5[p];
+                }
+
+                return;
+            }
+
             for (var q = 0; q < lanes; q++)
             {
                 var d = destination + q;
