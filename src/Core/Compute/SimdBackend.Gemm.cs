@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SegaLearn.Compute;
@@ -250,6 +251,7 @@ public sealed partial class SimdBackend
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Compute(int task)
         {
             var block = task / _colChunks;
@@ -291,6 +293,7 @@ public sealed partial class SimdBackend
         }
 
         /// <summary>Packs <paramref name="count"/> (≤ <paramref name="lanes"/>) contiguous values per p, zero-padding to <paramref name="lanes"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void PackRows(float* source, int stride, int count, int depth, int lanes, float* destination)
         {
             if (count == NR && lanes == NR)
@@ -340,8 +343,24 @@ public sealed partial class SimdBackend
         }
 
         /// <summary>Packs <paramref name="count"/> rows of <paramref name="depth"/> contiguous values, interleaved by p, zero-padding missing rows.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void PackTransposed(float* source, int stride, int count, int depth, int lanes, float* destination)
         {
+            if (count == NR && lanes == NR)
+            {
+                for (var p = 0; p < depth; p++)
+                {
+                    var d = destination + p * NR;
+                    var s = source + p;
+                    for (var q = 0; q < NR; q++)
+                    {
+                        d[q] = s[(long)q * stride];
+                    }
+                }
+
+                return;
+            }
+
             if (count == MR && lanes == MR)
             {
                 float* s0 = source, s1 = s0 + stride, s2 = s1 + stride, s3 = s2 + stride, s4 = s3 + stride, s5 = s4 + stride;

@@ -131,6 +131,7 @@ public sealed partial class SimdBackend
         right.Store(c + 4);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void KernelScalar(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
     {
         var sums = stackalloc float[MR * NR];
@@ -165,6 +166,7 @@ public sealed partial class SimdBackend
     /// Small products with B not transposed, row by row without packing: C[i, j..] = Σ_p op(A)[i, p]·B[p, j..],
     /// sums in registers over the whole of k, in p order.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void DirectRows(VectorWidth width, bool transposeA, int m, int n, int k, float* a, float* b, float* c, bool accumulate)
     {
         long rowStep = transposeA ? 1 : k, depthStep = transposeA ? m : 1;
@@ -245,6 +247,7 @@ public sealed partial class SimdBackend
     }
 
     /// <summary>Small products A·Bᵀ as dot products of contiguous rows: C[i, j] = Σ_p A[i, p]·B[j, p].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void DirectDots(VectorWidth width, int m, int n, int k, float* a, float* b, float* c, bool accumulate)
     {
         for (var i = 0; i < m; i++)
