@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SegaLearn.Compute;
 
@@ -29,6 +30,16 @@ public sealed partial class SimdBackend
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel256(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
     {
+        if (Sse.IsSupported)
+        {
+            // The tile of C is read and written once per KC slice; fetching it now hides the miss behind the loop.
+            for (var i = 0; i < MR; i++)
+            {
+                Sse.Prefetch0(c + i * ldc);
+                Sse.Prefetch0(c + i * ldc + 15);
+            }
+        }
+
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (var p = 0; p < kc; p++)
