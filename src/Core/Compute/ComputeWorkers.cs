@@ -16,7 +16,7 @@ internal sealed class ComputeWorkers
     /// <summary>Low half of <see cref="_state"/> while a run is being set up: no task may be claimed.</summary>
     private const int Closed = int.MaxValue;
 
-    private static readonly long SpinTicks = Stopwatch.Frequency / 50_000;
+    private static readonly long SpinTicks = Stopwatch.Frequency / 10_000;
 
     private readonly object _sleep = new();
     private readonly int _helpers;
