@@ -11,7 +11,7 @@ internal static class BenchCommand
 {
     private static readonly Argument<string> Workload = new("workload")
     {
-        Description = string.Join("; ", BenchWorkloads.All.Select(w => w.Description)),
+        Description = string.Join(" | ", BenchWorkloads.All.Select(w => w.Name)) + ": " + string.Join("; ", BenchWorkloads.All.Select(w => w.Description)),
     };
 
     private static readonly Option<int> Threads = new("--threads") { Description = "threads for the kernels (the yardstick's default: 1)", DefaultValueFactory = _ => 1 };
@@ -25,7 +25,6 @@ internal static class BenchCommand
 
     public static Command Create()
     {
-        Workload.AcceptOnlyFromAmong([.. BenchWorkloads.All.Select(w => w.Name)]);
         var command = new Command("bench", "Run a benchmark workload and print RESULT {json}, comparable with bench/torch_bench.py.")
         {
             Workload, Threads, BackendName, Size, Epochs, Data, Warm, Reps, WorkerProcesses,

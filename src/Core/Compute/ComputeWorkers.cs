@@ -5,22 +5,28 @@ namespace SegaLearn.Compute;
 
 /// <summary>
 /// A fixed set of helper threads, created once, that run the tasks of one <see cref="IParallelWork"/> together
-/// with the calling thread and return when all are done (a fork and a barrier). Unlike Parallel.For, a run
-/// allocates nothing. Helpers spin briefly between runs, because kernels of one training step follow each other
-/// within microseconds, then block so that an idle backend costs no CPU. One run at a time: callers serialize.
+/// with the calling thread; unlike Parallel.For, a run allocates nothing. Tasks are claimed one at a time from
+/// a shared counter, so a helper that is late (the machine is shared, it may not be scheduled) simply finds
+/// nothing left: the caller never waits for a helper that has not started a task, only for tasks in flight.
+/// Helpers spin briefly between runs, because the kernels of a training step follow each other within
+/// microseconds, then sleep. One run at a time: callers serialize.
 /// </summary>
 internal sealed class ComputeWorkers
 {
-    private static readonly long SpinTicks = Stopwatch.Frequency / 20_000;
+    /// <summary>Low half of <see cref="_state"/> while a run is being set up: no task may be claimed.</summary>
+    private const int Closed = int.MaxValue;
 
-    private readonly object _startGate = new();
-    private readonly object _doneGate = new();
+    private static readonly long SpinTicks = Stopwatch.Frequency / 10_000;
+
+    private readonly object _sleep = new();
     private readonly int _helpers;
+
+    /// <summary>The run's generation (high 32 bits) and its next unclaimed task (low 32 bits), changed atomically.</summary>
+    private long _state = Closed;
     private IParallelWork? _work;
     private int _taskCount;
-    private int _nextTask;
-    private int _running;
-    private int _generation;
+    private int _active;
+    private int _sleepers;
     private ExceptionDispatchInfo? _failure;
 
     public ComputeWorkers(int threads)
@@ -35,7 +41,7 @@ internal sealed class ComputeWorkers
 
     public int Threads => _helpers + 1;
 
-    /// <summary>Runs tasks 0..<paramref name="taskCount"/>-1 on all threads; returns when every task has finished.</summary>
+    /// <summary>Runs tasks 0..<paramref name="taskCount"/>-1 once each; returns when every task has finished.</summary>
     public void Run(IParallelWork work, int taskCount)
     {
         if (_helpers == 0 || taskCount <= 1)
@@ -48,94 +54,100 @@ internal sealed class ComputeWorkers
             return;
         }
 
+        var generation = unchecked(Generation(Volatile.Read(ref _state)) + 1);
+        Interlocked.Exchange(ref _state, Pack(generation, Closed));
         _work = work;
         _taskCount = taskCount;
-        _nextTask = 0;
         _failure = null;
-        Volatile.Write(ref _running, _helpers);
-        lock (_startGate)
+        Interlocked.Exchange(ref _state, Pack(generation, 0));
+        if (Volatile.Read(ref _sleepers) > 0)
         {
-            Interlocked.Increment(ref _generation);
-            Monitor.PulseAll(_startGate);
+            lock (_sleep)
+            {
+                Monitor.PulseAll(_sleep);
+            }
         }
 
-        Drain();
-        WaitForHelpers();
-        _work = null;
+        Drain(generation);
+        var spin = default(SpinWait);
+        while (Volatile.Read(ref _active) != 0)
+        {
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+
         _failure?.Throw();
     }
 
-    private void Drain()
+    private static long Pack(int generation, int next) => ((long)generation << 32) | (uint)next;
+
+    private static int Generation(long state) => (int)(state >> 32);
+
+    private static int Next(long state) => (int)(state & uint.MaxValue);
+
+    private void Drain(int generation)
     {
-        var work = _work!;
-        try
+        while (true)
         {
-            int task;
-            while ((task = Interlocked.Increment(ref _nextTask) - 1) < _taskCount)
+            var state = Volatile.Read(ref _state);
+            if (Generation(state) != generation || Next(state) >= _taskCount)
             {
-                work.Run(task);
+                return;
             }
-        }
-        catch (Exception e)
-        {
-            _failure ??= ExceptionDispatchInfo.Capture(e);
-            Volatile.Write(ref _nextTask, _taskCount);
+
+            var work = _work!;
+            if (Interlocked.CompareExchange(ref _state, state + 1, state) != state)
+            {
+                continue;
+            }
+
+            try
+            {
+                work.Run(Next(state));
+            }
+            catch (Exception e)
+            {
+                _failure ??= ExceptionDispatchInfo.Capture(e);
+            }
         }
     }
 
-    private void WaitForHelpers()
+    private bool HasNewRun(int seen, out int generation)
     {
-        var until = Stopwatch.GetTimestamp() + SpinTicks;
-        while (Volatile.Read(ref _running) != 0 && Stopwatch.GetTimestamp() < until)
-        {
-            Thread.SpinWait(8);
-        }
-
-        if (Volatile.Read(ref _running) == 0)
-        {
-            return;
-        }
-
-        lock (_doneGate)
-        {
-            while (Volatile.Read(ref _running) != 0)
-            {
-                Monitor.Wait(_doneGate);
-            }
-        }
+        var state = Volatile.Read(ref _state);
+        generation = Generation(state);
+        return generation != seen && Next(state) != Closed;
     }
 
     private void Loop()
     {
-        var seen = 0;
+        var seen = Generation(Volatile.Read(ref _state));
         while (true)
         {
+            int generation;
             var until = Stopwatch.GetTimestamp() + SpinTicks;
-            while (Volatile.Read(ref _generation) == seen && Stopwatch.GetTimestamp() < until)
+            while (!HasNewRun(seen, out generation) && Stopwatch.GetTimestamp() < until)
             {
                 Thread.SpinWait(8);
             }
 
-            if (Volatile.Read(ref _generation) == seen)
+            if (!HasNewRun(seen, out generation))
             {
-                lock (_startGate)
+                lock (_sleep)
                 {
-                    while (Volatile.Read(ref _generation) == seen)
+                    Interlocked.Increment(ref _sleepers);
+                    while (!HasNewRun(seen, out generation))
                     {
-                        Monitor.Wait(_startGate);
+                        Monitor.Wait(_sleep);
                     }
+
+                    Interlocked.Decrement(ref _sleepers);
                 }
             }
 
-            seen = Volatile.Read(ref _generation);
-            Drain();
-            if (Interlocked.Decrement(ref _running) == 0)
-            {
-                lock (_doneGate)
-                {
-                    Monitor.PulseAll(_doneGate);
-                }
-            }
+            seen = generation;
+            Interlocked.Increment(ref _active);
+            Drain(generation);
+            Interlocked.Decrement(ref _active);
         }
     }
 }

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
 namespace SegaLearn.Compute;
 
 public sealed partial class SimdBackend
@@ -18,7 +21,13 @@ public sealed partial class SimdBackend
     private const int NC = 2048;
 
     /// <summary>Below this many multiply-adds, packing and threads cost more than they save.</summary>
-    private const long DirectLimit = 64L * 64 * 64;
+    private const long DirectLimit = 32L * 32 * 32;
+
+    /// <summary>
+    /// Floats of packed panels per pass: a product this small is packed over all of k at once, so it runs in one
+    /// packing and one compute pass instead of two passes per KC slice (each pass is a fork and join).
+    /// </summary>
+    private const long PackedLimit = 1L << 20;
 
     /// <summary>Below this many multiply-adds a product runs on the calling thread alone.</summary>
     private const long ParallelLimit = 128L * 128 * 64;
@@ -94,10 +103,11 @@ public sealed partial class SimdBackend
     }
 
     /// <summary>
-    /// One packed product C = op(A)·op(B) (+ C). For each NC-wide column block and each KC-deep slice of k, taken
-    /// in order, op(B)'s slice is packed into 16-column panels and op(A)'s into 6-row panels (tasks in parallel),
-    /// then tasks over disjoint output tiles run the micro-kernel. Every element therefore sums its slices in
-    /// the same order, and within a slice in k order, whatever thread computes it.
+    /// One packed product C = op(A)·op(B) (+ C). For each NC-wide column block and each group of KC-deep slices of
+    /// k, taken in order, op(B)'s slices are packed into 16-column panels and op(A)'s into 6-row panels (tasks in
+    /// parallel), then tasks over disjoint output tiles run the micro-kernel slice after slice. Every element
+    /// therefore sums its slices in the same order, and within a slice in k order, whatever thread computes it;
+    /// the grouping depends on the shape only.
     /// </summary>
     private sealed unsafe class GemmJob : IParallelWork
     {
@@ -121,8 +131,10 @@ public sealed partial class SimdBackend
         private int _jc;
         private int _nc;
         private int _pc;
-        private int _kc;
-        private bool _accumulate;
+        private int _kcStep;
+        private int _slices;
+        private int _aSlice;
+        private int _bSlice;
         private int _bChunks;
         private int _bChunkPanels;
         private int _mBlocks;
@@ -142,15 +154,17 @@ public sealed partial class SimdBackend
         {
             var threads = workers?.Threads ?? 1;
             var kBlocks = (_k + KC - 1) / KC;
-            var kcStep = (_k + kBlocks - 1) / kBlocks;
+            _kcStep = (_k + kBlocks - 1) / kBlocks;
             var nBlocks = (_n + NC - 1) / NC;
             var ncStep = RoundUp((_n + nBlocks - 1) / nBlocks, NR);
             _mBlocks = (_m + MC - 1) / MC;
             _mcStep = RoundUp((_m + _mBlocks - 1) / _mBlocks, MR);
             _mBlocks = (_m + _mcStep - 1) / _mcStep;
-            var mPanels = (_m + MR - 1) / MR;
-            Reserve(ref _packedA, ref _pa, mPanels * MR * kcStep);
-            Reserve(ref _packedB, ref _pb, ncStep * kcStep);
+            _aSlice = (_m + MR - 1) / MR * MR * _kcStep;
+            _bSlice = ncStep * _kcStep;
+            var group = (int)Math.Clamp(PackedLimit / (_aSlice + _bSlice), 1, kBlocks);
+            Reserve(ref _packedA, ref _pa, group * _aSlice);
+            Reserve(ref _packedB, ref _pb, group * _bSlice);
             for (_jc = 0; _jc < _n; _jc += ncStep)
             {
                 _nc = Math.Min(ncStep, _n - _jc);
@@ -158,16 +172,15 @@ public sealed partial class SimdBackend
                 _bChunks = Math.Min(nPanels, threads);
                 _bChunkPanels = (nPanels + _bChunks - 1) / _bChunks;
                 _bChunks = (nPanels + _bChunkPanels - 1) / _bChunkPanels;
-                _colChunks = Math.Clamp((threads * 4 + _mBlocks - 1) / _mBlocks, 1, nPanels);
+                _colChunks = Math.Clamp((threads * 8 + _mBlocks - 1) / _mBlocks, 1, nPanels);
                 _colChunks = threads == 1 ? 1 : _colChunks;
                 _chunkPanels = (nPanels + _colChunks - 1) / _colChunks;
                 _colChunks = (nPanels + _chunkPanels - 1) / _chunkPanels;
-                for (_pc = 0; _pc < _k; _pc += kcStep)
+                for (_pc = 0; _pc < _k; _pc += group * _kcStep)
                 {
-                    _kc = Math.Min(kcStep, _k - _pc);
-                    _accumulate = _pc > 0 || _beta;
+                    _slices = Math.Min(group, (_k - _pc + _kcStep - 1) / _kcStep);
                     _packing = true;
-                    Run(workers, _bChunks + _mBlocks);
+                    Run(workers, _slices * (_bChunks + _mBlocks));
                     _packing = false;
                     Run(workers, _mBlocks * _colChunks);
                 }
@@ -178,13 +191,18 @@ public sealed partial class SimdBackend
         {
             if (_packing)
             {
-                if (task < _bChunks)
+                var perSlice = _bChunks + _mBlocks;
+                var slice = task / perSlice;
+                var part = task % perSlice;
+                var pc = _pc + slice * _kcStep;
+                var kc = Math.Min(_kcStep, _k - pc);
+                if (part < _bChunks)
                 {
-                    PackB(task);
+                    PackB(part, pc, kc, _pb + (long)slice * _bSlice);
                 }
                 else
                 {
-                    PackA(task - _bChunks);
+                    PackA(part - _bChunks, pc, kc, _pa + (long)slice * _aSlice);
                 }
 
                 return;
@@ -208,7 +226,7 @@ public sealed partial class SimdBackend
             }
         }
 
-        private void PackB(int chunk)
+        private void PackB(int chunk, int pc, int kc, float* packed)
         {
             var nPanels = (_nc + NR - 1) / NR;
             var first = chunk * _bChunkPanels;
@@ -217,37 +235,38 @@ public sealed partial class SimdBackend
             {
                 var j0 = _jc + panel * NR;
                 var width = Math.Min(NR, _jc + _nc - j0);
-                var destination = _pb + panel * NR * _kc;
+                var destination = packed + panel * NR * kc;
                 if (_transposeB)
                 {
-                    PackTransposed(_b + (long)j0 * _k + _pc, _k, width, _kc, NR, destination);
+                    PackTransposed(_b + (long)j0 * _k + pc, _k, width, kc, NR, destination);
                 }
                 else
                 {
-                    PackRows(_b + (long)_pc * _n + j0, _n, width, _kc, NR, destination);
+                    PackRows(_b + (long)pc * _n + j0, _n, width, kc, NR, destination);
                 }
             }
         }
 
-        private void PackA(int block)
+        private void PackA(int block, int pc, int kc, float* packed)
         {
             var i0 = block * _mcStep;
             var i1 = Math.Min(_m, i0 + _mcStep);
             for (var i = i0; i < i1; i += MR)
             {
                 var height = Math.Min(MR, _m - i);
-                var destination = _pa + i * _kc;
+                var destination = packed + i * kc;
                 if (_transposeA)
                 {
-                    PackRows(_a + (long)_pc * _m + i, _m, height, _kc, MR, destination);
+                    PackRows(_a + (long)pc * _m + i, _m, height, kc, MR, destination);
                 }
                 else
                 {
-                    PackTransposed(_a + (long)i * _k + _pc, _k, height, _kc, MR, destination);
+                    PackTransposed(_a + (long)i * _k + pc, _k, height, kc, MR, destination);
                 }
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Compute(int task)
         {
             var block = task / _colChunks;
@@ -258,39 +277,77 @@ public sealed partial class SimdBackend
             var firstPanel = chunk * _chunkPanels;
             var lastPanel = Math.Min(nPanels, firstPanel + _chunkPanels);
             var tile = stackalloc float[MR * NR];
-            for (var panel = firstPanel; panel < lastPanel; panel++)
+            for (var slice = 0; slice < _slices; slice++)
             {
-                var j = _jc + panel * NR;
-                var width = Math.Min(NR, _n - j);
-                var bPanel = _pb + panel * NR * _kc;
-                for (var i = i0; i < i1; i += MR)
+                var pc = _pc + slice * _kcStep;
+                var kc = Math.Min(_kcStep, _k - pc);
+                var accumulate = pc > 0 || _beta;
+                var packedA = _pa + (long)slice * _aSlice;
+                var packedB = _pb + (long)slice * _bSlice;
+                for (var panel = firstPanel; panel < lastPanel; panel++)
                 {
-                    var height = Math.Min(MR, _m - i);
-                    var aPanel = _pa + i * _kc;
-                    var c = _c + (long)i * _n + j;
-                    if (height == MR && width == NR)
+                    var j = _jc + panel * NR;
+                    var width = Math.Min(NR, _n - j);
+                    var bPanel = packedB + panel * NR * kc;
+                    for (var i = i0; i < i1; i += MR)
                     {
-                        MicroKernel(_width, _kc, aPanel, bPanel, c, _n, _accumulate);
-                        continue;
-                    }
-
-                    MicroKernel(_width, _kc, aPanel, bPanel, tile, NR, false);
-                    for (var r = 0; r < height; r++)
-                    {
-                        var row = c + (long)r * _n;
-                        var source = tile + r * NR;
-                        for (var q = 0; q < width; q++)
+                        var height = Math.Min(MR, _m - i);
+                        var aPanel = packedA + i * kc;
+                        var c = _c + (long)i * _n + j;
+                        if (height == MR && width == NR)
                         {
-                            row[q] = _accumulate ? row[q] + source[q] : source[q];
+                            MicroKernel(_width, kc, aPanel, bPanel, c, _n, accumulate);
+                            continue;
+                        }
+
+                        MicroKernel(_width, kc, aPanel, bPanel, tile, NR, false);
+                        for (var r = 0; r < height; r++)
+                        {
+                            var row = c + (long)r * _n;
+                            var source = tile + r * NR;
+                            for (var q = 0; q < width; q++)
+                            {
+                                row[q] = accumulate ? row[q] + source[q] : source[q];
+                            }
                         }
                     }
                 }
             }
         }
 
-        /// <summary>Packs <paramref name="count"/> (≤ <paramref name="lanes"/>) contiguous runs, one per p, zero-padding to <paramref name="lanes"/>.</summary>
+        /// <summary>Packs <paramref name="count"/> (≤ <paramref name="lanes"/>) contiguous values per p, zero-padding to <paramref name="lanes"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void PackRows(float* source, int stride, int count, int depth, int lanes, float* destination)
         {
+            if (count == NR && lanes == NR)
+            {
+                for (var p = 0; p < depth; p++)
+                {
+                    var s = source + (long)p * stride;
+                    var d = destination + p * NR;
+                    Vector128.Store(Vector128.Load(s), d);
+                    Vector128.Store(Vector128.Load(s + 4), d + 4);
+                    Vector128.Store(Vector128.Load(s + 8), d + 8);
+                    Vector128.Store(Vector128.Load(s + 12), d + 12);
+                }
+
+                return;
+            }
+
+            if (count == MR && lanes == MR)
+            {
+                for (var p = 0; p < depth; p++)
+                {
+                    var s = source + (long)p * stride;
+                    var d = destination + p * MR;
+                    Vector128.Store(Vector128.Load(s), d);
+                    d[4] = s[4];
+                    d[5] = s[5];
+                }
+
+                return;
+            }
+
             for (var p = 0; p < depth; p++)
             {
                 var s = source + (long)p * stride;
@@ -309,8 +366,41 @@ public sealed partial class SimdBackend
         }
 
         /// <summary>Packs <paramref name="count"/> rows of <paramref name="depth"/> contiguous values, interleaved by p, zero-padding missing rows.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void PackTransposed(float* source, int stride, int count, int depth, int lanes, float* destination)
         {
+            if (count == NR && lanes == NR)
+            {
+                for (var p = 0; p < depth; p++)
+                {
+                    var d = destination + p * NR;
+                    var s = source + p;
+                    for (var q = 0; q < NR; q++)
+                    {
+                        d[q] = s[(long)q * stride];
+                    }
+                }
+
+                return;
+            }
+
+            if (count == MR && lanes == MR)
+            {
+                float* s0 = source, s1 = s0 + stride, s2 = s1 + stride, s3 = s2 + stride, s4 = s3 + stride, s5 = s4 + stride;
+                for (var p = 0; p < depth; p++)
+                {
+                    var d = destination + p * MR;
+                    d[0] = s0[p];
+                    d[1] = s1[p];
+                    d[2] = s2[p];
+                    d[3] = s3[p];
+                    d[4] = s4[p];
+                    d[5] = s5[p];
+                }
+
+                return;
+            }
+
             for (var q = 0; q < lanes; q++)
             {
                 var d = destination + q;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SegaLearn.Compute;
 
@@ -29,6 +30,16 @@ public sealed partial class SimdBackend
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel256(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
     {
+        if (Sse.IsSupported)
+        {
+            // The tile of C is read and written once per KC slice; fetching it now hides the miss behind the loop.
+            for (var i = 0; i < MR; i++)
+            {
+                Sse.Prefetch0(c + i * ldc);
+                Sse.Prefetch0(c + i * ldc + 15);
+            }
+        }
+
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (var p = 0; p < kc; p++)
@@ -131,6 +142,7 @@ public sealed partial class SimdBackend
         right.Store(c + 4);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void KernelScalar(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
     {
         var sums = stackalloc float[MR * NR];
@@ -165,6 +177,7 @@ public sealed partial class SimdBackend
     /// Small products with B not transposed, row by row without packing: C[i, j..] = Σ_p op(A)[i, p]·B[p, j..],
     /// sums in registers over the whole of k, in p order.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void DirectRows(VectorWidth width, bool transposeA, int m, int n, int k, float* a, float* b, float* c, bool accumulate)
     {
         long rowStep = transposeA ? 1 : k, depthStep = transposeA ? m : 1;
@@ -245,6 +258,7 @@ public sealed partial class SimdBackend
     }
 
     /// <summary>Small products A·Bᵀ as dot products of contiguous rows: C[i, j] = Σ_p A[i, p]·B[j, p].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void DirectDots(VectorWidth width, int m, int n, int k, float* a, float* b, float* c, bool accumulate)
     {
         for (var i = 0; i < m; i++)

@@ -7,8 +7,9 @@ namespace SegaLearn.Core.Tests.Compute;
 /// differ by 2·(k+1)·2⁻²³ of Σ_p |a_ip·b_pj| (+|c_ij| for beta 1), twice the worst-case rounding bound of a
 /// float dot product summed in any order, since both sides round; element-wise kernels and transcendental
 /// activations by 1e-5 relative (1e-6 absolute); losses, which the interface fixes in double, by 1e-9 relative for
-/// BCE and 1e-5 for cross-entropy (float softmax); optimizer updates must be bitwise equal, since they are the
-/// reference's float operations in the reference's order.
+/// BCE and 1e-5 for cross-entropy (float softmax); SGD and Adadelta updates must be bitwise equal, since they are
+/// the reference's float operations in the reference's order, and Adam (one division instead of three) within
+/// 1e-5 relative.
 /// </summary>
 public abstract class BackendConformanceTests
 {
@@ -205,14 +206,14 @@ public abstract class BackendConformanceTests
     }
 
     [Fact]
-    public void Optimizer_updates_should_equal_the_reference_bitwise()
+    public void Optimizer_updates_should_match_the_reference()
     {
         if (CreateBackend() is not { } backend)
         {
             return;
         }
 
-        foreach (var length in Sizes)
+        foreach (var length in Sizes.Append(100_003))
         {
             var step = new AdamStep(0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.19f, 0.001999f);
             var g = Random(length, length + 3);
@@ -226,13 +227,13 @@ public abstract class BackendConformanceTests
             }
 
             var w = Random(length, length + 6);
-            CompareUpdate(w, states, (r, x) => r.AdamUpdate(x[0], g, x[1], x[2], step), backend);
+            CompareUpdate(w, states, (r, x) => r.AdamUpdate(x[0], g, x[1], x[2], step), backend, relative: 1e-5);
             CompareUpdate(w, states, (r, x) => r.SgdUpdate(x[0], g, x[1], 0.05f, 0.9f, 0.01f), backend);
             CompareUpdate(w, states, (r, x) => r.AdadeltaUpdate(x[0], g, x[1], x[2], 1.0f, 0.95f, 1e-6f, 0.01f), backend);
         }
     }
 
-    private static void CompareUpdate(float[] w, float[][] states, Action<IComputeBackend, float[][]> update, IComputeBackend backend)
+    private static void CompareUpdate(float[] w, float[][] states, Action<IComputeBackend, float[][]> update, IComputeBackend backend, double relative = 0)
     {
         float[][] Copy() => [(float[])w.Clone(), (float[])states[0].Clone(), (float[])states[1].Clone()];
         var expected = Copy();
@@ -241,7 +242,14 @@ public abstract class BackendConformanceTests
         update(backend, actual);
         for (var i = 0; i < expected.Length; i++)
         {
-            Assert.Equal(expected[i], actual[i]);
+            if (relative == 0)
+            {
+                Assert.Equal(expected[i], actual[i]);
+            }
+            else
+            {
+                AssertClose(expected[i], actual[i], relative, absolute: 1e-7);
+            }
         }
     }
 

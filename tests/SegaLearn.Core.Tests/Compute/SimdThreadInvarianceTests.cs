@@ -41,6 +41,26 @@ public sealed class SimdThreadInvarianceTests
     }
 
     [Fact]
+    public void Gemm_should_give_the_same_bits_when_several_threads_call_one_backend_at_once()
+    {
+        const int m = 200, n = 150, k = 300;
+        var a = Random(m * k, 5);
+        var b = Random(k * n, 6);
+        var expected = new float[m * n];
+        Backends[1].Gemm(false, false, m, n, k, a, b, expected, 0f);
+        var results = new float[4][];
+        Parallel.For(0, results.Length, i =>
+        {
+            for (var repeat = 0; repeat < 20; repeat++)
+            {
+                results[i] = new float[m * n];
+                Backends[1].Gemm(false, false, m, n, k, a, b, results[i], 0f);
+            }
+        });
+        Assert.All(results, r => Assert.Equal(expected, r));
+    }
+
+    [Fact]
     public void Training_should_give_bitwise_identical_parameters_when_run_on_1_2_or_3_threads()
     {
         const int rows = 384, columns = 200;
