@@ -15,7 +15,8 @@ public sealed class DataPlaneClient : IAsyncDisposable
     private readonly FrameChannel _channel;
     private readonly Guid _jobId;
     private readonly int _parameterCount;
-    private readonly Action<long, float[]> _onParameters;
+    private readonly Action<long, ReadOnlyMemory<float>> _onParameters;
+    private readonly SharedTensorFile? _shared;
     private readonly Action<FrameHeader, int[]> _onAssignment;
     private readonly Action<Exception?> _onClosed;
     private readonly Stack<float[]> _pool = new();
@@ -25,8 +26,10 @@ public sealed class DataPlaneClient : IAsyncDisposable
     private const int MaxAssignedRows = 1 << 24;
 
     private DataPlaneClient(
-        FrameChannel channel, Guid jobId, int workerId, int parameterCount, Action<long, float[]> onParameters, Action<FrameHeader, int[]> onAssignment, Action<Exception?> onClosed)
+        FrameChannel channel, Guid jobId, int workerId, int parameterCount, SharedTensorFile? shared,
+        Action<long, ReadOnlyMemory<float>> onParameters, Action<FrameHeader, int[]> onAssignment, Action<Exception?> onClosed)
     {
+        _shared = shared;
         _channel = channel;
         _jobId = jobId;
         WorkerId = workerId;
@@ -38,11 +41,19 @@ public sealed class DataPlaneClient : IAsyncDisposable
 
     public int WorkerId { get; }
 
+    /// <summary>Whether parameters and gradients go through a <see cref="SharedTensorFile"/> the coordinator accepted.</summary>
+    public bool SharesMemory => _shared is not null;
+
+    /// <summary>Gradient slots of the shared file (0 without one).</summary>
+    public int SharedSlots => _shared?.Slots ?? 0;
+
     /// <summary>
     /// Connects and performs the handshake (see <see cref="DataPlaneServer"/>), then starts reading.
-    /// <paramref name="onParameters"/> receives each parameter version in a pooled buffer of exactly the parameter count;
-    /// the buffer then belongs to the callee, who hands it back with <see cref="ReturnParameters"/> when it no longer
-    /// reads it (typically when a newer version replaces it). <paramref name="onAssignment"/> receives each block
+    /// <paramref name="onParameters"/> receives each parameter version in a pooled buffer of exactly the parameter count,
+    /// or in the shared file's parameter region; the callee hands it back with <see cref="ReturnParameters"/> when it no
+    /// longer reads it (typically when a newer version replaces it). With <paramref name="sharedSlots"/> &gt; 0 the
+    /// client offers a <see cref="SharedTensorFile"/> with that many gradient slots, used if the coordinator is on this
+    /// machine. <paramref name="onAssignment"/> receives each block
     /// assignment (header and data rows, a new array the callee keeps), always after the parameters sent before it. <paramref name="onClosed"/> is called once when the
     /// connection ends: null for an orderly end (Bye from the coordinator, or this client disposed), else the cause.
     /// Both run on the client's read thread, which reads nothing else meanwhile; an exception from onParameters closes
@@ -56,10 +67,11 @@ public sealed class DataPlaneClient : IAsyncDisposable
         string token,
         int workerId,
         int parameterCount,
-        Action<long, float[]> onParameters,
+        Action<long, ReadOnlyMemory<float>> onParameters,
         Action<FrameHeader, int[]> onAssignment,
         Action<Exception?> onClosed,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        int sharedSlots = 0)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(jobId);
@@ -75,8 +87,29 @@ public sealed class DataPlaneClient : IAsyncDisposable
         await using var cancellation = cancellationToken.Register(socket.Dispose).ConfigureAwait(false);
         try
         {
-            var channel = await Task.Run(() => Handshake(socket, host, port, jobId, jobHash, token, workerId), cancellationToken).ConfigureAwait(false);
-            var client = new DataPlaneClient(channel, jobHash, workerId, parameterCount, onParameters, onAssignment, onClosed);
+            var path = sharedSlots > 0 ? SharedTensorFile.PathFor(jobHash, workerId) : null;
+            var offered = path is null ? null : SharedTensorFile.Create(path, parameterCount, sharedSlots);
+            SharedTensorFile? shared;
+            FrameChannel channel;
+            try
+            {
+                (channel, var accepted) = await Task.Run(() => Handshake(socket, host, port, jobId, jobHash, token, workerId, (byte)(offered?.Slots ?? 0)), cancellationToken).ConfigureAwait(false);
+                shared = accepted ? offered : null;
+            }
+            catch
+            {
+                offered?.Dispose();
+                throw;
+            }
+            finally
+            {
+                if (path is not null)
+                    File.Delete(path);
+            }
+
+            if (shared is null)
+                offered?.Dispose();
+            var client = new DataPlaneClient(channel, jobHash, workerId, parameterCount, shared, onParameters, onAssignment, onClosed);
             channel.Open("segalearn-data-plane-out");
             new Thread(client.ReadParameters) { IsBackground = true, Name = "segalearn-data-plane-in" }.Start();
             return client;
@@ -93,14 +126,14 @@ public sealed class DataPlaneClient : IAsyncDisposable
         }
     }
 
-    private static FrameChannel Handshake(Socket socket, string host, int port, string jobId, Guid jobHash, string token, int workerId)
+    private static (FrameChannel Channel, bool SharedAccepted) Handshake(Socket socket, string host, int port, string jobId, Guid jobHash, string token, int workerId, byte sharedSlots)
     {
         socket.Connect(host, port);
         socket.ReceiveTimeout = HandshakeTimeoutMilliseconds;
         var channel = new FrameChannel(socket);
         Span<float> proof = stackalloc float[JobToken.ProofLength / sizeof(float)];
         JobToken.ComputeProof(token, jobHash, workerId, MemoryMarshal.AsBytes(proof));
-        channel.Send(new FrameHeader { Kind = FrameKind.Hello, JobId = jobHash, WorkerId = workerId }, proof);
+        channel.Send(new FrameHeader { Kind = FrameKind.Hello, JobId = jobHash, WorkerId = workerId, SharedSlot = sharedSlots }, proof);
         if (!channel.TryReadHeader(out var reply))
             throw new IOException($"The data plane at {host}:{port} closed the connection during the handshake of worker {workerId}.");
         if (reply.Kind == FrameKind.Refused)
@@ -109,7 +142,7 @@ public sealed class DataPlaneClient : IAsyncDisposable
         if (reply.Kind != FrameKind.HelloAck || reply.ElementCount != 0)
             throw new FrameException($"Expected HelloAck from the data plane at {host}:{port}, got {reply.Kind} of {reply.ElementCount} elements.");
         socket.ReceiveTimeout = 0;
-        return channel;
+        return (channel, sharedSlots > 0 && reply.SharedSlot == 1);
     }
 
     /// <summary>
@@ -126,14 +159,29 @@ public sealed class DataPlaneClient : IAsyncDisposable
         return _channel.SendAsync(header with { Kind = FrameKind.Gradient, JobId = _jobId, WorkerId = WorkerId }, gradient, cancellationToken);
     }
 
-    /// <summary>Hands a buffer received through onParameters back to the pool for a later version.</summary>
-    public void ReturnParameters(float[] parameters)
+    /// <summary>Sends a gradient computed into shared slot <paramref name="slot"/> (see <see cref="GradientSlot"/>); the header as for <see cref="SendGradientAsync"/>.</summary>
+    public ValueTask SendSharedGradientAsync(FrameHeader header, int slot, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
-        if (parameters.Length != _parameterCount)
-            throw new ArgumentException($"Expected a buffer of {_parameterCount} elements, got {parameters.Length}.", nameof(parameters));
+        ArgumentOutOfRangeException.ThrowIfNegative(slot);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(slot, SharedSlots);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var shared = header with { Kind = FrameKind.Gradient, JobId = _jobId, WorkerId = WorkerId, SharedSlot = (byte)(FrameHeader.SharedSlotBase + slot) };
+        return _channel.SendAsync(shared, ReadOnlyMemory<float>.Empty, cancellationToken);
+    }
+
+    /// <summary>Shared gradient slot <paramref name="slot"/>, to compute into; it must not be written again until its gradient has been sent and the coordinator has handed out another block.</summary>
+    public Span<float> GradientSlot(int slot) =>
+        _shared is { } shared ? shared.Slot(slot) : throw new InvalidOperationException("This connection shares no memory with the coordinator.");
+
+    /// <summary>Hands parameters received through onParameters back: pooled buffers go back to the pool; the shared region needs nothing.</summary>
+    public void ReturnParameters(ReadOnlyMemory<float> parameters)
+    {
+        if (!MemoryMarshal.TryGetArray(parameters, out var segment))
+            return;
+        if (segment.Array!.Length != _parameterCount)
+            throw new ArgumentException($"Expected a buffer of {_parameterCount} elements, got {segment.Array.Length}.", nameof(parameters));
         lock (_pool)
-            _pool.Push(parameters);
+            _pool.Push(segment.Array);
     }
 
     public ValueTask DisposeAsync()
@@ -143,6 +191,7 @@ public sealed class DataPlaneClient : IAsyncDisposable
             _disposed = true;
             _channel.TrySend(new FrameHeader { Kind = FrameKind.Bye, JobId = _jobId, WorkerId = WorkerId });
             _channel.Dispose();
+            _shared?.Dispose();
         }
         return ValueTask.CompletedTask;
     }
@@ -184,6 +233,12 @@ public sealed class DataPlaneClient : IAsyncDisposable
 
                 if (header.Kind != FrameKind.Parameters)
                     throw new FrameException($"Unexpected {header.Kind} frame from the coordinator.");
+                if (header.SharedSlot == FrameHeader.SharedParameters && _shared is { } shared && header.ElementCount == 0)
+                {
+                    _onParameters(header.ParameterVersion, shared.Parameters);
+                    continue;
+                }
+
                 if (header.ElementCount != _parameterCount)
                     throw new FrameException($"Parameters of {header.ElementCount} elements from the coordinator; the model has {_parameterCount}.");
                 var parameters = RentParameters();

@@ -14,6 +14,10 @@ namespace SegaLearn.Protocol;
 /// is closed; otherwise a HelloAck. Without TLS this keeps out strangers and stale workers, not an attacker on the path.
 /// </para>
 /// <para>
+/// A worker on the same machine may offer a <see cref="SharedTensorFile"/> in its Hello; when the coordinator finds it,
+/// parameters and gradients of that worker go through the file and only their headers through the socket.
+/// </para>
+/// <para>
 /// Each connection has a read thread (blocking reads straight into rented gradient buffers) and a write thread
 /// (blocking writes straight from the caller's parameters), so a step allocates nothing.
 /// </para>
@@ -27,6 +31,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
     private readonly int _parameterCount;
     private readonly DataPlaneServerCallbacks _callbacks;
     private readonly ConcurrentDictionary<int, FrameChannel> _connections = new();
+    private readonly ConcurrentDictionary<int, SharedTensorFile> _shared = new();
     private Socket? _listener;
     private volatile bool _disposed;
 
@@ -86,6 +91,11 @@ public sealed class DataPlaneServer : IAsyncDisposable
         if (!_connections.TryGetValue(workerId, out var channel) || !channel.IsOpen)
             throw new InvalidOperationException($"Worker {workerId} has no data-plane connection.");
         var header = new FrameHeader { Kind = FrameKind.Parameters, JobId = _jobId, WorkerId = workerId, ParameterVersion = version };
+        if (_shared.TryGetValue(workerId, out var shared) && shared.TryWriteParameters(parameters.Span))
+        {
+            return channel.SendAsync(header with { SharedSlot = FrameHeader.SharedParameters }, ReadOnlyMemory<float>.Empty, cancellationToken);
+        }
+
         return channel.SendAsync(header, parameters, cancellationToken);
     }
 
@@ -184,18 +194,28 @@ public sealed class DataPlaneServer : IAsyncDisposable
             return Refuse(channel, $"worker {hello.WorkerId} presented a wrong token");
         if (_disposed || !_connections.TryAdd(hello.WorkerId, channel))
             return Refuse(channel, $"worker {hello.WorkerId} is connected already");
+        var shared = hello.SharedSlot > 0 ? SharedTensorFile.TryOpen(SharedTensorFile.PathFor(_jobId, hello.WorkerId), _parameterCount, hello.SharedSlot) : null;
         try
         {
-            channel.Send(new FrameHeader { Kind = FrameKind.HelloAck, JobId = _jobId, WorkerId = hello.WorkerId }, []);
+            channel.Send(new FrameHeader { Kind = FrameKind.HelloAck, JobId = _jobId, WorkerId = hello.WorkerId, SharedSlot = shared is null ? (byte)0 : (byte)1 }, []);
         }
         catch
         {
+            shared?.Dispose();
             _connections.TryRemove(new KeyValuePair<int, FrameChannel>(hello.WorkerId, channel));
             throw;
         }
+
+        if (shared is not null)
+            _shared[hello.WorkerId] = shared;
         channel.Open("segalearn-data-plane-out");
         return hello.WorkerId;
     }
+
+    private SharedTensorFile SharedFileOf(int workerId, in FrameHeader header) =>
+        header.ElementCount == 0 && _shared.TryGetValue(workerId, out var shared)
+            ? shared
+            : throw new FrameException($"Worker {workerId} sent a gradient in shared memory it did not share, or with {header.ElementCount} inline elements as well.");
 
     private int? Refuse(FrameChannel channel, string reason, bool sendRefused = true)
     {
@@ -217,12 +237,16 @@ public sealed class DataPlaneServer : IAsyncDisposable
                     throw new FrameException($"Unexpected {header.Kind} frame from worker {workerId}.");
                 if (header.JobId != _jobId || header.WorkerId != workerId)
                     throw new FrameException($"Wrong job or worker in a gradient frame from worker {workerId} (says worker {header.WorkerId}).");
-                if (header.ElementCount != _parameterCount)
+                var shared = header.SharedSlot >= FrameHeader.SharedSlotBase ? SharedFileOf(workerId, header) : null;
+                if (shared is null && header.ElementCount != _parameterCount)
                     throw new FrameException($"Gradient of {header.ElementCount} elements from worker {workerId}; the model has {_parameterCount}.");
                 var gradient = _callbacks.RentGradientBuffer();
                 try
                 {
-                    channel.ReadPayload(header, gradient);
+                    if (shared is null)
+                        channel.ReadPayload(header, gradient);
+                    else if (!shared.TryReadSlot(header.SharedSlot - FrameHeader.SharedSlotBase, gradient))
+                        throw new FrameException($"Gradient slot {header.SharedSlot - FrameHeader.SharedSlotBase} of worker {workerId} is not in its shared file.");
                 }
                 catch
                 {
@@ -246,6 +270,8 @@ public sealed class DataPlaneServer : IAsyncDisposable
         }
         _connections.TryRemove(new KeyValuePair<int, FrameChannel>(workerId, channel));
         channel.Dispose();
+        if (_shared.TryRemove(workerId, out var file))
+            file.Dispose();
         if (_disposed)
             return;
         if (fault is not null)

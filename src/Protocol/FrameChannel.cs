@@ -17,6 +17,8 @@ namespace SegaLearn.Protocol;
 /// </summary>
 internal sealed class FrameChannel : IValueTaskSource, IDisposable
 {
+    private const int InlinePayloadElements = 16 * 1024;
+
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
@@ -24,6 +26,7 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
     private readonly Lock _gate = new();
     private readonly byte[] _writeHeader = new byte[FrameCodec.HeaderSize];
     private readonly byte[] _readHeader = new byte[FrameCodec.HeaderSize];
+    private readonly byte[] _inlineHeader = new byte[FrameCodec.HeaderSize];
     private ManualResetValueTaskSourceCore<bool> _completion;
     private FrameHeader _pendingHeader;
     private ReadOnlyMemory<float> _pendingPayload;
@@ -57,8 +60,44 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
     /// </summary>
     public ValueTask SendAsync(FrameHeader header, ReadOnlyMemory<float> payload, CancellationToken cancellationToken)
     {
+        if (payload.Length <= InlinePayloadElements && _open && _sendLock.Wait(0))
+        {
+            return SendInline(header, payload.Span);
+        }
+
         var turn = _sendLock.WaitAsync(cancellationToken);
         return turn.IsCompletedSuccessfully ? Enqueue(header, payload) : SendAfterAsync(turn, header, payload);
+    }
+
+    /// <summary>
+    /// A small frame (an assignment, or a header whose tensor is in shared memory) is written on the calling thread
+    /// when no send is under way: it fits the socket's buffer, and handing it to the writer thread would cost two
+    /// thread wake-ups on a step's critical path.
+    /// </summary>
+    private ValueTask SendInline(FrameHeader header, ReadOnlySpan<float> payload)
+    {
+        try
+        {
+            lock (_gate)
+            {
+                if (_closed)
+                {
+                    return ValueTask.FromException(new IOException("The data-plane connection is closed."));
+                }
+            }
+
+            FrameCodec.Write(_stream, header, payload, _inlineHeader);
+            return ValueTask.CompletedTask;
+        }
+        catch (Exception e)
+        {
+            Dispose();
+            return ValueTask.FromException(e);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
     }
 
     /// <summary>Sends a small frame on the calling thread, for the handshake.</summary>

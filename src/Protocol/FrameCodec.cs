@@ -79,7 +79,7 @@ public static class FrameCodec
         BinaryPrimitives.WriteUInt32LittleEndian(destination, Magic);
         BinaryPrimitives.WriteUInt16LittleEndian(destination[4..], checked((ushort)ProtocolInfo.Version));
         destination[6] = (byte)header.Kind;
-        destination[7] = 0;
+        destination[7] = header.SharedSlot;
         header.JobId.TryWriteBytes(destination.Slice(8, 16));
         BinaryPrimitives.WriteInt32LittleEndian(destination[24..], header.WorkerId);
         BinaryPrimitives.WriteInt64LittleEndian(destination[28..], header.ParameterVersion);
@@ -107,11 +107,12 @@ public static class FrameCodec
         if (version != ProtocolInfo.Version)
             throw new FrameException($"Wrong protocol version {version}: this node speaks version {ProtocolInfo.Version}.");
         var kind = (FrameKind)source[6];
-        if (!Enum.IsDefined(kind) || source[7] != 0)
-            throw new FrameException($"Unknown frame kind {source[6]} (flags {source[7]}).");
+        if (!Enum.IsDefined(kind))
+            throw new FrameException($"Unknown frame kind {source[6]}.");
         var header = new FrameHeader
         {
             Kind = kind,
+            SharedSlot = source[7],
             JobId = new Guid(source.Slice(8, 16)),
             WorkerId = BinaryPrimitives.ReadInt32LittleEndian(source[24..]),
             ParameterVersion = BinaryPrimitives.ReadInt64LittleEndian(source[28..]),

@@ -7,7 +7,18 @@ namespace SegaLearn.Protocol;
 /// </summary>
 public readonly record struct FrameHeader
 {
+    public const byte SharedParameters = 1;
+
+    public const byte SharedSlotBase = 2;
+
     public FrameKind Kind { get; init; }
+
+    /// <summary>
+    /// 0: the payload follows the header. Otherwise the payload is in the worker's <see cref="SharedTensorFile"/>
+    /// (<see cref="ElementCount"/> 0): <see cref="SharedParameters"/> for parameters, <see cref="SharedSlotBase"/> + k for
+    /// gradient slot k. In a Hello, the worker offers such a file; in a HelloAck, the coordinator accepts it.
+    /// </summary>
+    public byte SharedSlot { get; init; }
 
     /// <summary><see cref="FrameCodec.JobIdOf"/> of the job id string.</summary>
     public Guid JobId { get; init; }

@@ -12,10 +12,25 @@ namespace SegaLearn.Worker;
 public sealed class RemoteLink : IDisposable
 {
     private readonly DataPlaneClient _client;
+    private readonly float[] _ownGradient;
+    private int _nextSlot;
 
-    private RemoteLink(DataPlaneClient client) => _client = client;
+    private RemoteLink(DataPlaneClient client, int parameterCount)
+    {
+        _client = client;
+        _ownGradient = client.SharesMemory ? [] : new float[parameterCount];
+    }
 
-    public static async Task<RemoteLink> ConnectAsync(string host, int port, JobOffer offer, int workerId, int parameterCount, IActorRef worker)
+    /// <summary>Whether tensors go through shared memory (a worker on the coordinator's machine).</summary>
+    public bool SharesMemory => _client.SharesMemory;
+
+    /// <summary>
+    /// Connects the worker's data plane, offering shared memory with as many gradient slots as the worker has
+    /// <paramref name="credits"/>: the coordinator hands this worker a new block only after reading the result of its
+    /// oldest one, so a slot, used round robin, is never rewritten before it was read (a result of a finished step
+    /// may be, but such a result is dropped as stale).
+    /// </summary>
+    public static async Task<RemoteLink> ConnectAsync(string host, int port, JobOffer offer, int workerId, int parameterCount, int credits, IActorRef worker)
     {
         ArgumentNullException.ThrowIfNull(offer);
         var client = await DataPlaneClient.ConnectAsync(
@@ -28,12 +43,16 @@ public sealed class RemoteLink : IDisposable
             (version, parameters) => worker.Tell(new ParametersArrived(version, parameters)),
             (header, rows) => worker.Tell(new AssignmentArrived(header, rows)),
             error => worker.Tell(new DataPlaneClosed(error?.Message)),
-            CancellationToken.None).ConfigureAwait(false);
-        return new RemoteLink(client);
+            CancellationToken.None,
+            sharedSlots: credits).ConfigureAwait(false);
+        return new RemoteLink(client, parameterCount);
     }
 
-    /// <summary>Sends a computed block's gradient; returns when <paramref name="gradient"/> may be reused.</summary>
-    public void SendGradient(AssignWork work, double lossSum, float[] gradient, TimeSpan computeTime)
+    /// <summary>Where to compute the next block's gradient: the next shared slot, or the worker's own buffer.</summary>
+    public Span<float> NextGradient() => _client.SharesMemory ? _client.GradientSlot(_nextSlot) : _ownGradient;
+
+    /// <summary>Sends the gradient computed into <see cref="NextGradient"/>; returns when that buffer may be reused.</summary>
+    public void SendGradient(AssignWork work, double lossSum, TimeSpan computeTime)
     {
         ArgumentNullException.ThrowIfNull(work);
         var header = new FrameHeader
@@ -47,11 +66,19 @@ public sealed class RemoteLink : IDisposable
             LossSum = lossSum,
             ComputeMicroseconds = (int)Math.Min(int.MaxValue, computeTime.Ticks / TimeSpan.TicksPerMicrosecond),
         };
-        _client.SendGradientAsync(header, gradient).AsTask().GetAwaiter().GetResult();
+        if (_client.SharesMemory)
+        {
+            _client.SendSharedGradientAsync(header, _nextSlot).AsTask().GetAwaiter().GetResult();
+            _nextSlot = (_nextSlot + 1) % _client.SharedSlots;
+        }
+        else
+        {
+            _client.SendGradientAsync(header, _ownGradient).AsTask().GetAwaiter().GetResult();
+        }
     }
 
     /// <summary>Hands back the buffer of a parameter version the actor no longer reads.</summary>
-    public void Release(float[] parameters) => _client.ReturnParameters(parameters);
+    public void Release(ReadOnlyMemory<float> parameters) => _client.ReturnParameters(parameters);
 
     public void Dispose() => _client.DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

@@ -31,9 +31,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private WorkerJob? _job;
     private int _workerId;
     private RemoteLink? _link;
-    private float[] _parameters = [];
+    private ReadOnlyMemory<float> _parameters;
     private long _parametersVersion = -1;
-    private float[] _gradient = [];
 
     public WorkerActor(WorkerSettings settings, string coordinatorPath, TaskCompletionSource<WorkerStopped>? stopped = null)
     {
@@ -179,14 +178,14 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
         var host = Sender.Path.Address.Host ?? "127.0.0.1";
         var self = Self;
-        RemoteLink.ConnectAsync(host, _offer.DataPlanePort, _offer, accepted.WorkerId, _job!.ParameterCount, self)
+        RemoteLink.ConnectAsync(host, _offer.DataPlanePort, _offer, accepted.WorkerId, _job!.ParameterCount, _settings.Credits, self)
             .PipeTo(Self, success: link => new LinkReady(link), failure: e => new LinkFailed($"cannot connect to {host}:{_offer.DataPlanePort}: {e.Message}"));
     }
 
     private void OnLinkReady(LinkReady ready)
     {
         _link = ready.Link;
-        _gradient = new float[_job!.ParameterCount];
+        _log.Info("data plane connected{0}", _link.SharesMemory ? " (tensors in shared memory)" : string.Empty);
         _coordinator!.Tell(new RequestWork(_offer!.JobId, _settings.Credits));
     }
 
@@ -230,7 +229,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             return;
         }
 
-        if (_parameters.Length > 0)
+        if (!_parameters.IsEmpty)
         {
             _link?.Release(_parameters);
         }
@@ -255,8 +254,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private void Compute(AssignWork work)
     {
         var started = Stopwatch.GetTimestamp();
-        var loss = _job!.Compute(work, _parameters, _gradient);
-        _link!.SendGradient(work, loss, _gradient, Stopwatch.GetElapsedTime(started));
+        var loss = _job!.Compute(work, _parameters.Span, _link!.NextGradient());
+        _link.SendGradient(work, loss, Stopwatch.GetElapsedTime(started));
     }
 
     private void Finish(int exitCode, string reason)

@@ -79,7 +79,7 @@ public sealed class DataPlaneTests : IAsyncDisposable
         var parameters = RandomBits(seed: 1);
         var gradient = RandomBits(seed: 2);
         var received = new TaskCompletionSource<(long Version, float[] Parameters)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var client = await Connect(_token, JobId, workerId: 5, onParameters: (v, p) => received.TrySetResult((v, p)));
+        await using var client = await Connect(_token, JobId, workerId: 5, onParameters: (v, p) => received.TrySetResult((v, p.ToArray())));
         await _connected.Task.WaitAsync(Timeout);
 
         await _server.SendParametersAsync(5, 12L, parameters);
@@ -183,6 +183,29 @@ public sealed class DataPlaneTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Data_plane_should_move_tensors_through_shared_memory_bit_exact_when_the_worker_is_on_the_same_machine()
+    {
+        // The suite runs on Linux, where /dev/shm is always there; elsewhere tensors would travel inline.
+        Assert.NotNull(SharedTensorFile.PathFor(Guid.Empty, 0));
+        var parameters = RandomBits(seed: 7);
+        var received = new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var client = await Connect(_token, JobId, workerId: 6, onParameters: (_, p) => received.TrySetResult(p.ToArray()), sharedSlots: 2);
+        await _connected.Task.WaitAsync(Timeout);
+        Assert.True(client.SharesMemory);
+        Assert.False(File.Exists(SharedTensorFile.PathFor(FrameCodec.JobIdOf(JobId), 6)));
+
+        await _server.SendParametersAsync(6, 3, parameters);
+        Assert.Equal(BitsOf(parameters), BitsOf(await received.Task.WaitAsync(Timeout)));
+        var gradient = RandomBits(seed: 8);
+        gradient.CopyTo(client.GradientSlot(1));
+        await client.SendSharedGradientAsync(new FrameHeader { ParameterVersion = 3, SampleCount = 32 }, slot: 1);
+        var (_, header, serverGradient) = await _gradient.Task.WaitAsync(Timeout);
+
+        Assert.Equal(BitsOf(gradient), BitsOf(serverGradient));
+        Assert.Equal((0, FrameHeader.SharedSlotBase + 1, 32), (header.ElementCount, (int)header.SharedSlot, header.SampleCount));
+    }
+
+    [Fact]
     public async Task Assignment_should_reach_the_worker_after_the_parameters_sent_before_it_with_rows_bit_exact()
     {
         var arrivals = new BlockingCollection<string>();
@@ -243,9 +266,10 @@ public sealed class DataPlaneTests : IAsyncDisposable
         string token,
         string jobId,
         int workerId,
-        Action<long, float[]>? onParameters = null,
+        Action<long, ReadOnlyMemory<float>>? onParameters = null,
         Action<Exception?>? onClosed = null,
-        Action<FrameHeader, int[]>? onAssignment = null) =>
+        Action<FrameHeader, int[]>? onAssignment = null,
+        int sharedSlots = 0) =>
         DataPlaneClient.ConnectAsync(
             "127.0.0.1",
             _server.Port,
@@ -256,7 +280,8 @@ public sealed class DataPlaneTests : IAsyncDisposable
             onParameters ?? ((_, _) => { }),
             onAssignment ?? ((_, _) => { }),
             onClosed ?? (_ => { }),
-            new CancellationTokenSource(Timeout).Token);
+            new CancellationTokenSource(Timeout).Token,
+            sharedSlots);
 
     private static float[] RandomBits(int seed)
     {

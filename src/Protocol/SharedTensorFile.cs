@@ -1,0 +1,158 @@
+using System.Buffers;
+using System.IO.MemoryMappedFiles;
+
+namespace SegaLearn.Protocol;
+
+/// <summary>
+/// The tensors of one worker that shares a machine with its coordinator, in a file under /dev/shm mapped by both:
+/// a parameter region and <see cref="Slots"/> gradient slots, each of the model's parameter count. Over it the data
+/// plane sends only frame headers (payload flagged as shared), so a step copies the parameters once into the file and
+/// the gradient once out of it, instead of pushing both through the loopback socket and checksumming them.
+/// <para>
+/// The worker creates the file and offers it in its Hello; the coordinator maps it when it finds it with the exact
+/// name and size (which proves the same machine) and unlinks it at once, so nothing is left behind even after a
+/// kill -9. The socket's ordering makes writes before a frame visible to the peer that reads the frame.
+/// </para>
+/// </summary>
+public sealed unsafe class SharedTensorFile : IDisposable
+{
+    private const string Directory = "/dev/shm";
+
+    private readonly MemoryMappedFile _file;
+    private readonly MemoryMappedViewAccessor _view;
+    private readonly float* _base;
+    private readonly int _parameterCount;
+    private readonly Lock _gate = new();
+    private readonly RegionMemory _parameters;
+    private bool _disposed;
+
+    private SharedTensorFile(MemoryMappedFile file, int parameterCount, int slots)
+    {
+        _file = file;
+        _parameterCount = parameterCount;
+        Slots = slots;
+        _view = file.CreateViewAccessor(0, ByteLength(parameterCount, slots));
+        byte* pointer = null;
+        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        _base = (float*)(pointer + _view.PointerOffset);
+        _parameters = new RegionMemory(_base, parameterCount);
+    }
+
+    public int Slots { get; }
+
+    /// <summary>The file for a job's worker, or null where there is no /dev/shm (then tensors travel inline).</summary>
+    public static string? PathFor(Guid jobId, int workerId) =>
+        System.IO.Directory.Exists(Directory) ? Path.Combine(Directory, $"segalearn-{jobId:N}-{workerId}") : null;
+
+    /// <summary>Worker side: creates (or replaces) and maps the file.</summary>
+    public static SharedTensorFile Create(string path, int parameterCount, int slots)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameterCount);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(slots);
+        var file = MemoryMappedFile.CreateFromFile(path, FileMode.Create, null, ByteLength(parameterCount, slots), MemoryMappedFileAccess.ReadWrite);
+        return new SharedTensorFile(file, parameterCount, slots);
+    }
+
+    /// <summary>Coordinator side: maps the worker's file and unlinks it, or returns null when it is not there with that size.</summary>
+    public static SharedTensorFile? TryOpen(string? path, int parameterCount, int slots)
+    {
+        if (path is null || slots <= 0 || !File.Exists(path) || new FileInfo(path).Length != ByteLength(parameterCount, slots))
+        {
+            return null;
+        }
+
+        try
+        {
+            var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.ReadWrite);
+            var shared = new SharedTensorFile(file, parameterCount, slots);
+            File.Delete(path);
+            return shared;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The parameter region, for the worker's own thread, which also disposes the file.</summary>
+    public ReadOnlyMemory<float> Parameters => _parameters.Memory;
+
+    /// <summary>A gradient slot, for the worker's own thread, which also disposes the file.</summary>
+    public Span<float> Slot(int slot)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(slot);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(slot, Slots);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new(_base + ((long)(slot + 1) * _parameterCount), _parameterCount);
+    }
+
+    /// <summary>Coordinator side, from any thread: copies parameters in; false once the file is closed.</summary>
+    public bool TryWriteParameters(ReadOnlySpan<float> parameters)
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+
+            parameters.CopyTo(new Span<float>(_base, _parameterCount));
+            return true;
+        }
+    }
+
+    /// <summary>Coordinator side, from any thread: copies a gradient slot out; false once the file is closed.</summary>
+    public bool TryReadSlot(int slot, Span<float> destination)
+    {
+        if ((uint)slot >= (uint)Slots)
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+
+            new ReadOnlySpan<float>(_base + ((long)(slot + 1) * _parameterCount), _parameterCount).CopyTo(destination);
+            return true;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _file.Dispose();
+    }
+
+    /// <summary>Memory over a mapped region, so the worker's model reads the parameters where they were written.</summary>
+    private sealed class RegionMemory(float* start, int length) : MemoryManager<float>
+    {
+        public override Span<float> GetSpan() => new(start, length);
+
+        public override MemoryHandle Pin(int elementIndex = 0) => new(start + elementIndex);
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
+
+    private static long ByteLength(int parameterCount, int slots) => (long)(slots + 1) * parameterCount * sizeof(float);
+}
