@@ -19,7 +19,7 @@ public sealed class CoordinatorActor : ReceiveActor
     private readonly CoordinatorSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly WorkerRegistry _workers = new();
-    private readonly List<IActorRef> _waitingForJob = [];
+    private readonly HashSet<IActorRef> _waitingForJob = [];
     private JobState? _job;
     private IActorRef? _readyWaiter;
     private IActorRef? _stepWaiter;
@@ -130,13 +130,17 @@ public sealed class CoordinatorActor : ReceiveActor
             return;
         }
 
+        // A worker greets until it is offered a job, so greetings repeat; one offer per worker is enough.
         if (_job is null)
         {
             _waitingForJob.Add(Sender);
             return;
         }
 
-        Offer(Sender);
+        if (_workers.Find(Sender) is null)
+        {
+            Offer(Sender);
+        }
     }
 
     private void Offer(IActorRef worker)

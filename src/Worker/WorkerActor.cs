@@ -80,6 +80,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void OnLocalJobOffer(LocalJobOffer offer)
     {
+        if (IsRepeated(offer.Offer))
+        {
+            return;
+        }
+
         Offered(offer.Offer);
         _architecture = offer.Job.Architecture;
         Register(offer.Job.Features, offer.Job.Labels);
@@ -87,6 +92,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void OnJobOffer(JobOffer offer)
     {
+        if (IsRepeated(offer))
+        {
+            return;
+        }
+
         Offered(offer);
         try
         {
@@ -105,6 +115,9 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _log.Info("job {0}: resolving training set {1} ({2} bytes, SHA-256 {3})", offer.JobId, reference.Spec, reference.ByteLength, reference.Sha256);
         Task.Run(() => TrainingSetSource.TryLocal(reference)).PipeTo(Self, success: r => new DataResolved(r.Data, r.Why), failure: e => new DataResolved(null, e.Message));
     }
+
+    /// <summary>A second offer of the job already taken (an answer to a repeated greeting) changes nothing.</summary>
+    private bool IsRepeated(JobOffer offer) => _offer is not null && _offer.JobId == offer.JobId;
 
     private void Offered(JobOffer offer)
     {

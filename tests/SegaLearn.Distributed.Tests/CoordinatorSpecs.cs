@@ -186,6 +186,41 @@ public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecCo
         probe.ExpectMsg<WorkerAccepted>();
     }
 
+    [Fact]
+    public void Coordinator_should_offer_the_job_once_to_a_worker_that_greets_repeatedly()
+    {
+        var coordinator = Sys.ActorOf(CoordinatorActor.Props(new CoordinatorSettings()));
+        _coordinator = coordinator;
+        var worker = CreateTestProbe();
+        worker.Send(coordinator, new WorkerHello(ProtocolInfo.Version, "eager", 1));
+        worker.Send(coordinator, new WorkerHello(ProtocolInfo.Version, "eager", 1));
+        var trainer = CreateTestProbe();
+        trainer.Send(coordinator, new BeginJob(_job.Job, null, null, 1));
+
+        var offer = worker.ExpectMsg<LocalJobOffer>().Offer;
+        worker.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        worker.Send(coordinator, new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version, ArchitectureHash.Compute(_job.Architecture), "eager"));
+        worker.ExpectMsg<WorkerAccepted>();
+        worker.Send(coordinator, new WorkerHello(ProtocolInfo.Version, "eager", 1));
+        worker.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        trainer.ExpectMsg<JobReady>();
+    }
+
+    [Fact]
+    public void Worker_should_register_once_when_offered_the_same_job_twice()
+    {
+        var coordinator = CreateTestProbe();
+        var settings = new Worker.WorkerSettings { Name = "w", Backend = "reference", Threads = 1, HelloInterval = TimeSpan.FromSeconds(30) };
+        Sys.ActorOf(Worker.WorkerActor.Props(settings, coordinator.Ref.Path.ToString()));
+        coordinator.ExpectMsg<WorkerHello>();
+        var offer = new JobOffer("job", "token", ProtocolInfo.Version, "6,5,3", "relu,softmax", "cross-entropy", 0.25, 7, SmallJob.Microbatch, new DataReference("in-process", null, 0, 0, false, "", 0), 0);
+        coordinator.Reply(new LocalJobOffer(offer, _job.Job));
+        coordinator.Reply(new LocalJobOffer(offer, _job.Job));
+
+        Assert.Equal(ArchitectureHash.Compute(_job.Architecture), coordinator.ExpectMsg<RegisterWorker>().ArchitectureHash);
+        coordinator.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
     private (IActorRef Coordinator, TestProbe Trainer) BeginJob(int minWorkers)
     {
         var coordinator = Sys.ActorOf(CoordinatorActor.Props(new CoordinatorSettings()));
