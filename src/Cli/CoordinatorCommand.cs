@@ -15,16 +15,7 @@ internal static class CoordinatorCommand
 
     public static Command Create()
     {
-        var command = new Command("coordinator", "Coordinate training on workers that join this node.");
-        foreach (var option in TrainOptions.All)
-        {
-            command.Options.Add(option);
-        }
-
-        command.Options.Add(Port);
-        command.Options.Add(DataPort);
-        command.Options.Add(MinWorkers);
-        command.Options.Add(PublicHost);
+        var command = TrainOptions.Command("coordinator", "Coordinate training on workers that join this node.", Port, DataPort, MinWorkers, PublicHost);
         command.SetAction(parse =>
         {
             var port = OptionParsing.Positive(parse.GetValue(Port), "--port");

@@ -16,14 +16,7 @@ internal static class TrainCommand
 
     public static Command Create()
     {
-        var command = new Command("train", "Train a network and print its test accuracy.");
-        foreach (var option in TrainOptions.All)
-        {
-            command.Options.Add(option);
-        }
-
-        command.Options.Add(Workers);
-        command.Options.Add(WorkerProcesses);
+        var command = TrainOptions.Command("train", "Train a network and print its test accuracy.", Workers, WorkerProcesses);
         command.SetAction(parse =>
         {
             var workers = parse.GetValue(Workers) is { } w ? OptionParsing.Positive(w, "--workers") : (int?)null;

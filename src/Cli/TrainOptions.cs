@@ -37,6 +37,18 @@ internal static class TrainOptions
     public static readonly Option<int> CheckpointEvery = new("--checkpoint-every") { Description = "steps between checkpoints", DefaultValueFactory = _ => 100 };
     public static readonly Option<string?> Resume = new("--resume") { Description = "continue from DIR/checkpoint.safetensors when it exists (and keep checkpointing there)" };
 
+    /// <summary>A command with every training option and <paramref name="extra"/> ones.</summary>
+    public static Command Command(string name, string description, params Option[] extra)
+    {
+        var command = new Command(name, description);
+        foreach (var option in All.Concat(extra))
+        {
+            command.Options.Add(option);
+        }
+
+        return command;
+    }
+
     public static IEnumerable<Option> All =>
     [
         Data, LabelColumn, TestFraction, Layers, Activations, Loss, OptimizerName, LearningRate, Momentum, WeightDecay,

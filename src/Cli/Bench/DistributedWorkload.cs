@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using SegaLearn.Coordinator;
 using SegaLearn.Data;
-using SegaLearn.Optimizers;
 
 namespace SegaLearn.Cli.Bench;
 
@@ -46,8 +45,7 @@ internal sealed class DistributedWorkload : BenchWorkload
     private static Measured Train(TrainingRunContext context, BenchSettings settings, int processes, int microbatch)
     {
         var train = context.Data.Train;
-        var network = new NeuralNetwork([784, 256, 128, 10], dropoutRate: 0, regLambda: 0, seed: 42, backend: settings.Backend);
-        var optimizer = new AdamOptimizer(learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, regLambda: 0);
+        var (network, optimizer) = FashionMnistWorkload.Model(settings);
         var steps = new List<StepMetrics>();
         IReadOnlyList<Training.EpochMetrics> epochs;
         using (var engine = ClusterEngines.LocalProcesses(context, processes, threadsEach: 1))

@@ -23,8 +23,7 @@ internal sealed class FashionMnistWorkload : BenchWorkload
         var clock = Stopwatch.StartNew();
         var split = FashionMnist.Load(settings.DataDirectory ?? FashionMnist.DefaultDirectory);
         var loadSeconds = clock.Elapsed.TotalSeconds;
-        var network = new NeuralNetwork([784, 256, 128, 10], dropoutRate: 0, regLambda: 0, seed: 42, backend: settings.Backend);
-        var optimizer = new AdamOptimizer(learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, regLambda: 0);
+        var (network, optimizer) = Model(settings);
         var epochs = settings.Epochs ?? 5;
         var train = split.Train;
         var history = network.Train(
@@ -41,6 +40,11 @@ internal sealed class FashionMnistWorkload : BenchWorkload
             .Add("n_weights", weights)
             .Add("load_s", loadSeconds);
     }
+
+    /// <summary>The W-FMNIST network and optimizer (also W-DIST's), seeded with 42.</summary>
+    internal static (NeuralNetwork Network, AdamOptimizer Optimizer) Model(BenchSettings settings) =>
+        (new NeuralNetwork([784, 256, 128, 10], dropoutRate: 0, regLambda: 0, seed: 42, backend: settings.Backend),
+         new AdamOptimizer(learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, regLambda: 0));
 
     internal static long WeightCount(NeuralNetwork network)
     {
