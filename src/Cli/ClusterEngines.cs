@@ -20,7 +20,7 @@ internal static class ClusterEngines
         return ActorTrainingEngine.Cluster(
             node, processes, data, blob, onStarted: address =>
             {
-                var workers = new LocalWorkerProcesses(address, processes, threads, Backends.Current.Name);
+                var workers = new LocalWorkerProcesses(address, processes, threads);
                 Console.WriteLine($"worker processes: {string.Join(", ", workers.ProcessIds)}");
                 return workers;
             }, cancellation: CommandContext.Cancellation);

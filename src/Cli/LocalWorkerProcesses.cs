@@ -11,13 +11,13 @@ internal sealed class LocalWorkerProcesses : IDisposable
 {
     private readonly List<Process> _processes = [];
 
-    public LocalWorkerProcesses(string coordinatorAddress, int count, int threadsEach, string backend)
+    public LocalWorkerProcesses(string coordinatorAddress, int count, int threadsEach)
     {
         try
         {
             for (var i = 0; i < count; i++)
             {
-                _processes.Add(Start(coordinatorAddress, $"local-{i + 1}", threadsEach, backend));
+                _processes.Add(Start(coordinatorAddress, $"local-{i + 1}", threadsEach));
             }
         }
         catch
@@ -45,7 +45,7 @@ internal sealed class LocalWorkerProcesses : IDisposable
         _processes.Clear();
     }
 
-    private static Process Start(string coordinatorAddress, string name, int threads, string backend)
+    private static Process Start(string coordinatorAddress, string name, int threads)
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this program's path to start workers");
         var start = new ProcessStartInfo(self) { UseShellExecute = false };
@@ -54,7 +54,7 @@ internal sealed class LocalWorkerProcesses : IDisposable
             start.ArgumentList.Add(typeof(LocalWorkerProcesses).Assembly.Location);
         }
 
-        foreach (var arg in new[] { "worker", "--join", coordinatorAddress, "--name", name, "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "--backend", backend })
+        foreach (var arg in new[] { "worker", "--join", coordinatorAddress, "--name", name, "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(arg);
         }

@@ -14,7 +14,6 @@ internal static class WorkerCommand
 {
     private static readonly Option<string> Join = new("--join") { Description = "the coordinator's HOST:PORT", Required = true };
     private static readonly Option<int?> Threads = new("--threads") { Description = "threads for this worker's kernels (default: all cores)" };
-    private static readonly Option<string?> BackendName = new("--backend") { Description = "compute backend: " + string.Join(", ", Backends.Names) };
     private static readonly Option<string?> Name = new("--name") { Description = "this worker's name in logs (default: the machine name)" };
     private static readonly Option<string?> PublicHost = new("--host") { Description = "host name the coordinator reaches this worker at (default: 127.0.0.1 when joining on loopback, else this machine's name)" };
     private static readonly Option<int> Port = new("--port") { Description = "this worker's remoting port (0: any free port)", DefaultValueFactory = _ => 0 };
@@ -24,7 +23,7 @@ internal static class WorkerCommand
     {
         var command = new Command("worker", "Join a coordinator and compute gradients until the job ends.")
         {
-            Join, Threads, BackendName, Name, PublicHost, Port, ConnectTimeout,
+            Join, Threads, Name, PublicHost, Port, ConnectTimeout,
         };
         command.SetAction(Execute);
         return command;
@@ -34,7 +33,6 @@ internal static class WorkerCommand
     {
         var (host, port) = ParseEndpoint(parse.GetValue(Join)!, "--join");
         var threads = parse.GetValue(Threads) is { } t ? OptionParsing.Positive(t, "--threads") : (int?)null;
-        var backend = Backends.Create(parse.GetValue(BackendName) ?? Backends.Current.Name, threads, "--backend");
         var ownPort = OptionParsing.NonNegative(parse.GetValue(Port), "--port");
         var timeout = TimeSpan.FromSeconds(OptionParsing.Positive(parse.GetValue(ConnectTimeout), "--connect-timeout"));
         var loopback = IPAddress.TryParse(host, out var address) ? IPAddress.IsLoopback(address) : host == "localhost";
@@ -46,7 +44,6 @@ internal static class WorkerCommand
         var settings = SegaLearnHost.Bind(builder.Configuration, "Worker", new WorkerSettings
         {
             Name = parse.GetValue(Name) ?? Environment.MachineName,
-            Backend = backend.Name,
             Threads = threads,
             OfferTimeout = timeout,
         });
@@ -65,7 +62,7 @@ internal static class WorkerCommand
         app.Start();
         try
         {
-            Console.WriteLine($"worker {settings.Name} joining {host}:{port} ({backend.Describe()})");
+            Console.WriteLine($"worker {settings.Name} joining {host}:{port} ({(threads is { } count ? $"{count} thread(s)" : "all cores")}, the job's backend)");
             var outcome = stopped.Task.WaitAsync(CommandContext.Cancellation).GetAwaiter().GetResult();
             (outcome.ExitCode == WorkerStopped.Finished ? Console.Out : Console.Error).WriteLine($"worker {settings.Name}: {outcome.Reason}");
             if (outcome.ExitCode == WorkerStopped.CoordinatorLost)

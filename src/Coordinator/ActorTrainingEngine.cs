@@ -64,10 +64,10 @@ public sealed class ActorTrainingEngine : ITrainingEngine
 
     /// <summary>
     /// Starts an actor system in this process with a coordinator and <paramref name="workers"/> worker actors, each
-    /// with its own <paramref name="backend"/> on <paramref name="threadsPerWorker"/> threads (default: the cores
+    /// with its own instance of the job's backend on <paramref name="threadsPerWorker"/> threads (default: the cores
     /// shared out between the workers).
     /// </summary>
-    public static ActorTrainingEngine InProcess(int workers, string? backend = null, int? threadsPerWorker = null, CancellationToken cancellation = default)
+    public static ActorTrainingEngine InProcess(int workers, int? threadsPerWorker = null, CancellationToken cancellation = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workers);
         var builder = SegaLearnHost.CreateBuilder();
@@ -75,7 +75,6 @@ public sealed class ActorTrainingEngine : ITrainingEngine
         var workerSettings = SegaLearnHost.Bind(builder.Configuration, "Worker", new WorkerSettings
         {
             Name = "local",
-            Backend = backend ?? SegaLearn.Backends.Current.Name,
             Threads = threadsPerWorker ?? Math.Max(1, Environment.ProcessorCount / workers),
         });
         builder.Services.AddAkka(SegaLearnHost.SystemName, akka => akka
@@ -85,7 +84,7 @@ public sealed class ActorTrainingEngine : ITrainingEngine
         var host = builder.Build();
         host.Start();
         var coordinator = host.Services.GetRequiredService<ActorRegistry>().Get<CoordinatorActor>();
-        return new ActorTrainingEngine(coordinator, $"{workers} in-process worker(s), {workerSettings.Backend} backend, {workerSettings.Threads} thread(s) each", workers, host: host, cancellation: cancellation);
+        return new ActorTrainingEngine(coordinator, $"{workers} in-process worker(s), {workerSettings.Threads} thread(s) each", workers, host: host, cancellation: cancellation);
     }
 
     /// <summary>

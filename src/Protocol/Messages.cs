@@ -26,7 +26,8 @@ public sealed record DataReference(
 
 /// <summary>
 /// Coordinator → worker: the job. The per-job <see cref="Token"/> authenticates the worker's data-plane connection;
-/// <see cref="DataPlanePort"/> is 0 for in-process workers, which share buffers instead.
+/// <see cref="DataPlanePort"/> is 0 for in-process workers, which share buffers instead. Every worker computes on
+/// <see cref="Backend"/>: backends round differently, and the bits must not depend on which worker took a block.
 /// </summary>
 public sealed record JobOffer(
     string JobId,
@@ -38,6 +39,7 @@ public sealed record JobOffer(
     double DropoutRate,
     ulong Seed,
     int MicrobatchSize,
+    string Backend,
     DataReference Data,
     int DataPlanePort) : IControlMessage;
 

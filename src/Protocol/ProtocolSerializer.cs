@@ -74,6 +74,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                 writer.Double(m.DropoutRate);
                 writer.UInt64(m.Seed);
                 writer.Int32(m.MicrobatchSize);
+                writer.String(m.Backend);
                 Write(writer, m.Data);
                 writer.Int32(m.DataPlanePort);
                 break;
@@ -153,6 +154,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                 reader.Double("DropoutRate"),
                 reader.UInt64("Seed"),
                 reader.Int32("MicrobatchSize"),
+                reader.String("Backend"),
                 ReadDataReference(ref reader),
                 reader.Int32("DataPlanePort")),
             RegisterWorkerManifest => new RegisterWorker(

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using SegaLearn.Compute;
 using SegaLearn.Data;
 using SegaLearn.Protocol;
 using SegaLearn.Training;
@@ -174,7 +175,17 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private void Register(Features features, int[] labels)
     {
         var offer = _offer!;
-        var backend = SegaLearn.Backends.Create(_settings.Backend, _settings.Threads, "worker backend");
+        IComputeBackend backend;
+        try
+        {
+            backend = SegaLearn.Backends.Create(offer.Backend, _settings.Threads, $"job {offer.JobId}");
+        }
+        catch (BadInputException e)
+        {
+            Finish(WorkerStopped.Refused, e.Message);
+            return;
+        }
+
         _job = new WorkerJob(offer, _architecture!, features, labels, backend);
         _coordinator!.Tell(new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version, ArchitectureHash.Compute(_architecture!), _settings.Name));
     }

@@ -2,15 +2,13 @@ namespace SegaLearn.Worker;
 
 /// <summary>
 /// A worker's own settings (bound from configuration section <c>SegaLearn:Worker</c> or <c>SegaLearn__Worker__*</c>
-/// variables): its name in logs, the backend and thread count of its kernels, how many assignments it takes at
+/// variables): its name in logs, the thread count of its kernels (their backend is the job's), how many assignments it takes at
 /// once (credits: 2 keeps the next block queued while one computes), and how often and how long it greets a
 /// coordinator that has not answered yet.
 /// </summary>
 public sealed record WorkerSettings
 {
     public string Name { get; init; } = Environment.MachineName;
-
-    public string Backend { get; init; } = SegaLearn.Backends.Current.Name;
 
     public int? Threads { get; init; }
 

@@ -89,6 +89,29 @@ public sealed class DistributedTrainingTests
         Assert.Equal(expected, SHA256.HashData(File.ReadAllBytes(dir.File("resumed.safetensors"))));
     }
 
+    [Fact]
+    public async Task Coordinator_and_worker_commands_should_train_on_the_jobs_backend_to_the_single_process_bytes()
+    {
+        using var dir = new TempDirectory();
+        var expected = Train(dir, "single.safetensors");
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        var worker = Task.Run(() => SegaLearnProcess.Run(dir.Path, "worker", "--join", $"127.0.0.1:{port}", "--name", "remote", "--threads", "1"));
+        string[] coordinator = ["coordinator", .. Run[1..], "--port", port.ToString(CultureInfo.InvariantCulture), "--min-workers", "1", "--out", "cluster.safetensors"];
+        var result = SegaLearnProcess.Run(dir.Path, coordinator);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var workerResult = await worker;
+        Assert.Equal(0, workerResult.ExitCode);
+        Assert.Contains("finished", workerResult.Output, StringComparison.Ordinal);
+        Assert.Equal(expected, SHA256.HashData(File.ReadAllBytes(dir.File("cluster.safetensors"))));
+    }
+
     private static byte[] Train(TempDirectory dir, string output, params string[] options) => Sha256(dir, [.. Run, .. options], output);
 
     private static byte[] Sha256(TempDirectory dir, string[] args, string output)

@@ -210,10 +210,10 @@ public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecCo
     public void Worker_should_register_once_when_offered_the_same_job_twice()
     {
         var coordinator = CreateTestProbe();
-        var settings = new Worker.WorkerSettings { Name = "w", Backend = "reference", Threads = 1, HelloInterval = TimeSpan.FromSeconds(30) };
+        var settings = new Worker.WorkerSettings { Name = "w", Threads = 1, HelloInterval = TimeSpan.FromSeconds(30) };
         Sys.ActorOf(Worker.WorkerActor.Props(settings, coordinator.Ref.Path.ToString()));
         coordinator.ExpectMsg<WorkerHello>();
-        var offer = new JobOffer("job", "token", ProtocolInfo.Version, "6,5,3", "relu,softmax", "cross-entropy", 0.25, 7, SmallJob.Microbatch, new DataReference("in-process", null, 0, 0, false, "", 0), 0);
+        var offer = new JobOffer("job", "token", ProtocolInfo.Version, "6,5,3", "relu,softmax", "cross-entropy", 0.25, 7, SmallJob.Microbatch, "reference", new DataReference("in-process", null, 0, 0, false, "", 0), 0);
         coordinator.Reply(new LocalJobOffer(offer, _job.Job));
         coordinator.Reply(new LocalJobOffer(offer, _job.Job));
 

@@ -49,7 +49,7 @@ public sealed class LoopbackClusterSpecs : IDisposable
         var builder = SegaLearnHost.CreateBuilder();
         var seed = $"akka.tcp://{SegaLearnHost.SystemName}@{coordinatorAddress}";
         var node = new ClusterNodeSettings { PublicHost = "127.0.0.1", BindHost = "127.0.0.1", SeedNodes = [seed] };
-        var settings = new WorkerSettings { Name = "loopback", Backend = "reference", Threads = 1 };
+        var settings = new WorkerSettings { Name = "loopback", Threads = 1 };
         builder.Services.AddAkka(SegaLearnHost.SystemName, akka => akka
             .WithSegaLearnCluster(node, ProtocolInfo.WorkerRole)
             .AddSegaLearnWorker(settings, 1, $"{seed}/user/{ProtocolInfo.CoordinatorName}"));
