@@ -195,20 +195,22 @@ public sealed class DataPlaneServer : IAsyncDisposable
         if (_disposed || !_connections.TryAdd(hello.WorkerId, channel))
             return Refuse(channel, $"worker {hello.WorkerId} is connected already");
         var shared = hello.SharedSlot > 0 ? SharedTensorFile.TryOpen(SharedTensorFile.PathFor(_jobId, hello.WorkerId), _parameterCount, hello.SharedSlot) : null;
+        if (shared is not null)
+            _shared[hello.WorkerId] = shared;
+        // Open before the HelloAck: once the worker has it, the coordinator may send to it at any moment.
+        channel.Open("segalearn-data-plane-out");
         try
         {
             channel.Send(new FrameHeader { Kind = FrameKind.HelloAck, JobId = _jobId, WorkerId = hello.WorkerId, SharedSlot = shared is null ? (byte)0 : (byte)1 }, []);
         }
         catch
         {
-            shared?.Dispose();
+            if (_shared.TryRemove(hello.WorkerId, out var unused))
+                unused.Dispose();
             _connections.TryRemove(new KeyValuePair<int, FrameChannel>(hello.WorkerId, channel));
             throw;
         }
 
-        if (shared is not null)
-            _shared[hello.WorkerId] = shared;
-        channel.Open("segalearn-data-plane-out");
         return hello.WorkerId;
     }
 
