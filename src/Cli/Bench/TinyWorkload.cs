@@ -23,9 +23,8 @@ internal sealed class TinyWorkload : BenchWorkload
     public override void Run(BenchSettings settings, BenchResult result)
     {
         var data = BuiltInDatasets.Synthetic(seed: 42);
-        var (cold, _) = Once(settings, data);
+        var (cold, accuracy) = Once(settings, data);
         var warm = new List<double>();
-        double accuracy = 0;
         for (var i = 0; i < settings.Warm; i++)
         {
             (var seconds, accuracy) = Once(settings, data);

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace SegaLearn.Compute;
@@ -189,9 +190,9 @@ public sealed partial class SimdBackend
         var length = x.Length;
         y = y[..length];
         result = result[..length];
-        ref var xr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-        ref var yr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
-        ref var rr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(result);
+        ref var xr = ref MemoryMarshal.GetReference(x);
+        ref var yr = ref MemoryMarshal.GetReference(y);
+        ref var rr = ref MemoryMarshal.GetReference(result);
         var i = 0;
         if (Wide)
         {

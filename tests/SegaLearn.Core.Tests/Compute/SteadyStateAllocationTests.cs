@@ -45,17 +45,26 @@ public sealed class SteadyStateAllocationTests
             optimizer.Step(backend, network.Layout, network.Parameters, gradient);
         }
 
-        for (var step = 0; step < 3; step++)
+        var steps = 0;
+        while (steps < 40)
         {
-            Step(step);
+            Step(steps++);
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var step = 3; step < 10; step++)
+        // The runtime itself may allocate on this thread now and then while it recompiles hot methods (tiered JIT);
+        // a per-step allocation of ours would show in every window, so the quietest of three windows must be 0.
+        var fewest = long.MaxValue;
+        for (var window = 0; window < 3 && fewest > 0; window++)
         {
-            Step(step);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 10; i++)
+            {
+                Step(steps++);
+            }
+
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, fewest);
     }
 }
