@@ -27,6 +27,12 @@ public sealed class BlockGradient
         ReadOnlySpan<float> parameters, Data.Features features, ReadOnlySpan<int> labels, ReadOnlySpan<int> rows, int epoch, int step, int firstSample, Span<float> gradient)
     {
         var count = Microbatch.CountFor(rows.Length, _microbatchSize);
+        if (count == 1)
+        {
+            // A one-leaf tree is its leaf: computing straight into the destination saves a pass over the gradient.
+            return _replica.ComputeGradientSum(parameters, features, labels, rows, new DropoutKey(epoch, step, firstSample), gradient);
+        }
+
         double loss = 0;
         for (var i = 0; i < count; i++)
         {
