@@ -100,6 +100,7 @@ public sealed class ActorTrainingEngine : ITrainingEngine
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(data);
         var builder = SegaLearnHost.CreateBuilder();
+        node = SegaLearnHost.Bind(builder.Configuration, "Cluster", node with { });
         var coordinatorSettings = SegaLearnHost.Bind(builder.Configuration, "Coordinator", new CoordinatorSettings
         {
             DataPlaneBind = node.BindHost,
