@@ -17,13 +17,15 @@ internal static class ClusterEngines
         var (data, blob) = Reference(context);
         var node = new ClusterNodeSettings { PublicHost = "127.0.0.1", BindHost = "127.0.0.1" };
         var threads = threadsEach ?? Math.Max(1, Environment.ProcessorCount / processes);
-        return ActorTrainingEngine.Cluster(
+        ActorTrainingEngine? engine = null;
+        engine = ActorTrainingEngine.Cluster(
             node, processes, data, blob, onStarted: address =>
             {
-                var workers = new LocalWorkerProcesses(address, processes, threads);
+                var workers = new LocalWorkerProcesses(address, processes, threads, reason => engine?.Abort(reason));
                 Console.WriteLine($"worker processes: {string.Join(", ", workers.ProcessIds)}");
                 return workers;
             }, cancellation: CommandContext.Cancellation);
+        return engine;
     }
 
     /// <summary>A coordinator listening on <paramref name="port"/> for <paramref name="minWorkers"/> or more workers from anywhere.</summary>

@@ -5,6 +5,9 @@ public static class ExitCodes
 {
     public const int Success = 0;
 
+    /// <summary>Training could not go on (e.g. every worker process is gone); one line on stderr says why.</summary>
+    public const int Failed = 1;
+
     /// <summary>Bad input: a file, option or value the user can fix; one line on stderr says which.</summary>
     public const int BadInput = 2;
 

@@ -5,19 +5,28 @@ namespace SegaLearn.Cli;
 /// <summary>
 /// <c>segalearn worker</c> child processes joined to a coordinator in this process. Disposing kills any still
 /// running (a Ctrl+C or a failed run never leaves workers behind); workers that outlive a killed coordinator stop
-/// by themselves when they see it gone.
+/// by themselves when they see it gone, and a coordinator whose workers are all gone stops waiting for them.
 /// </summary>
 internal sealed class LocalWorkerProcesses : IDisposable
 {
     private readonly List<Process> _processes = [];
+    private readonly Action<string> _onAllExited;
+    private int _running;
+    private volatile bool _disposing;
 
-    public LocalWorkerProcesses(string coordinatorAddress, int count, int threadsEach)
+    /// <summary>Starts <paramref name="count"/> workers joining <paramref name="coordinatorAddress"/>; <paramref name="onAllExited"/> is called with a one-line reason if every one exits before this is disposed.</summary>
+    public LocalWorkerProcesses(string coordinatorAddress, int count, int threadsEach, Action<string> onAllExited)
     {
+        _onAllExited = onAllExited;
+        _running = count;
         try
         {
             for (var i = 0; i < count; i++)
             {
-                _processes.Add(Start(coordinatorAddress, $"local-{i + 1}", threadsEach));
+                var process = Start(coordinatorAddress, $"local-{i + 1}", threadsEach);
+                process.EnableRaisingEvents = true;
+                process.Exited += OnExited;
+                _processes.Add(process);
             }
         }
         catch
@@ -31,6 +40,7 @@ internal sealed class LocalWorkerProcesses : IDisposable
 
     public void Dispose()
     {
+        _disposing = true;
         foreach (var process in _processes)
         {
             if (!process.WaitForExit(TimeSpan.FromSeconds(5)))
@@ -43,6 +53,14 @@ internal sealed class LocalWorkerProcesses : IDisposable
         }
 
         _processes.Clear();
+    }
+
+    private void OnExited(object? sender, EventArgs e)
+    {
+        if (Interlocked.Decrement(ref _running) == 0 && !_disposing)
+        {
+            _onAllExited($"all {_processes.Count} worker processes exited before training finished (see their messages above)");
+        }
     }
 
     private static Process Start(string coordinatorAddress, string name, int threads)

@@ -43,6 +43,11 @@ public static class SegaLearnCommand
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;
         }
+        catch (TrainingAbortedException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}; nothing was written");
+            return ExitCodes.Failed;
+        }
         catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {
             Console.Error.WriteLine("interrupted: nothing was written");

@@ -22,7 +22,8 @@ public sealed class ActorTrainingEngine : ITrainingEngine
     private readonly byte[]? _trainingBlob;
     private readonly int _minWorkers;
     private readonly string _description;
-    private readonly CancellationToken _cancellation;
+    private readonly CancellationTokenSource _waits;
+    private string? _abortReason;
     private readonly System.Diagnostics.Stopwatch _sinceStep = new();
     private StepMetrics? _previous;
     private string? _jobId;
@@ -49,7 +50,7 @@ public sealed class ActorTrainingEngine : ITrainingEngine
         _data = data;
         _trainingBlob = trainingBlob;
         _host = host;
-        _cancellation = cancellation;
+        _waits = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         _companion = companion;
     }
 
@@ -141,7 +142,7 @@ public sealed class ActorTrainingEngine : ITrainingEngine
     public void Start(TrainingJob job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        var ready = _coordinator.Ask<JobReady>(new BeginJob(job, _data, _trainingBlob, _minWorkers), _cancellation).GetAwaiter().GetResult();
+        var ready = Wait(_coordinator.Ask<JobReady>(new BeginJob(job, _data, _trainingBlob, _minWorkers), _waits.Token));
         _jobId = ready.JobId;
         _workers = ready.Workers;
     }
@@ -154,10 +155,32 @@ public sealed class ActorTrainingEngine : ITrainingEngine
         }
 
         PublishPrevious();
-        var finished = _coordinator.Ask<StepFinished>(new RunStep(work, parameters, parameterVersion, gradientSum), _cancellation).GetAwaiter().GetResult();
+        var finished = Wait(_coordinator.Ask<StepFinished>(new RunStep(work, parameters, parameterVersion, gradientSum), _waits.Token));
         _previous = finished.Metrics;
         _sinceStep.Restart();
         return finished.Result;
+    }
+
+    /// <summary>
+    /// Stops waiting for workers or a step with <see cref="TrainingAbortedException"/>: no worker can come any more
+    /// (e.g. every local worker process exited). Harmless once training is over.
+    /// </summary>
+    public void Abort(string reason)
+    {
+        _abortReason = reason;
+        _waits.Cancel();
+    }
+
+    private T Wait<T>(Task<T> reply)
+    {
+        try
+        {
+            return reply.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException e) when (_abortReason is { } reason)
+        {
+            throw new TrainingAbortedException(reason, e);
+        }
     }
 
     private void PublishPrevious()
@@ -195,6 +218,7 @@ public sealed class ActorTrainingEngine : ITrainingEngine
             }
 
             _companion?.Dispose();
+            _waits.Dispose();
         }
     }
 }

@@ -112,6 +112,32 @@ public sealed class DistributedTrainingTests
         Assert.Equal(expected, SHA256.HashData(File.ReadAllBytes(dir.File("cluster.safetensors"))));
     }
 
+    [Fact]
+    public void Train_should_fail_with_one_line_and_no_model_when_every_worker_process_is_killed()
+    {
+        using var dir = new TempDirectory();
+        int[] workers = [];
+        var result = SegaLearnProcess.Run(dir.Path, (line, _) =>
+        {
+            if (line.StartsWith("worker processes: ", StringComparison.Ordinal))
+            {
+                workers = line["worker processes: ".Length..].Split(", ").Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+            }
+            else if (line.StartsWith("Epoch 2/", StringComparison.Ordinal))
+            {
+                foreach (var pid in workers)
+                {
+                    using var worker = Process.GetProcessById(pid);
+                    worker.Kill();
+                }
+            }
+        }, ["train", "--epochs", "300", "--patience", "0", "--batch-size", "64", "--layers", "64,64,10", "--worker-processes", "2", "--out", "never.safetensors"]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error: all 2 worker processes exited before training finished", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("never.safetensors")));
+    }
+
     private static byte[] Train(TempDirectory dir, string output, params string[] options) => Sha256(dir, [.. Run, .. options], output);
 
     private static byte[] Sha256(TempDirectory dir, string[] args, string output)
