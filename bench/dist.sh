@@ -4,6 +4,8 @@
 #
 # Usage: bench/dist.sh [N=2] [EPOCHS=5]
 # Environment: TORCH_DDP  the yardstick (default ../shared/bench/torch_ddp.py from the repository root)
+#              COORDINATOR_THREADS  threads of the coordinator's reduce and optimizer, which run while the workers
+#                         wait for the next step (default: all cores); workers always have one thread each
 #              PYTHON     the interpreter with torch (default /usr/bin/python3, Debian's)
 set -euo pipefail
 
@@ -17,7 +19,7 @@ dotnet build "$root/src/Cli/SegaLearn.Cli.csproj" -c Release -v quiet -nologo >&
 
 result_line() { grep '^RESULT ' | tail -n 1 | sed 's/^RESULT //'; }
 echo "== segalearn bench dist --worker-processes $world" >&2
-ours="$(dotnet "$root/src/Cli/bin/Release/net10.0/segalearn.dll" bench dist --worker-processes "$world" --epochs "$epochs" 2> /dev/null | result_line)"
+ours="$(dotnet "$root/src/Cli/bin/Release/net10.0/segalearn.dll" bench dist --worker-processes "$world" --epochs "$epochs" --threads "${COORDINATOR_THREADS:-$(nproc)}" 2> /dev/null | result_line)"
 echo "segalearn: $ours" >&2
 echo "== torch_ddp.py --world 1" >&2
 ddp1="$("$python" "$torch_ddp" --world 1 --epochs "$epochs" | result_line)"
