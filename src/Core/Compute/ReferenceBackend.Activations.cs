@@ -77,22 +77,8 @@ public sealed partial class ReferenceBackend
         return loss;
     }
 
-    public double SigmoidBinaryCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probabilities, Span<float> gradient, int rows)
-    {
-        double loss = 0;
-        for (var i = 0; i < rows; i++)
-        {
-            double z = logits[i];
-            var p = StableSigmoid(z);
-            var q = 1.0 - p;
-            double y = labels[i];
-            loss -= y * Math.Log(p + LogEpsilon) + (1 - y) * Math.Log(q + LogEpsilon);
-            probabilities[i] = (float)p;
-            gradient[i] = (float)(p - y);
-        }
-
-        return loss;
-    }
+    public double SigmoidBinaryCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probabilities, Span<float> gradient, int rows) =>
+        BinaryCrossEntropy.Compute(logits, labels, probabilities, gradient, rows);
 
     private static void Softmax(ReadOnlySpan<float> z, Span<float> output)
     {
@@ -114,23 +100,12 @@ public sealed partial class ReferenceBackend
         }
     }
 
-    private static double StableSigmoid(double z)
-    {
-        if (z >= 0)
-        {
-            return 1.0 / (1.0 + Math.Exp(-z));
-        }
-
-        var e = Math.Exp(z);
-        return e / (1.0 + e);
-    }
-
     private static float Apply(Activation activation, float z) => activation.Kind switch
     {
         ActivationKind.ReLU => z > 0 ? z : 0f,
         ActivationKind.LeakyReLU => z > 0 ? z : activation.Alpha * z,
         ActivationKind.Tanh => (float)Math.Tanh(z),
-        ActivationKind.Sigmoid => (float)StableSigmoid(z),
+        ActivationKind.Sigmoid => (float)BinaryCrossEntropy.StableSigmoid(z),
         _ => z,
     };
 

@@ -89,22 +89,8 @@ public sealed partial class SimdBackend
     }
 
     /// <summary>One logit per row and the exact double conventions of the interface: the reference's own arithmetic.</summary>
-    public double SigmoidBinaryCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probabilities, Span<float> gradient, int rows)
-    {
-        double loss = 0;
-        for (var i = 0; i < rows; i++)
-        {
-            double z = logits[i];
-            var p = StableSigmoid(z);
-            var q = 1.0 - p;
-            double y = labels[i];
-            loss -= y * Math.Log(p + LogEpsilon) + (1 - y) * Math.Log(q + LogEpsilon);
-            probabilities[i] = (float)p;
-            gradient[i] = (float)(p - y);
-        }
-
-        return loss;
-    }
+    public double SigmoidBinaryCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probabilities, Span<float> gradient, int rows) =>
+        BinaryCrossEntropy.Compute(logits, labels, probabilities, gradient, rows);
 
     private void Activate(ReadOnlySpan<float> z, Span<float> output, ActivationKind kind)
     {
@@ -123,7 +109,7 @@ public sealed partial class SimdBackend
 
         for (var j = 0; j < z.Length; j++)
         {
-            output[j] = kind == ActivationKind.Tanh ? MathF.Tanh(z[j]) : (float)StableSigmoid(z[j]);
+            output[j] = kind == ActivationKind.Tanh ? MathF.Tanh(z[j]) : (float)BinaryCrossEntropy.StableSigmoid(z[j]);
         }
     }
 
@@ -167,17 +153,6 @@ public sealed partial class SimdBackend
         }
 
         return sum;
-    }
-
-    private static double StableSigmoid(double z)
-    {
-        if (z >= 0)
-        {
-            return 1.0 / (1.0 + Math.Exp(-z));
-        }
-
-        var e = Math.Exp(z);
-        return e / (1.0 + e);
     }
 
     /// <summary>

@@ -1,0 +1,40 @@
+namespace SegaLearn.Compute;
+
+/// <summary>
+/// Sigmoid binary cross-entropy in double, shared by every backend: it is one exp and two logs per row, cheap next to
+/// the products, and doing it one way keeps the interface's exact conventions (see
+/// <see cref="IComputeBackend.SigmoidBinaryCrossEntropy"/>) in one place.
+/// </summary>
+internal static class BinaryCrossEntropy
+{
+    public const double LogEpsilon = 1e-15;
+
+    public static double Compute(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probabilities, Span<float> gradient, int rows)
+    {
+        double loss = 0;
+        for (var i = 0; i < rows; i++)
+        {
+            double z = logits[i];
+            var p = StableSigmoid(z);
+            var q = 1.0 - p;
+            double y = labels[i];
+            loss -= y * Math.Log(p + LogEpsilon) + (1 - y) * Math.Log(q + LogEpsilon);
+            probabilities[i] = (float)p;
+            gradient[i] = (float)(p - y);
+        }
+
+        return loss;
+    }
+
+    /// <summary>σ(z) without overflow: exp of a non-positive argument only.</summary>
+    public static double StableSigmoid(double z)
+    {
+        if (z >= 0)
+        {
+            return 1.0 / (1.0 + Math.Exp(-z));
+        }
+
+        var e = Math.Exp(z);
+        return e / (1.0 + e);
+    }
+}
