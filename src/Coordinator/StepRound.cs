@@ -39,8 +39,6 @@ public sealed class StepRound
 
     public long Version { get; private set; }
 
-    public IReadOnlyList<WorkBlock> Blocks => _ledger.Blocks;
-
     public long BytesOut { get; set; }
 
     public long BytesIn { get; set; }

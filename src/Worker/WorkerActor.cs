@@ -53,7 +53,6 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<LinkFailed>(failed => Finish(WorkerStopped.CoordinatorLost, $"data plane: {failed.Why}"));
         Receive<WorkerRefused>(refused => Finish(WorkerStopped.Refused, $"refused by the coordinator: {refused.Reason}"));
         Receive<LocalAssignWork>(OnLocalAssignWork);
-        Receive<AssignWork>(OnAssignWork);
         Receive<ParametersArrived>(OnParameters);
         Receive<AssignmentArrived>(a => OnAssignWork(new AssignWork(
             _offer?.JobId ?? string.Empty, a.Header.ParameterVersion, a.Header.Epoch, a.Header.Step, a.Header.FirstMicrobatch, a.Header.MicrobatchCount, a.Header.FirstSample, a.Rows)));

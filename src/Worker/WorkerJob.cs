@@ -16,7 +16,6 @@ public sealed class WorkerJob
     {
         ArgumentNullException.ThrowIfNull(offer);
         Offer = offer;
-        Architecture = architecture;
         _features = features;
         _labels = labels;
         var replica = new ModelReplica(architecture, backend, offer.MicrobatchSize, offer.DropoutRate, offer.Seed);
@@ -25,8 +24,6 @@ public sealed class WorkerJob
     }
 
     public JobOffer Offer { get; }
-
-    public NetworkArchitecture Architecture { get; }
 
     public int ParameterCount { get; }
 
