@@ -36,6 +36,13 @@ public sealed class BadInputTests
         { "good.csv", GoodCsv, ["train", "--data", "good.csv", "--out", "missing-dir/m.safetensors"], "--out: directory" },
         { "garbage.safetensors", "this is not a model file at all", ["evaluate", "--model", "garbage.safetensors", "--data", "digits"], "garbage.safetensors" },
         { "good.csv", GoodCsv, ["evaluate", "--model", "absent.safetensors", "--data", "digits"], "absent.safetensors" },
+        { "good.csv", GoodCsv, ["train", "--data", "good.csv", "--workers", "2", "--worker-processes", "2"], "--workers and --worker-processes exclude each other" },
+        { "good.csv", GoodCsv, ["train", "--data", "good.csv", "--workers", "0"], "--workers must be a positive number, got 0" },
+        { "good.csv", GoodCsv, ["train", "--data", "good.csv", "--resume", "no-such-dir"], "--resume: directory 'no-such-dir' does not exist" },
+        { "good.csv", GoodCsv, ["train", "--data", "good.csv", "--checkpoint-dir", "a", "--resume", "b"], "name different directories" },
+        { "good.csv", GoodCsv, ["coordinator", "--data", "good.csv", "--port", "0"], "--port must be a positive number, got 0" },
+        { "good.csv", GoodCsv, ["worker", "--join", "nonsense"], "--join: expected HOST:PORT" },
+        { "good.csv", GoodCsv, ["worker", "--join", "10.0.0.5:99999"], "--join: expected HOST:PORT" },
     };
 
     [Theory]
