@@ -39,7 +39,7 @@ public sealed class DistributedTrainingTests
     public void Train_should_finish_on_the_survivor_with_the_same_model_bytes_when_a_worker_process_is_killed()
     {
         using var dir = new TempDirectory();
-        string[] longer = ["train", "--epochs", "12", "--batch-size", "64", "--microbatch", "16", "--layers", "64,64,10", "--backend", "reference"];
+        string[] longer = ["train", "--epochs", "30", "--batch-size", "64", "--microbatch", "16", "--layers", "64,64,10", "--backend", "reference"];
         var expected = Sha256(dir, longer, "single.safetensors");
 
         int? victim = null;
@@ -61,7 +61,7 @@ public sealed class DistributedTrainingTests
         Assert.True(killed, result.Output);
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("lost", result.Error, StringComparison.Ordinal);
-        Assert.Contains("Epoch 12/12", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Epoch 30/30", result.Output, StringComparison.Ordinal);
         Assert.Equal(expected, SHA256.HashData(File.ReadAllBytes(dir.File("crashed.safetensors"))));
     }
 
@@ -69,7 +69,7 @@ public sealed class DistributedTrainingTests
     public void Train_should_resume_a_killed_coordinators_run_from_its_checkpoint_to_the_same_model_bytes()
     {
         using var dir = new TempDirectory();
-        string[] run = ["train", "--epochs", "8", "--batch-size", "64", "--microbatch", "16", "--layers", "64,32,10", "--backend", "reference", "--worker-processes", "2", "--checkpoint-every", "15"];
+        string[] run = ["train", "--epochs", "16", "--batch-size", "64", "--microbatch", "16", "--layers", "64,32,10", "--backend", "reference", "--worker-processes", "2", "--checkpoint-every", "15"];
         var expected = Sha256(dir, run[..^4], "single.safetensors");
 
         var killed = SegaLearnProcess.Run(dir.Path, (line, coordinator) =>
