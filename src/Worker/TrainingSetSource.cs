@@ -31,18 +31,19 @@ public static class TrainingSetSource
             }
         }
 
-        byte[] blob;
+        PreparedData prepared;
         try
         {
-            blob = PreparedData.Load(reference.Spec, reference.LabelColumn, reference.SplitSeed, reference.TestFraction).TrainingBlob();
+            prepared = PreparedData.Load(reference.Spec, reference.LabelColumn, reference.SplitSeed, reference.TestFraction);
         }
         catch (BadInputException e)
         {
             return (null, $"'{reference.Spec}' could not be loaded here: {e.Message}");
         }
 
-        return TrainingSetBlob.Sha256(blob) == reference.Sha256
-            ? (TrainingSetBlob.Decode(blob, reference.Spec), null)
+        // The blob is only the proof: equal bytes mean the training part built here is the coordinator's.
+        return TrainingSetBlob.Sha256(prepared.TrainingBlob()) == reference.Sha256
+            ? (prepared.Train, null)
             : (null, $"'{reference.Spec}' here differs from the coordinator's (SHA-256 mismatch)");
     }
 
