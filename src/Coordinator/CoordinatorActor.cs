@@ -20,6 +20,9 @@ public sealed class CoordinatorActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly WorkerRegistry _workers = new();
     private readonly HashSet<IActorRef> _waitingForJob = [];
+
+    /// <summary>Akka.Cluster when this actor system is a cluster node, else null (in-process workers only).</summary>
+    private readonly Cluster? _cluster = ((ExtendedActorSystem)Context.System).Provider is ClusterActorRefProvider ? Cluster.Get(Context.System) : null;
     private JobState? _job;
     private IActorRef? _readyWaiter;
     private IActorRef? _stepWaiter;
@@ -60,18 +63,12 @@ public sealed class CoordinatorActor : ReceiveActor
 
     protected override void PreStart()
     {
-        if (((ExtendedActorSystem)Context.System).Provider is ClusterActorRefProvider)
-        {
-            Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.UnreachableMember));
-        }
+        _cluster?.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.UnreachableMember));
     }
 
     protected override void PostStop()
     {
-        if (((ExtendedActorSystem)Context.System).Provider is ClusterActorRefProvider)
-        {
-            Cluster.Get(Context.System).Unsubscribe(Self);
-        }
+        _cluster?.Unsubscribe(Self);
 
         if (_job is { } job)
         {
@@ -444,9 +441,9 @@ public sealed class CoordinatorActor : ReceiveActor
     /// </summary>
     private void DownNode(Address address)
     {
-        if (((ExtendedActorSystem)Context.System).Provider is ClusterActorRefProvider && _workers.At(address).Count == 0)
+        if (_workers.At(address).Count == 0)
         {
-            Cluster.Get(Context.System).Down(address);
+            _cluster?.Down(address);
         }
     }
 

@@ -2,8 +2,6 @@ namespace SegaLearn.Compute;
 
 public sealed partial class ReferenceBackend
 {
-    private const double LogEpsilon = 1e-15;
-
     public void BiasActivation(Span<float> z, ReadOnlySpan<float> bias, Span<float> output, int rows, int cols, Activation activation)
     {
         for (var i = 0; i < rows; i++)
@@ -67,7 +65,7 @@ public sealed partial class ReferenceBackend
             var g = gradient.Slice(i * cols, cols);
             Softmax(logits.Slice(i * cols, cols), p);
             var label = labels[i];
-            loss -= Math.Log(p[label] + LogEpsilon);
+            loss -= Math.Log(p[label] + CrossEntropy.LogEpsilon);
             for (var j = 0; j < cols; j++)
             {
                 g[j] = j == label ? p[j] - 1f : p[j];
@@ -78,7 +76,7 @@ public sealed partial class ReferenceBackend
     }
 
     public double SigmoidBinaryCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probabilities, Span<float> gradient, int rows) =>
-        BinaryCrossEntropy.Compute(logits, labels, probabilities, gradient, rows);
+        CrossEntropy.SigmoidBinary(logits, labels, probabilities, gradient, rows);
 
     private static void Softmax(ReadOnlySpan<float> z, Span<float> output)
     {
@@ -105,7 +103,7 @@ public sealed partial class ReferenceBackend
         ActivationKind.ReLU => z > 0 ? z : 0f,
         ActivationKind.LeakyReLU => z > 0 ? z : activation.Alpha * z,
         ActivationKind.Tanh => (float)Math.Tanh(z),
-        ActivationKind.Sigmoid => (float)BinaryCrossEntropy.StableSigmoid(z),
+        ActivationKind.Sigmoid => (float)CrossEntropy.StableSigmoid(z),
         _ => z,
     };
 

@@ -7,8 +7,6 @@ namespace SegaLearn.Compute;
 
 public sealed partial class SimdBackend
 {
-    private const double LogEpsilon = 1e-15;
-
     public void BiasActivation(Span<float> z, ReadOnlySpan<float> bias, Span<float> output, int rows, int cols, Activation activation)
     {
         bias = bias[..cols];
@@ -80,7 +78,7 @@ public sealed partial class SimdBackend
             var g = gradient.Slice(i * cols, cols);
             Softmax(logits.Slice(i * cols, cols), p);
             var label = labels[i];
-            loss -= Math.Log(p[label] + LogEpsilon);
+            loss -= Math.Log(p[label] + CrossEntropy.LogEpsilon);
             p.CopyTo(g);
             g[label] -= 1f;
         }
@@ -90,7 +88,7 @@ public sealed partial class SimdBackend
 
     /// <summary>One logit per row and the exact double conventions of the interface: the reference's own arithmetic.</summary>
     public double SigmoidBinaryCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probabilities, Span<float> gradient, int rows) =>
-        BinaryCrossEntropy.Compute(logits, labels, probabilities, gradient, rows);
+        CrossEntropy.SigmoidBinary(logits, labels, probabilities, gradient, rows);
 
     private void Activate(ReadOnlySpan<float> z, Span<float> output, ActivationKind kind)
     {
@@ -109,7 +107,7 @@ public sealed partial class SimdBackend
 
         for (var j = 0; j < z.Length; j++)
         {
-            output[j] = kind == ActivationKind.Tanh ? MathF.Tanh(z[j]) : (float)BinaryCrossEntropy.StableSigmoid(z[j]);
+            output[j] = kind == ActivationKind.Tanh ? MathF.Tanh(z[j]) : (float)CrossEntropy.StableSigmoid(z[j]);
         }
     }
 

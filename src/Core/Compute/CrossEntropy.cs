@@ -1,15 +1,16 @@
 namespace SegaLearn.Compute;
 
 /// <summary>
-/// Sigmoid binary cross-entropy in double, shared by every backend: it is one exp and two logs per row, cheap next to
-/// the products, and doing it one way keeps the interface's exact conventions (see
-/// <see cref="IComputeBackend.SigmoidBinaryCrossEntropy"/>) in one place.
+/// What every backend's losses share: the seed's epsilon inside the logs, and sigmoid binary cross-entropy in double,
+/// one exp and two logs per row, cheap next to the products, so the interface's exact conventions (see
+/// <see cref="IComputeBackend.SigmoidBinaryCrossEntropy"/>) live in one place.
 /// </summary>
-internal static class BinaryCrossEntropy
+internal static class CrossEntropy
 {
+    /// <summary>Added to a probability before its log, as the seed does (<c>np.log(p + 1e-15)</c>).</summary>
     public const double LogEpsilon = 1e-15;
 
-    public static double Compute(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probabilities, Span<float> gradient, int rows)
+    public static double SigmoidBinary(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probabilities, Span<float> gradient, int rows)
     {
         double loss = 0;
         for (var i = 0; i < rows; i++)
