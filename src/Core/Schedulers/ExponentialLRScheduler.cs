@@ -10,58 +10,25 @@ namespace SegaLearn.Schedulers;
 /// </code>
 /// (the factor grows with the epoch, as in the seed), with the message
 /// <c>"  --Decaying learning rate exponentially at epoch {e} from {old} to {new}"</c> (numbers as Python's
-/// <c>repr</c>, the real old and new rates). <see cref="Reduce"/> applies one <c>lr = lr · exp(-lrDecay)</c> at once.
+/// <c>repr</c>, the real old and new rates). <see cref="PeriodicDecayScheduler.Reduce"/> applies one <c>lr = lr · exp(-lrDecay)</c> at once.
 /// The only state is the optimizer's learning rate, which the optimizer's checkpoint already holds.
 /// </summary>
-public sealed class ExponentialLRScheduler : IReducibleScheduler
+public sealed class ExponentialLRScheduler : PeriodicDecayScheduler
 {
     /// <param name="optimizer">The optimizer whose <see cref="Optimizer.LearningRate"/> is decayed.</param>
     /// <param name="lrDecay">Decay rate in the exponent (default 0.1); finite and &gt; 0.</param>
     /// <param name="lrDecayEpoch">Decay every this many epochs (default 10); &gt; 0.</param>
     public ExponentialLRScheduler(Optimizer optimizer, double lrDecay = 0.1, int lrDecayEpoch = 10)
+        : base(optimizer, lrDecay, lrDecayEpoch)
     {
-        ArgumentNullException.ThrowIfNull(optimizer);
-        SchedulerArguments.Positive(lrDecay, nameof(lrDecay));
-        SchedulerArguments.Positive(lrDecayEpoch, nameof(lrDecayEpoch));
-        Optimizer = optimizer;
-        LrDecay = lrDecay;
-        LrDecayEpoch = lrDecayEpoch;
     }
 
-    public Optimizer Optimizer { get; }
+    protected override double ReduceFactor => Math.Exp(-LrDecay);
 
-    public double LrDecay { get; }
+    protected override double FactorAt(int epoch) => Math.Exp(-LrDecay * epoch);
 
-    public int LrDecayEpoch { get; }
+    protected override string StepMessage(int epoch, string old, string now) =>
+        $"  --Decaying learning rate exponentially at epoch {epoch} from {old} to {now}";
 
-    /// <inheritdoc />
-    /// <remarks>The loss is not used.</remarks>
-    public string? Step(int epoch, double loss)
-    {
-        SchedulerArguments.Epoch(epoch, nameof(epoch));
-        if (epoch == 0 || epoch % LrDecayEpoch != 0)
-        {
-            return null;
-        }
-
-        var (old, now) = Decay(Math.Exp(-LrDecay * epoch));
-        return $"  --Decaying learning rate exponentially at epoch {epoch} from {PythonFloat.Repr(old)} to {PythonFloat.Repr(now)}";
-    }
-
-    /// <inheritdoc />
-    public string Reduce()
-    {
-        var (old, now) = Decay(Math.Exp(-LrDecay));
-        return $"  --Decaying learning rate exponentially from {PythonFloat.Repr(old)} to {PythonFloat.Repr(now)}";
-    }
-
-    public override string ToString() =>
-        $"ExponentialLRScheduler({Optimizer.Name}, lrDecay: {PythonFloat.Repr(LrDecay)}, lrDecayEpoch: {LrDecayEpoch})";
-
-    private (double Old, double New) Decay(double factor)
-    {
-        var old = Optimizer.LearningRate;
-        Optimizer.LearningRate = SchedulerArguments.KeepPositive(old * factor);
-        return (old, Optimizer.LearningRate);
-    }
+    protected override string ReduceMessage(string old, string now) => $"  --Decaying learning rate exponentially from {old} to {now}";
 }

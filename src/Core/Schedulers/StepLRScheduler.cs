@@ -10,58 +10,25 @@ namespace SegaLearn.Schedulers;
 /// </code>
 /// with the message <c>"  --Decaying learning rate stepped at epoch {e} from {old} to {new}"</c> (numbers as Python's
 /// <c>repr</c>; unlike the original, which printed the post-decay rate as "from", the real old and new rates).
-/// <see cref="Reduce"/> applies one <c>lr = lr · lrDecay</c> at once. The only state is the optimizer's learning
-/// rate, which the optimizer's checkpoint already holds.
+/// <see cref="PeriodicDecayScheduler.Reduce"/> applies one <c>lr = lr · lrDecay</c> at once. The only state is the
+/// optimizer's learning rate, which the optimizer's checkpoint already holds.
 /// </summary>
-public sealed class StepLRScheduler : IReducibleScheduler
+public sealed class StepLRScheduler : PeriodicDecayScheduler
 {
     /// <param name="optimizer">The optimizer whose <see cref="Optimizer.LearningRate"/> is decayed.</param>
     /// <param name="lrDecay">Factor applied at each decay (default 0.1); finite and &gt; 0.</param>
     /// <param name="lrDecayEpoch">Decay every this many epochs (default 10); &gt; 0.</param>
     public StepLRScheduler(Optimizer optimizer, double lrDecay = 0.1, int lrDecayEpoch = 10)
+        : base(optimizer, lrDecay, lrDecayEpoch)
     {
-        ArgumentNullException.ThrowIfNull(optimizer);
-        SchedulerArguments.Positive(lrDecay, nameof(lrDecay));
-        SchedulerArguments.Positive(lrDecayEpoch, nameof(lrDecayEpoch));
-        Optimizer = optimizer;
-        LrDecay = lrDecay;
-        LrDecayEpoch = lrDecayEpoch;
     }
 
-    public Optimizer Optimizer { get; }
+    protected override double ReduceFactor => LrDecay;
 
-    public double LrDecay { get; }
+    protected override double FactorAt(int epoch) => LrDecay;
 
-    public int LrDecayEpoch { get; }
+    protected override string StepMessage(int epoch, string old, string now) =>
+        $"  --Decaying learning rate stepped at epoch {epoch} from {old} to {now}";
 
-    /// <inheritdoc />
-    /// <remarks>The loss is not used.</remarks>
-    public string? Step(int epoch, double loss)
-    {
-        SchedulerArguments.Epoch(epoch, nameof(epoch));
-        if (epoch == 0 || epoch % LrDecayEpoch != 0)
-        {
-            return null;
-        }
-
-        var (old, now) = Decay();
-        return $"  --Decaying learning rate stepped at epoch {epoch} from {PythonFloat.Repr(old)} to {PythonFloat.Repr(now)}";
-    }
-
-    /// <inheritdoc />
-    public string Reduce()
-    {
-        var (old, now) = Decay();
-        return $"  --Decaying learning rate from {PythonFloat.Repr(old)} to {PythonFloat.Repr(now)}";
-    }
-
-    public override string ToString() =>
-        $"StepLRScheduler({Optimizer.Name}, lrDecay: {PythonFloat.Repr(LrDecay)}, lrDecayEpoch: {LrDecayEpoch})";
-
-    private (double Old, double New) Decay()
-    {
-        var old = Optimizer.LearningRate;
-        Optimizer.LearningRate = SchedulerArguments.KeepPositive(old * LrDecay);
-        return (old, Optimizer.LearningRate);
-    }
+    protected override string ReduceMessage(string old, string now) => $"  --Decaying learning rate from {old} to {now}";
 }
