@@ -118,19 +118,7 @@ public sealed class StepRound
     public float[] RowsPayload(WorkBlock block) => FrameCodec.RowsPayload(_rows.AsSpan(block.FirstSample, block.SampleCount));
 
     /// <summary>Index of the block starting at <paramref name="firstMicrobatch"/>, or -1.</summary>
-    public int BlockIndexOf(int firstMicrobatch)
-    {
-        var blocks = _ledger.Blocks;
-        for (var i = 0; i < blocks.Count; i++)
-        {
-            if (blocks[i].FirstMicrobatch == firstMicrobatch)
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
+    public int BlockIndexOf(int firstMicrobatch) => _ledger.IndexOf(firstMicrobatch);
 
     /// <summary>Offers a block's result to the ledger (which keeps <paramref name="gradient"/> only when accepted) and counts it.</summary>
     public LedgerOutcome Offer(long version, int epoch, int step, int firstMicrobatch, int microbatchCount, int sampleCount, double lossSum, float[] gradient, double computeMilliseconds)

@@ -53,6 +53,20 @@ public sealed class StepLedger
         SampleCount = blocks.Sum(b => b.SampleCount);
     }
 
+    /// <summary>Index of the step's block starting at microbatch <paramref name="firstMicrobatch"/>, or -1.</summary>
+    public int IndexOf(int firstMicrobatch)
+    {
+        for (var i = 0; i < _blocks.Length; i++)
+        {
+            if (_blocks[i].FirstMicrobatch == firstMicrobatch)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     public bool HasResult(int blockIndex) => (uint)blockIndex < (uint)_blocks.Length && _gradients[blockIndex] is not null;
 
     /// <summary>
@@ -67,7 +81,7 @@ public sealed class StepLedger
             return LedgerOutcome.Stale;
         }
 
-        var index = Array.FindIndex(_blocks, b => b.FirstMicrobatch == firstMicrobatch);
+        var index = IndexOf(firstMicrobatch);
         if (index < 0 || _blocks[index].MicrobatchCount != microbatchCount || _blocks[index].SampleCount != sampleCount
             || length != _pool.Length || gradient.Length != _pool.Length || !double.IsFinite(lossSum)
             || !AllFinite(gradient))
