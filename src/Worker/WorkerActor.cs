@@ -30,7 +30,6 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private NetworkArchitecture? _architecture;
     private ChunkAssembly? _chunks;
     private WorkerJob? _job;
-    private int _workerId;
     private RemoteLink? _link;
     private ReadOnlyMemory<float> _parameters;
     private long _parametersVersion = -1;
@@ -192,7 +191,6 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private void OnAccepted(WorkerAccepted accepted)
     {
         _log.Info("worker {0} registered for job {1} as #{2}", _settings.Name, accepted.JobId, accepted.WorkerId);
-        _workerId = accepted.WorkerId;
         if (_offer!.DataPlanePort == 0)
         {
             Sender.Tell(new RequestWork(accepted.JobId, _settings.Credits));
