@@ -113,8 +113,12 @@ public sealed partial class SimdBackend
     {
         private float[] _packedA = [];
         private float[] _packedB = [];
+        private int[] _keptP = [];
+        private int[] _keptCounts = [];
         private float* _pa;
         private float* _pb;
+        private int* _kept;
+        private int* _counts;
 
         private VectorWidth _width;
         private bool _transposeA;
@@ -134,6 +138,7 @@ public sealed partial class SimdBackend
         private int _kcStep;
         private int _slices;
         private int _aSlice;
+        private int _aPanels;
         private int _bSlice;
         private int _bChunks;
         private int _bChunkPanels;
@@ -160,11 +165,14 @@ public sealed partial class SimdBackend
             _mBlocks = (_m + MC - 1) / MC;
             _mcStep = RoundUp((_m + _mBlocks - 1) / _mBlocks, MR);
             _mBlocks = (_m + _mcStep - 1) / _mcStep;
-            _aSlice = (_m + MR - 1) / MR * MR * _kcStep;
+            _aPanels = (_m + MR - 1) / MR;
+            _aSlice = _aPanels * MR * _kcStep;
             _bSlice = ncStep * _kcStep;
             var group = (int)Math.Clamp(PackedLimit / (_aSlice + _bSlice), 1, kBlocks);
             Reserve(ref _packedA, ref _pa, group * _aSlice);
             Reserve(ref _packedB, ref _pb, group * _bSlice);
+            Reserve(ref _keptP, ref _kept, group * _aPanels * _kcStep);
+            Reserve(ref _keptCounts, ref _counts, group * _aPanels);
             for (_jc = 0; _jc < _n; _jc += ncStep)
             {
                 _nc = Math.Min(ncStep, _n - _jc);
@@ -202,7 +210,7 @@ public sealed partial class SimdBackend
                 }
                 else
                 {
-                    PackA(part - _bChunks, pc, kc, _pa + (long)slice * _aSlice);
+                    PackA(part - _bChunks, slice, pc, kc);
                 }
 
                 return;
@@ -238,7 +246,7 @@ public sealed partial class SimdBackend
                 var destination = packed + panel * NR * kc;
                 if (_transposeB)
                 {
-                    PackTransposed(_b + (long)j0 * _k + pc, _k, width, kc, NR, destination);
+                    PackTransposed(_b + (long)j0 * _k + pc, _k, width, kc, NR, destination, _width == VectorWidth.V256);
                 }
                 else
                 {
@@ -247,22 +255,51 @@ public sealed partial class SimdBackend
             }
         }
 
-        private void PackA(int block, int pc, int kc, float* packed)
+        /// <summary>
+        /// Packs the A panels of one MC block for one slice and records, per panel, how many depth indices it kept:
+        /// all kc, or on the Vector256 path only those where some row is non-zero (their p listed in _kept).
+        /// </summary>
+        private void PackA(int block, int slice, int pc, int kc)
         {
+            var packed = _pa + (long)slice * _aSlice;
             var i0 = block * _mcStep;
             var i1 = Math.Min(_m, i0 + _mcStep);
+            var avx = _width == VectorWidth.V256;
             for (var i = i0; i < i1; i += MR)
             {
                 var height = Math.Min(MR, _m - i);
                 var destination = packed + i * kc;
+                var panel = slice * _aPanels + i / MR;
+                var kept = _kept + (long)panel * _kcStep;
+                int count;
                 if (_transposeA)
                 {
-                    PackRows(_a + (long)pc * _m + i, _m, height, kc, MR, destination);
+                    var source = _a + (long)pc * _m + i;
+                    if (avx && height == MR)
+                    {
+                        count = PackRowsSkippingZeros(source, _m, kc, destination, kept);
+                    }
+                    else
+                    {
+                        PackRows(source, _m, height, kc, MR, destination);
+                        count = kc;
+                    }
                 }
                 else
                 {
-                    PackTransposed(_a + (long)i * _k + pc, _k, height, kc, MR, destination);
+                    var source = _a + (long)i * _k + pc;
+                    if (avx && height == MR)
+                    {
+                        count = PackTransposedSkippingZeros(source, _k, kc, destination, kept);
+                    }
+                    else
+                    {
+                        PackTransposed(source, _k, height, kc, MR, destination, avx);
+                        count = kc;
+                    }
                 }
+
+                _counts[panel] = count;
             }
         }
 
@@ -293,14 +330,17 @@ public sealed partial class SimdBackend
                     {
                         var height = Math.Min(MR, _m - i);
                         var aPanel = packedA + i * kc;
+                        var panelIndex = slice * _aPanels + i / MR;
+                        var count = _counts[panelIndex];
+                        var kept = count == kc ? null : _kept + (long)panelIndex * _kcStep;
                         var c = _c + (long)i * _n + j;
                         if (height == MR && width == NR)
                         {
-                            MicroKernel(_width, kc, aPanel, bPanel, c, _n, accumulate);
+                            MicroKernel(_width, count, aPanel, kept, bPanel, c, _n, accumulate);
                             continue;
                         }
 
-                        MicroKernel(_width, kc, aPanel, bPanel, tile, NR, false);
+                        MicroKernel(_width, count, aPanel, kept, bPanel, tile, NR, false);
                         for (var r = 0; r < height; r++)
                         {
                             var row = c + (long)r * _n;
@@ -315,124 +355,18 @@ public sealed partial class SimdBackend
             }
         }
 
-        /// <summary>Packs <paramref name="count"/> (≤ <paramref name="lanes"/>) contiguous values per p, zero-padding to <paramref name="lanes"/>.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void PackRows(float* source, int stride, int count, int depth, int lanes, float* destination)
-        {
-            if (count == NR && lanes == NR)
-            {
-                for (var p = 0; p < depth; p++)
-                {
-                    var s = source + (long)p * stride;
-                    var d = destination + p * NR;
-                    Vector128.Store(Vector128.Load(s), d);
-                    Vector128.Store(Vector128.Load(s + 4), d + 4);
-                    Vector128.Store(Vector128.Load(s + 8), d + 8);
-                    Vector128.Store(Vector128.Load(s + 12), d + 12);
-                }
-
-                return;
-            }
-
-            if (count == MR && lanes == MR)
-            {
-                for (var p = 0; p < depth; p++)
-                {
-                    var s = source + (long)p * stride;
-                    var d = destination + p * MR;
-                    Vector128.Store(Vector128.Load(s), d);
-                    d[4] = s[4];
-                    d[5] = s[5];
-                }
-
-                return;
-            }
-
-            for (var p = 0; p < depth; p++)
-            {
-                var s = source + (long)p * stride;
-                var d = destination + p * lanes;
-                var q = 0;
-                for (; q < count; q++)
-                {
-                    d[q] = s[q];
-                }
-
-                for (; q < lanes; q++)
-                {
-                    d[q] = 0f;
-                }
-            }
-        }
-
-        /// <summary>Packs <paramref name="count"/> rows of <paramref name="depth"/> contiguous values, interleaved by p, zero-padding missing rows.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void PackTransposed(float* source, int stride, int count, int depth, int lanes, float* destination)
-        {
-            if (count == NR && lanes == NR)
-            {
-                for (var p = 0; p < depth; p++)
-                {
-                    var d = destination + p * NR;
-                    var s = source + p;
-                    for (var q = 0; q < NR; q++)
-                    {
-                        d[q] = s[(long)q * stride];
-                    }
-                }
-
-                return;
-            }
-
-            if (count == MR && lanes == MR)
-            {
-                float* s0 = source, s1 = s0 + stride, s2 = s1 + stride, s3 = s2 + stride, s4 = s3 + stride, s5 = s4 + stride;
-                for (var p = 0; p < depth; p++)
-                {
-                    var d = destination + p * MR;
-                    d[0] = s0[p];
-                    d[1] = s1[p];
-                    d[2] = s2[p];
-                    d[3] = s3[p];
-                    d[4] = s4[p];
-                    d[5] = s5[p];
-                }
-
-                return;
-            }
-
-            for (var q = 0; q < lanes; q++)
-            {
-                var d = destination + q;
-                if (q >= count)
-                {
-                    for (var p = 0; p < depth; p++)
-                    {
-                        d[p * lanes] = 0f;
-                    }
-
-                    continue;
-                }
-
-                var s = source + (long)q * stride;
-                for (var p = 0; p < depth; p++)
-                {
-                    d[p * lanes] = s[p];
-                }
-            }
-        }
-
-        private static void Reserve(ref float[] buffer, ref float* aligned, int length)
+        private static void Reserve<T>(ref T[] buffer, ref T* aligned, int length)
+            where T : unmanaged
         {
             if (buffer.Length >= length + 16)
             {
                 return;
             }
 
-            buffer = GC.AllocateUninitializedArray<float>(length + 16, pinned: true);
-            fixed (float* start = buffer)
+            buffer = GC.AllocateUninitializedArray<T>(length + 16, pinned: true);
+            fixed (T* start = buffer)
             {
-                aligned = (float*)(((nint)start + 63) & ~(nint)63);
+                aligned = (T*)(((nint)start + 63) & ~(nint)63);
             }
         }
 

@@ -9,9 +9,16 @@ public sealed partial class SimdBackend
     /// <summary>
     /// C[6x16] (= or +=) Σ_p A[:, p]·B[p, :] over packed panels (A: 6 values per p, B: 16 values per p), summing
     /// in p order. The Vector256 path keeps all 96 sums in 12 registers; the others compute the same sums narrower.
+    /// With <paramref name="kept"/>, A holds only <paramref name="kc"/> of the p (those listed), the others being zero.
     /// </summary>
-    private static unsafe void MicroKernel(VectorWidth width, int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    private static unsafe void MicroKernel(VectorWidth width, int kc, float* a, int* kept, float* b, float* c, int ldc, bool accumulate)
     {
+        if (kept is not null)
+        {
+            Kernel256Kept(kc, a, kept, b, c, ldc, accumulate);
+            return;
+        }
+
         switch (width)
         {
             case VectorWidth.V256:
@@ -66,6 +73,46 @@ public sealed partial class SimdBackend
             c51 = Vector256.MultiplyAddEstimate(a5, b1, c51);
             a += MR;
             b += NR;
+        }
+
+        Store256(c, c00, c01, accumulate);
+        Store256(c + ldc, c10, c11, accumulate);
+        Store256(c + 2 * ldc, c20, c21, accumulate);
+        Store256(c + 3 * ldc, c30, c31, accumulate);
+        Store256(c + 4 * ldc, c40, c41, accumulate);
+        Store256(c + 5 * ldc, c50, c51, accumulate);
+    }
+
+    /// <summary>The Vector256 kernel over a compacted A panel: the p-th kept row of A meets row kept[p] of B.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel256Kept(int count, float* a, int* kept, float* b, float* c, int ldc, bool accumulate)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (var q = 0; q < count; q++)
+        {
+            var bp = b + kept[q] * NR;
+            var b0 = Vector256.Load(bp);
+            var b1 = Vector256.Load(bp + 8);
+            var a0 = Vector256.Create(a[0]);
+            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
+            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
+            var a1 = Vector256.Create(a[1]);
+            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
+            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
+            var a2 = Vector256.Create(a[2]);
+            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
+            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
+            var a3 = Vector256.Create(a[3]);
+            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
+            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
+            var a4 = Vector256.Create(a[4]);
+            c40 = Vector256.MultiplyAddEstimate(a4, b0, c40);
+            c41 = Vector256.MultiplyAddEstimate(a4, b1, c41);
+            var a5 = Vector256.Create(a[5]);
+            c50 = Vector256.MultiplyAddEstimate(a5, b0, c50);
+            c51 = Vector256.MultiplyAddEstimate(a5, b1, c51);
+            a += MR;
         }
 
         Store256(c, c00, c01, accumulate);
