@@ -60,8 +60,8 @@ public class KernelBenchmarks
     public void ColumnSums() => _backend.ColumnSums(_gradient, Rows, Hidden, _sums);
 
     [Benchmark]
-    public void AdamUpdate() => _backend.AdamUpdate(_w, _g, _m, _v, new AdamStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 0.5f, 0.01f));
+    public void AdamUpdate() => _backend.AdamUpdate(_w, _g, _m, _v, new AdamStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 0.5f, 0.01f), new GradientTransform(1f / 128, 0f));
 
     [Benchmark]
-    public void SgdUpdate() => _backend.SgdUpdate(_w, _g, _m, 1e-3f, 0.9f, 0f);
+    public void SgdUpdate() => _backend.SgdUpdate(_w, _g, _m, 1e-3f, 0.9f, 0f, new GradientTransform(1f / 512, 0f));
 }

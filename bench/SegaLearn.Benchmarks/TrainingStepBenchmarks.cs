@@ -46,8 +46,7 @@ public class TrainingStepBenchmarks
     {
         var rows = _order.AsSpan(_step++ % (Rows / Batch) * Batch, Batch);
         var loss = _block.Compute(_network.Parameters, _features, _labels, rows, 0, _step, 0, _gradient);
-        _network.FinishGradient(_gradient, Batch);
-        _optimizer.Step(_network.Backend, _network.Layout, _network.Parameters, _gradient);
+        _optimizer.Step(_network.Backend, _network.Layout, _network.Parameters, _gradient, 1f / Batch, 0f);
         return loss;
     }
 }

@@ -321,8 +321,7 @@ public sealed class NeuralNetwork
                 var start = step * batchSize;
                 var rows = new ReadOnlyMemory<int>(order, start, Math.Min(batchSize, n - start));
                 var result = engine.ComputeGradient(new StepWork(epoch, step, rows), _parameters, state.Version, gradient);
-                FinishGradient(gradient, result.SampleCount);
-                optimizer.Step(Backend, Layout, _parameters, gradient);
+                optimizer.Step(Backend, Layout, _parameters, gradient, 1f / result.SampleCount, (float)(2 * RegLambda));
                 state.Version++;
                 state.EpochLossSum += result.LossSum;
                 progress?.Invoke(new StepCompleted(epoch, epochs, step, stepsPerEpoch, result.SampleCount, result.LossSum / result.SampleCount));

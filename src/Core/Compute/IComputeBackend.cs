@@ -62,12 +62,16 @@ public interface IComputeBackend
     /// <summary><c>Σ x[i]²</c> accumulated in double.</summary>
     double SumOfSquares(ReadOnlySpan<float> x);
 
-    /// <summary>One Adam step over a segment; see <see cref="Optimizers.AdamOptimizer"/> for the formula.</summary>
-    void AdamUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, in AdamStep step);
+    /// <summary>
+    /// One Adam step over a segment, with the gradient <paramref name="g"/> read through <paramref name="transform"/>;
+    /// see <see cref="Optimizers.AdamOptimizer"/> for the formula. Element-wise, so any split over threads gives the
+    /// same bits.
+    /// </summary>
+    void AdamUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, in AdamStep step, GradientTransform transform);
 
-    /// <summary>One SGD step over a segment; see <see cref="Optimizers.SgdOptimizer"/>.</summary>
-    void SgdUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> velocity, float learningRate, float momentum, float decay);
+    /// <summary>One SGD step over a segment, <paramref name="g"/> read through <paramref name="transform"/>; see <see cref="Optimizers.SgdOptimizer"/>.</summary>
+    void SgdUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> velocity, float learningRate, float momentum, float decay, GradientTransform transform);
 
-    /// <summary>One Adadelta step over a segment; see <see cref="Optimizers.AdadeltaOptimizer"/>.</summary>
-    void AdadeltaUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> squaredGradients, Span<float> squaredUpdates, float learningRate, float rho, float epsilon, float decay);
+    /// <summary>One Adadelta step over a segment, <paramref name="g"/> read through <paramref name="transform"/>; see <see cref="Optimizers.AdadeltaOptimizer"/>.</summary>
+    void AdadeltaUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> squaredGradients, Span<float> squaredUpdates, float learningRate, float rho, float epsilon, float decay, GradientTransform transform);
 }

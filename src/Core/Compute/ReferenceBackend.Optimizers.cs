@@ -2,33 +2,36 @@ namespace SegaLearn.Compute;
 
 public sealed partial class ReferenceBackend
 {
-    public void AdamUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, in AdamStep step)
+    public void AdamUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, in AdamStep step, GradientTransform transform)
     {
         for (var i = 0; i < w.Length; i++)
         {
-            m[i] = step.Beta1 * m[i] + (1f - step.Beta1) * g[i];
-            v[i] = step.Beta2 * v[i] + (1f - step.Beta2) * g[i] * g[i];
+            var gi = g[i] * transform.Scale + transform.L2 * w[i];
+            m[i] = step.Beta1 * m[i] + (1f - step.Beta1) * gi;
+            v[i] = step.Beta2 * v[i] + (1f - step.Beta2) * gi * gi;
             var mHat = m[i] / step.BiasCorrection1;
             var vHat = v[i] / step.BiasCorrection2;
             w[i] -= step.LearningRate * (mHat / (MathF.Sqrt(vHat) + step.Epsilon) + step.Decay * w[i]);
         }
     }
 
-    public void SgdUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> velocity, float learningRate, float momentum, float decay)
+    public void SgdUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> velocity, float learningRate, float momentum, float decay, GradientTransform transform)
     {
         for (var i = 0; i < w.Length; i++)
         {
-            velocity[i] = momentum * velocity[i] - learningRate * g[i];
+            var gi = g[i] * transform.Scale + transform.L2 * w[i];
+            velocity[i] = momentum * velocity[i] - learningRate * gi;
             w[i] += velocity[i] - learningRate * decay * w[i];
         }
     }
 
-    public void AdadeltaUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> squaredGradients, Span<float> squaredUpdates, float learningRate, float rho, float epsilon, float decay)
+    public void AdadeltaUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> squaredGradients, Span<float> squaredUpdates, float learningRate, float rho, float epsilon, float decay, GradientTransform transform)
     {
         for (var i = 0; i < w.Length; i++)
         {
-            squaredGradients[i] = rho * squaredGradients[i] + (1f - rho) * g[i] * g[i];
-            var delta = -MathF.Sqrt(squaredUpdates[i] + epsilon) / MathF.Sqrt(squaredGradients[i] + epsilon) * g[i];
+            var gi = g[i] * transform.Scale + transform.L2 * w[i];
+            squaredGradients[i] = rho * squaredGradients[i] + (1f - rho) * gi * gi;
+            var delta = -MathF.Sqrt(squaredUpdates[i] + epsilon) / MathF.Sqrt(squaredGradients[i] + epsilon) * gi;
             squaredUpdates[i] = rho * squaredUpdates[i] + (1f - rho) * delta * delta;
             w[i] += learningRate * delta - learningRate * decay * w[i];
         }

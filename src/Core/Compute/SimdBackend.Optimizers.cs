@@ -1,31 +1,174 @@
-using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SegaLearn.Compute;
 
-public sealed partial class SimdBackend
+public sealed unsafe partial class SimdBackend
 {
-    // Each update is one pass over its arrays, element by element, memory-bound, on the calling thread (splitting it
-    // over threads measured slower on the shared 2-core machine). SGD and Adadelta use the reference's operations in
-    // the reference's order and no fused multiply-adds, so they give the reference's bits; Adam divides once instead
-    // of three times (as PyTorch does: w -= (lr/c1)·m / (√v/√c2 + ε)), which rounds differently in the last bits.
+    // Each update is one pass over its arrays, reading the raw gradient through the transform so the mean and the L2
+    // term cost no pass of their own. SGD and Adadelta use the reference's operations in the reference's order and no
+    // fused multiply-adds, so they give the reference's bits; Adam divides once instead of three times (as PyTorch
+    // does: w -= (lr/c1)·m / (√v/√c2 + ε)), which rounds differently in the last bits. Vector lanes and the scalar
+    // tail do the same operations, so splitting a segment over threads at any multiple of 16 changes no bit.
 
-    public void AdamUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, in AdamStep step)
+    /// <summary>Below this many elements an update runs on the calling thread alone.</summary>
+    private const int ParallelUpdateLimit = 1 << 15;
+
+    [ThreadStatic]
+    private static UpdateJob? t_update;
+
+    public void AdamUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, in AdamStep step, GradientTransform transform)
     {
         var length = w.Length;
-        g = g[..length];
-        m = m[..length];
-        v = v[..length];
-        ref var wr = ref MemoryMarshal.GetReference(w);
-        ref var gr = ref MemoryMarshal.GetReference(g);
-        ref var mr = ref MemoryMarshal.GetReference(m);
-        ref var vr = ref MemoryMarshal.GetReference(v);
+        CheckLengths(length, g.Length, m.Length, v.Length);
+        fixed (float* pw = w, pg = g, pm = m, pv = v)
+        {
+            var job = t_update ??= new UpdateJob();
+            job.SetAdam(_width, pw, pg, pm, pv, step, transform);
+            RunUpdate(job, length);
+        }
+    }
+
+    public void SgdUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> velocity, float learningRate, float momentum, float decay, GradientTransform transform)
+    {
+        var length = w.Length;
+        CheckLengths(length, g.Length, velocity.Length, length);
+        fixed (float* pw = w, pg = g, pv = velocity)
+        {
+            var job = t_update ??= new UpdateJob();
+            job.SetSgd(_width, pw, pg, pv, learningRate, momentum, decay, transform);
+            RunUpdate(job, length);
+        }
+    }
+
+    public void AdadeltaUpdate(
+        Span<float> w, ReadOnlySpan<float> g, Span<float> squaredGradients, Span<float> squaredUpdates, float learningRate, float rho, float epsilon, float decay, GradientTransform transform)
+    {
+        var length = w.Length;
+        CheckLengths(length, g.Length, squaredGradients.Length, squaredUpdates.Length);
+        fixed (float* pw = w, pg = g, psg = squaredGradients, psu = squaredUpdates)
+        {
+            var job = t_update ??= new UpdateJob();
+            job.SetAdadelta(_width, pw, pg, psg, psu, learningRate, rho, epsilon, decay, transform);
+            RunUpdate(job, length);
+        }
+    }
+
+    private static void CheckLengths(int length, int g, int first, int second)
+    {
+        if (g < length || first < length || second < length)
+        {
+            throw new ArgumentException($"an update of {length} parameters got a gradient of {g} and state of {first} and {second} values");
+        }
+    }
+
+    /// <summary>Runs an update in 16-aligned chunks, one per thread when it is long enough to pay for the fork.</summary>
+    private void RunUpdate(UpdateJob job, int length)
+    {
+        var workers = length >= ParallelUpdateLimit ? Workers : null;
+        if (workers is null || !_runGate.TryEnter())
+        {
+            job.Chunk = length;
+            job.Length = length;
+            job.Run(0);
+            return;
+        }
+
+        try
+        {
+            var tasks = workers.Threads;
+            job.Chunk = ((length + tasks - 1) / tasks + 15) & ~15;
+            job.Length = length;
+            workers.Run(job, (length + job.Chunk - 1) / job.Chunk);
+        }
+        finally
+        {
+            _runGate.Exit();
+        }
+    }
+
+    private sealed class UpdateJob : IParallelWork
+    {
+        private enum Rule
+        {
+            Adam,
+            Sgd,
+            Adadelta,
+        }
+
+        private Rule _rule;
+        private VectorWidth _width;
+        private float* _w;
+        private float* _g;
+        private float* _s1;
+        private float* _s2;
+        private AdamStep _adam;
+        private GradientTransform _transform;
+        private float _rate;
+        private float _factor;
+        private float _epsilon;
+        private float _decay;
+
+        public int Chunk { get; set; }
+
+        public int Length { get; set; }
+
+        public void SetAdam(VectorWidth width, float* w, float* g, float* m, float* v, in AdamStep step, GradientTransform transform)
+        {
+            (_rule, _width, _adam, _transform) = (Rule.Adam, width, step, transform);
+            SetArrays(w, g, m, v);
+        }
+
+        public void SetSgd(VectorWidth width, float* w, float* g, float* velocity, float rate, float momentum, float decay, GradientTransform transform)
+        {
+            (_rule, _width, _rate, _factor, _decay, _transform) = (Rule.Sgd, width, rate, momentum, decay, transform);
+            SetArrays(w, g, velocity, null);
+        }
+
+        public void SetAdadelta(VectorWidth width, float* w, float* g, float* squaredGradients, float* squaredUpdates, float rate, float rho, float epsilon, float decay, GradientTransform transform)
+        {
+            (_rule, _width, _rate, _factor, _epsilon, _decay, _transform) = (Rule.Adadelta, width, rate, rho, epsilon, decay, transform);
+            SetArrays(w, g, squaredGradients, squaredUpdates);
+        }
+
+        private void SetArrays(float* w, float* g, float* first, float* second)
+        {
+            _w = w;
+            _g = g;
+            _s1 = first;
+            _s2 = second;
+        }
+
+        public void Run(int task)
+        {
+            var start = task * Chunk;
+            var count = Math.Min(Chunk, Length - start);
+            switch (_rule)
+            {
+                case Rule.Adam:
+                    Adam(_width, _w + start, _g + start, _s1 + start, _s2 + start, count, _adam, _transform);
+                    break;
+                case Rule.Sgd:
+                    Sgd(_width, _w + start, _g + start, _s1 + start, count, _rate, _factor, _decay, _transform);
+                    break;
+                default:
+                    Adadelta(_width, _w + start, _g + start, _s1 + start, _s2 + start, count, _rate, _factor, _epsilon, _decay, _transform);
+                    break;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Adam(VectorWidth width, float* w, float* g, float* m, float* v, int length, in AdamStep step, GradientTransform transform)
+    {
         var stepScale = step.LearningRate / step.BiasCorrection1;
         var rootCorrection2 = 1f / MathF.Sqrt(step.BiasCorrection2);
         var rateDecay = step.LearningRate * step.Decay;
         var i = 0;
-        if (Wide)
+        if (width == VectorWidth.V256)
         {
+            var scale = Vector256.Create(transform.Scale);
+            var l2 = Vector256.Create(transform.L2);
             var beta1 = Vector256.Create(step.Beta1);
             var beta2 = Vector256.Create(step.Beta2);
             var rest1 = Vector256.Create(1f - step.Beta1);
@@ -36,19 +179,21 @@ public sealed partial class SimdBackend
             var shrink = Vector256.Create(rateDecay);
             for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                var gi = Vector256.LoadUnsafe(ref gr, (nuint)i);
-                var mi = beta1 * Vector256.LoadUnsafe(ref mr, (nuint)i) + rest1 * gi;
-                var vi = beta2 * Vector256.LoadUnsafe(ref vr, (nuint)i) + rest2 * gi * gi;
-                var wi = Vector256.LoadUnsafe(ref wr, (nuint)i);
+                var wi = Vector256.Load(w + i);
+                var gi = Vector256.Load(g + i) * scale + l2 * wi;
+                var mi = beta1 * Vector256.Load(m + i) + rest1 * gi;
+                var vi = beta2 * Vector256.Load(v + i) + rest2 * gi * gi;
                 wi -= stepSize * mi / (Vector256.Sqrt(vi) * root2 + epsilon) + shrink * wi;
-                mi.StoreUnsafe(ref mr, (nuint)i);
-                vi.StoreUnsafe(ref vr, (nuint)i);
-                wi.StoreUnsafe(ref wr, (nuint)i);
+                mi.Store(m + i);
+                vi.Store(v + i);
+                wi.Store(w + i);
             }
         }
 
-        if (Vectorized)
+        if (width != VectorWidth.Scalar)
         {
+            var scale = Vector128.Create(transform.Scale);
+            var l2 = Vector128.Create(transform.L2);
             var beta1 = Vector128.Create(step.Beta1);
             var beta2 = Vector128.Create(step.Beta2);
             var rest1 = Vector128.Create(1f - step.Beta1);
@@ -59,86 +204,85 @@ public sealed partial class SimdBackend
             var shrink = Vector128.Create(rateDecay);
             for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
             {
-                var gi = Vector128.LoadUnsafe(ref gr, (nuint)i);
-                var mi = beta1 * Vector128.LoadUnsafe(ref mr, (nuint)i) + rest1 * gi;
-                var vi = beta2 * Vector128.LoadUnsafe(ref vr, (nuint)i) + rest2 * gi * gi;
-                var wi = Vector128.LoadUnsafe(ref wr, (nuint)i);
+                var wi = Vector128.Load(w + i);
+                var gi = Vector128.Load(g + i) * scale + l2 * wi;
+                var mi = beta1 * Vector128.Load(m + i) + rest1 * gi;
+                var vi = beta2 * Vector128.Load(v + i) + rest2 * gi * gi;
                 wi -= stepSize * mi / (Vector128.Sqrt(vi) * root2 + epsilon) + shrink * wi;
-                mi.StoreUnsafe(ref mr, (nuint)i);
-                vi.StoreUnsafe(ref vr, (nuint)i);
-                wi.StoreUnsafe(ref wr, (nuint)i);
+                mi.Store(m + i);
+                vi.Store(v + i);
+                wi.Store(w + i);
             }
         }
 
         for (; i < length; i++)
         {
-            m[i] = step.Beta1 * m[i] + (1f - step.Beta1) * g[i];
-            v[i] = step.Beta2 * v[i] + (1f - step.Beta2) * g[i] * g[i];
+            var gi = g[i] * transform.Scale + transform.L2 * w[i];
+            m[i] = step.Beta1 * m[i] + (1f - step.Beta1) * gi;
+            v[i] = step.Beta2 * v[i] + (1f - step.Beta2) * gi * gi;
             w[i] -= stepScale * m[i] / (MathF.Sqrt(v[i]) * rootCorrection2 + step.Epsilon) + rateDecay * w[i];
         }
     }
 
-    public void SgdUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> velocity, float learningRate, float momentum, float decay)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Sgd(VectorWidth width, float* w, float* g, float* velocity, int length, float learningRate, float momentum, float decay, GradientTransform transform)
     {
-        var length = w.Length;
-        g = g[..length];
-        velocity = velocity[..length];
-        ref var wr = ref MemoryMarshal.GetReference(w);
-        ref var gr = ref MemoryMarshal.GetReference(g);
-        ref var vr = ref MemoryMarshal.GetReference(velocity);
         var rateDecay = learningRate * decay;
         var i = 0;
-        if (Wide)
+        if (width == VectorWidth.V256)
         {
+            var scale = Vector256.Create(transform.Scale);
+            var l2 = Vector256.Create(transform.L2);
             var mu = Vector256.Create(momentum);
             var rate = Vector256.Create(learningRate);
             var shrink = Vector256.Create(rateDecay);
             for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                var vi = mu * Vector256.LoadUnsafe(ref vr, (nuint)i) - rate * Vector256.LoadUnsafe(ref gr, (nuint)i);
-                var wi = Vector256.LoadUnsafe(ref wr, (nuint)i);
+                var wi = Vector256.Load(w + i);
+                var gi = Vector256.Load(g + i) * scale + l2 * wi;
+                var vi = mu * Vector256.Load(velocity + i) - rate * gi;
                 wi += vi - shrink * wi;
-                vi.StoreUnsafe(ref vr, (nuint)i);
-                wi.StoreUnsafe(ref wr, (nuint)i);
+                vi.Store(velocity + i);
+                wi.Store(w + i);
             }
         }
 
-        if (Vectorized)
+        if (width != VectorWidth.Scalar)
         {
+            var scale = Vector128.Create(transform.Scale);
+            var l2 = Vector128.Create(transform.L2);
             var mu = Vector128.Create(momentum);
             var rate = Vector128.Create(learningRate);
             var shrink = Vector128.Create(rateDecay);
             for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
             {
-                var vi = mu * Vector128.LoadUnsafe(ref vr, (nuint)i) - rate * Vector128.LoadUnsafe(ref gr, (nuint)i);
-                var wi = Vector128.LoadUnsafe(ref wr, (nuint)i);
+                var wi = Vector128.Load(w + i);
+                var gi = Vector128.Load(g + i) * scale + l2 * wi;
+                var vi = mu * Vector128.Load(velocity + i) - rate * gi;
                 wi += vi - shrink * wi;
-                vi.StoreUnsafe(ref vr, (nuint)i);
-                wi.StoreUnsafe(ref wr, (nuint)i);
+                vi.Store(velocity + i);
+                wi.Store(w + i);
             }
         }
 
         for (; i < length; i++)
         {
-            velocity[i] = momentum * velocity[i] - learningRate * g[i];
+            var gi = g[i] * transform.Scale + transform.L2 * w[i];
+            velocity[i] = momentum * velocity[i] - learningRate * gi;
             w[i] += velocity[i] - rateDecay * w[i];
         }
     }
 
-    public void AdadeltaUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> squaredGradients, Span<float> squaredUpdates, float learningRate, float rho, float epsilon, float decay)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Adadelta(
+        VectorWidth width, float* w, float* g, float* squaredGradients, float* squaredUpdates, int length, float learningRate, float rho, float epsilon, float decay, GradientTransform transform)
     {
-        var length = w.Length;
-        g = g[..length];
-        squaredGradients = squaredGradients[..length];
-        squaredUpdates = squaredUpdates[..length];
-        ref var wr = ref MemoryMarshal.GetReference(w);
-        ref var gr = ref MemoryMarshal.GetReference(g);
-        ref var sgr = ref MemoryMarshal.GetReference(squaredGradients);
-        ref var sur = ref MemoryMarshal.GetReference(squaredUpdates);
         var rateDecay = learningRate * decay;
         var i = 0;
-        if (Wide)
+        if (width == VectorWidth.V256)
         {
+            var scale = Vector256.Create(transform.Scale);
+            var l2 = Vector256.Create(transform.L2);
             var r = Vector256.Create(rho);
             var rest = Vector256.Create(1f - rho);
             var eps = Vector256.Create(epsilon);
@@ -146,21 +290,23 @@ public sealed partial class SimdBackend
             var shrink = Vector256.Create(rateDecay);
             for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                var gi = Vector256.LoadUnsafe(ref gr, (nuint)i);
-                var sg = r * Vector256.LoadUnsafe(ref sgr, (nuint)i) + rest * gi * gi;
-                var su = Vector256.LoadUnsafe(ref sur, (nuint)i);
+                var wi = Vector256.Load(w + i);
+                var gi = Vector256.Load(g + i) * scale + l2 * wi;
+                var sg = r * Vector256.Load(squaredGradients + i) + rest * gi * gi;
+                var su = Vector256.Load(squaredUpdates + i);
                 var delta = -Vector256.Sqrt(su + eps) / Vector256.Sqrt(sg + eps) * gi;
                 su = r * su + rest * delta * delta;
-                var wi = Vector256.LoadUnsafe(ref wr, (nuint)i);
                 wi += rate * delta - shrink * wi;
-                sg.StoreUnsafe(ref sgr, (nuint)i);
-                su.StoreUnsafe(ref sur, (nuint)i);
-                wi.StoreUnsafe(ref wr, (nuint)i);
+                sg.Store(squaredGradients + i);
+                su.Store(squaredUpdates + i);
+                wi.Store(w + i);
             }
         }
 
-        if (Vectorized)
+        if (width != VectorWidth.Scalar)
         {
+            var scale = Vector128.Create(transform.Scale);
+            var l2 = Vector128.Create(transform.L2);
             var r = Vector128.Create(rho);
             var rest = Vector128.Create(1f - rho);
             var eps = Vector128.Create(epsilon);
@@ -168,23 +314,24 @@ public sealed partial class SimdBackend
             var shrink = Vector128.Create(rateDecay);
             for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
             {
-                var gi = Vector128.LoadUnsafe(ref gr, (nuint)i);
-                var sg = r * Vector128.LoadUnsafe(ref sgr, (nuint)i) + rest * gi * gi;
-                var su = Vector128.LoadUnsafe(ref sur, (nuint)i);
+                var wi = Vector128.Load(w + i);
+                var gi = Vector128.Load(g + i) * scale + l2 * wi;
+                var sg = r * Vector128.Load(squaredGradients + i) + rest * gi * gi;
+                var su = Vector128.Load(squaredUpdates + i);
                 var delta = -Vector128.Sqrt(su + eps) / Vector128.Sqrt(sg + eps) * gi;
                 su = r * su + rest * delta * delta;
-                var wi = Vector128.LoadUnsafe(ref wr, (nuint)i);
                 wi += rate * delta - shrink * wi;
-                sg.StoreUnsafe(ref sgr, (nuint)i);
-                su.StoreUnsafe(ref sur, (nuint)i);
-                wi.StoreUnsafe(ref wr, (nuint)i);
+                sg.Store(squaredGradients + i);
+                su.Store(squaredUpdates + i);
+                wi.Store(w + i);
             }
         }
 
         for (; i < length; i++)
         {
-            squaredGradients[i] = rho * squaredGradients[i] + (1f - rho) * g[i] * g[i];
-            var delta = -MathF.Sqrt(squaredUpdates[i] + epsilon) / MathF.Sqrt(squaredGradients[i] + epsilon) * g[i];
+            var gi = g[i] * transform.Scale + transform.L2 * w[i];
+            squaredGradients[i] = rho * squaredGradients[i] + (1f - rho) * gi * gi;
+            var delta = -MathF.Sqrt(squaredUpdates[i] + epsilon) / MathF.Sqrt(squaredGradients[i] + epsilon) * gi;
             squaredUpdates[i] = rho * squaredUpdates[i] + (1f - rho) * delta * delta;
             w[i] += learningRate * delta - rateDecay * w[i];
         }

@@ -48,7 +48,7 @@ public sealed class AdadeltaOptimizer : Optimizer
         }
     }
 
-    protected override void UpdateSegment(IComputeBackend backend, Span<float> w, ReadOnlySpan<float> g, int offset, float decay) =>
+    protected override void UpdateSegment(IComputeBackend backend, Span<float> w, ReadOnlySpan<float> g, int offset, float decay, GradientTransform transform) =>
         backend.AdadeltaUpdate(
             w,
             g,
@@ -57,5 +57,6 @@ public sealed class AdadeltaOptimizer : Optimizer
             (float)LearningRate,
             (float)Rho,
             (float)Epsilon,
-            decay);
+            decay,
+            transform);
 }

@@ -47,7 +47,17 @@ public abstract class Optimizer
     public abstract IReadOnlyList<KeyValuePair<string, float[]>> State { get; }
 
     /// <summary>Applies one update to <paramref name="parameters"/> from the mean-loss <paramref name="gradients"/>.</summary>
-    public void Step(IComputeBackend backend, ParameterLayout layout, Span<float> parameters, ReadOnlySpan<float> gradients)
+    public void Step(IComputeBackend backend, ParameterLayout layout, Span<float> parameters, ReadOnlySpan<float> gradients) =>
+        Step(backend, layout, parameters, gradients, 1f, 0f);
+
+    /// <summary>
+    /// Applies one update from a gradient sum: the gradient applied is <c>g·gradientScale + l2·W</c> for weights and
+    /// <c>g·gradientScale</c> for biases, computed inside the update pass (the trainer passes 1/samples and
+    /// 2·reg_lambda, the seed's mean regularized loss). Gives the same bits as scaling the buffer first with
+    /// <see cref="IComputeBackend.ScaleAdd"/> and <see cref="IComputeBackend.Scale"/> and then calling
+    /// <see cref="Step(IComputeBackend, ParameterLayout, Span{float}, ReadOnlySpan{float})"/>, without that pass.
+    /// </summary>
+    public void Step(IComputeBackend backend, ParameterLayout layout, Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale, float l2)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(layout);
@@ -63,8 +73,8 @@ public abstract class Optimizer
         for (var l = 0; l < layout.LayerCount; l++)
         {
             int w = layout.WeightOffset(l), wn = layout.WeightCount(l), b = layout.BiasOffset(l), bn = layout.OutputsOf(l);
-            UpdateSegment(backend, parameters.Slice(w, wn), gradients.Slice(w, wn), w, decay);
-            UpdateSegment(backend, parameters.Slice(b, bn), gradients.Slice(b, bn), b, 0f);
+            UpdateSegment(backend, parameters.Slice(w, wn), gradients.Slice(w, wn), w, decay, new GradientTransform(gradientScale, l2));
+            UpdateSegment(backend, parameters.Slice(b, bn), gradients.Slice(b, bn), b, 0f, new GradientTransform(gradientScale, 0f));
         }
     }
 
@@ -98,7 +108,7 @@ public abstract class Optimizer
     protected abstract void EnsureState(int parameterCount);
 
     /// <summary>Updates one contiguous segment (a layer's weights or bias) starting at <paramref name="offset"/> in the flat buffer.</summary>
-    protected abstract void UpdateSegment(IComputeBackend backend, Span<float> w, ReadOnlySpan<float> g, int offset, float decay);
+    protected abstract void UpdateSegment(IComputeBackend backend, Span<float> w, ReadOnlySpan<float> g, int offset, float decay, GradientTransform transform);
 
     protected static void ValidatePositive(double value, string name)
     {

@@ -39,6 +39,6 @@ public sealed class SgdOptimizer : Optimizer
         }
     }
 
-    protected override void UpdateSegment(IComputeBackend backend, Span<float> w, ReadOnlySpan<float> g, int offset, float decay) =>
-        backend.SgdUpdate(w, g, _velocity.AsSpan(offset, w.Length), (float)LearningRate, (float)Momentum, decay);
+    protected override void UpdateSegment(IComputeBackend backend, Span<float> w, ReadOnlySpan<float> g, int offset, float decay, GradientTransform transform) =>
+        backend.SgdUpdate(w, g, _velocity.AsSpan(offset, w.Length), (float)LearningRate, (float)Momentum, decay, transform);
 }

@@ -41,8 +41,7 @@ public sealed class SteadyStateAllocationTests
             var batch = order.AsSpan(step % 2 * 128, 128);
             var loss = block.Compute(network.Parameters, features, labels, batch, 0, step, 0, gradient);
             Assert.True(double.IsFinite(loss));
-            network.FinishGradient(gradient, batch.Length);
-            optimizer.Step(backend, network.Layout, network.Parameters, gradient);
+            optimizer.Step(backend, network.Layout, network.Parameters, gradient, 1f / batch.Length, 2 * (float)network.RegLambda);
         }
 
         var steps = 0;

@@ -85,6 +85,43 @@ public sealed class OptimizerFormulaTests
         AssertSteps(new AdadeltaOptimizer(learningRate: lr, rho: rho, epsilon: eps, regLambda: lambda), expected);
     }
 
+    [Theory]
+    [InlineData("reference", "adam")]
+    [InlineData("reference", "sgd")]
+    [InlineData("reference", "adadelta")]
+    [InlineData("simd", "adam")]
+    [InlineData("simd", "sgd")]
+    [InlineData("simd", "adadelta")]
+    public void Step_from_a_gradient_sum_should_give_the_bits_of_finishing_the_gradient_first(string backendName, string optimizerName)
+    {
+        IComputeBackend backend = backendName == "simd" ? new SimdBackend(threads: 2) : new ReferenceBackend();
+        const int samples = 37;
+        const double lambda = 0.03;
+        var network = new NeuralNetwork([300, 130, 3], regLambda: lambda, seed: 5, backend: backend);
+        Optimizer Create() => optimizerName switch
+        {
+            "adam" => new AdamOptimizer(regLambda: lambda),
+            "sgd" => new SgdOptimizer(0.05, momentum: 0.9, regLambda: lambda),
+            _ => new AdadeltaOptimizer(regLambda: lambda),
+        };
+
+        var (separate, fused) = (Create(), Create());
+        var expected = network.Parameters.ToArray();
+        var actual = network.Parameters.ToArray();
+        var random = new Random(9);
+        for (var step = 0; step < 3; step++)
+        {
+            var sum = Enumerable.Range(0, expected.Length).Select(_ => (float)(random.NextDouble() * 20 - 10)).ToArray();
+            expected.CopyTo(network.Parameters);
+            // FinishGradient adds the L2 term of the network's own parameters: keep them at the expected ones.
+            var finished = (float[])sum.Clone();
+            network.FinishGradient(finished, samples);
+            separate.Step(backend, network.Layout, expected, finished);
+            fused.Step(backend, network.Layout, actual, sum, 1f / samples, (float)(2 * lambda));
+            Assert.Equal(expected, actual);
+        }
+    }
+
     [Fact]
     public void Constructors_should_name_the_argument_when_it_is_out_of_range()
     {
