@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using SegaLearn.Compute;
 
 namespace SegaLearn.Training;
@@ -124,11 +126,26 @@ public sealed class StepLedger
         return loss;
     }
 
+    /// <summary>Whether no value is ±∞ or NaN (all exponent bits set), a vector at a time: the coordinator checks every block it receives.</summary>
     private static bool AllFinite(ReadOnlySpan<float> values)
     {
-        foreach (var v in values)
+        var bits = MemoryMarshal.Cast<float, int>(values);
+        var exponent = new Vector<int>(0x7F800000);
+        var found = Vector<int>.Zero;
+        var i = 0;
+        for (; i <= bits.Length - Vector<int>.Count; i += Vector<int>.Count)
         {
-            if (!float.IsFinite(v))
+            found |= Vector.Equals(new Vector<int>(bits.Slice(i, Vector<int>.Count)) & exponent, exponent);
+        }
+
+        if (found != Vector<int>.Zero)
+        {
+            return false;
+        }
+
+        for (; i < bits.Length; i++)
+        {
+            if ((bits[i] & 0x7F800000) == 0x7F800000)
             {
                 return false;
             }

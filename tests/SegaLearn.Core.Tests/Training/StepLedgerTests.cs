@@ -58,6 +58,31 @@ public sealed class StepLedgerTests
         Assert.Equal(expected, actual);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    [InlineData(64)]
+    [InlineData(995)]
+    [InlineData(1002)]
+    public void Offer_should_reject_a_long_gradient_with_one_non_finite_value_anywhere(int position)
+    {
+        const int length = 1003;
+        var pool = new GradientBufferPool(length);
+        var ledger = new StepLedger(pool);
+        ledger.Begin(1, 0, 0, WorkBlock.Plan(32, 32, 1));
+
+        // Extreme finite values must pass: the largest float, the smallest subnormal, -0.
+        float[] Finite() => Enumerable.Range(0, length).Select(i => (i % 4) switch { 0 => float.MaxValue, 1 => -float.Epsilon, 2 => -0f, _ => i }).ToArray();
+        foreach (var bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+        {
+            var gradient = Finite();
+            gradient[position] = bad;
+            Assert.Equal(LedgerOutcome.Invalid, ledger.Offer(1, 0, 0, 0, 1, 32, 0, gradient, length));
+        }
+
+        Assert.Equal(LedgerOutcome.Accepted, ledger.Offer(1, 0, 0, 0, 1, 32, 0, Finite(), length));
+    }
+
     [Fact]
     public void Offer_should_drop_duplicates_and_late_replies_and_reject_invalid_gradients()
     {
