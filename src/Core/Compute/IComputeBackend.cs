@@ -56,6 +56,9 @@ public interface IComputeBackend
     /// <summary><c>x[i] += y[i]</c>.</summary>
     void Add(Span<float> x, ReadOnlySpan<float> y);
 
+    /// <summary><c>sum[i] = x[i] + y[i]</c>: the last add of a reduction, straight into its destination.</summary>
+    void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> sum);
+
     /// <summary><c>x[i] = x[i]·scale + alpha·y[i]</c>.</summary>
     void ScaleAdd(Span<float> x, float scale, ReadOnlySpan<float> y, float alpha);
 

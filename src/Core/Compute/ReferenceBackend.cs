@@ -84,6 +84,14 @@ public sealed partial class ReferenceBackend : IComputeBackend
         }
     }
 
+    public void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> sum)
+    {
+        for (var i = 0; i < x.Length; i++)
+        {
+            sum[i] = x[i] + y[i];
+        }
+    }
+
     public void ScaleAdd(Span<float> x, float scale, ReadOnlySpan<float> y, float alpha)
     {
         for (var i = 0; i < x.Length; i++)

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -11,7 +12,7 @@ public sealed unsafe partial class SimdBackend
     // does: w -= (lr/c1)·m / (√v/√c2 + ε)), which rounds differently in the last bits. Vector lanes and the scalar
     // tail do the same operations, so splitting a segment over threads at any multiple of 16 changes no bit.
 
-    /// <summary>Below this many elements an update runs on the calling thread alone.</summary>
+    /// <summary>Below this many elements an update or sum runs on the calling thread alone.</summary>
     private const int ParallelUpdateLimit = 1 << 15;
 
     [ThreadStatic]
@@ -94,6 +95,7 @@ public sealed unsafe partial class SimdBackend
             Adam,
             Sgd,
             Adadelta,
+            Sum,
         }
 
         private Rule _rule;
@@ -131,6 +133,12 @@ public sealed unsafe partial class SimdBackend
             SetArrays(w, g, squaredGradients, squaredUpdates);
         }
 
+        public void SetSum(VectorWidth width, float* x, float* y, float* sum)
+        {
+            (_rule, _width) = (Rule.Sum, width);
+            SetArrays(sum, x, y, null);
+        }
+
         private void SetArrays(float* w, float* g, float* first, float* second)
         {
             _w = w;
@@ -151,10 +159,27 @@ public sealed unsafe partial class SimdBackend
                 case Rule.Sgd:
                     Sgd(_width, _w + start, _g + start, _s1 + start, count, _rate, _factor, _decay, _transform);
                     break;
+                case Rule.Sum:
+                    Sum(_width, _g + start, _s1 + start, _w + start, count);
+                    break;
                 default:
                     Adadelta(_width, _w + start, _g + start, _s1 + start, _s2 + start, count, _rate, _factor, _epsilon, _decay, _transform);
                     break;
             }
+        }
+    }
+
+    private static void Sum(VectorWidth width, float* x, float* y, float* sum, int length)
+    {
+        if (width != VectorWidth.Scalar)
+        {
+            TensorPrimitives.Add(new ReadOnlySpan<float>(x, length), new ReadOnlySpan<float>(y, length), new Span<float>(sum, length));
+            return;
+        }
+
+        for (var i = 0; i < length; i++)
+        {
+            sum[i] = x[i] + y[i];
         }
     }
 

@@ -114,17 +114,17 @@ public sealed partial class SimdBackend : IComputeBackend
         }
     }
 
-    public void Add(Span<float> x, ReadOnlySpan<float> y)
-    {
-        if (Vectorized)
-        {
-            TensorPrimitives.Add(x, y[..x.Length], x);
-            return;
-        }
+    public void Add(Span<float> x, ReadOnlySpan<float> y) => Add(x, y, x);
 
-        for (var i = 0; i < x.Length; i++)
+    public unsafe void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> sum)
+    {
+        var length = x.Length;
+        CheckLengths(length, y.Length, sum.Length, length);
+        fixed (float* px = x, py = y, ps = sum)
         {
-            x[i] += y[i];
+            var job = t_update ??= new UpdateJob();
+            job.SetSum(_width, px, py, ps);
+            RunUpdate(job, length);
         }
     }
 

@@ -81,12 +81,20 @@ public sealed class GradientTree
             throw new InvalidOperationException("no leaves were pushed");
         }
 
-        for (var i = _depth - 1; i > 0; i--)
+        for (var i = _depth - 1; i > 1; i--)
         {
             _backend.Add(_buffers[i - 1], _buffers[i]);
         }
 
-        _buffers[0].AsSpan().CopyTo(destination);
+        if (_depth > 1)
+        {
+            _backend.Add(_buffers[0], _buffers[1], destination);
+        }
+        else
+        {
+            _buffers[0].AsSpan().CopyTo(destination);
+        }
+
         Reset();
     }
 
@@ -127,12 +135,19 @@ public sealed class GradientTree
             }
         }
 
-        for (var i = depth - 1; i > 0; i--)
+        for (var i = depth - 1; i > 1; i--)
         {
             backend.Add(buffers[stack[i - 1]], buffers[stack[i]]);
         }
 
-        buffers[stack[0]].AsSpan(0, destination.Length).CopyTo(destination);
+        if (depth > 1)
+        {
+            backend.Add(buffers[stack[0]].AsSpan(0, destination.Length), buffers[stack[1]].AsSpan(0, destination.Length), destination);
+        }
+        else
+        {
+            buffers[stack[0]].AsSpan(0, destination.Length).CopyTo(destination);
+        }
     }
 
     /// <summary>A block of n leaves must start at a multiple of the smallest power of two holding n.</summary>
