@@ -20,6 +20,13 @@ public interface IComputeBackend
     /// </summary>
     void Gemm(bool transposeA, bool transposeB, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, float beta);
 
+    /// <summary>
+    /// A dense layer's forward pass: <c>z = x·w + bias</c> (x rows×depth, w depth×cols, bias added to every row),
+    /// then <c>output = act(z)</c>; the same as <see cref="Gemm"/> then <see cref="BiasActivation"/>, which a backend
+    /// may fuse (the accelerated one finishes each output tile while it is still in the computing core's cache).
+    /// </summary>
+    void LinearForward(int rows, int cols, int depth, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> z, Span<float> output, Activation activation);
+
     /// <summary>Adds <paramref name="bias"/> to every row of <paramref name="z"/> (rows×cols) in place, then writes act(z) to <paramref name="output"/>.</summary>
     void BiasActivation(Span<float> z, ReadOnlySpan<float> bias, Span<float> output, int rows, int cols, Activation activation);
 

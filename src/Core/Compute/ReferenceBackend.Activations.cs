@@ -2,6 +2,12 @@ namespace SegaLearn.Compute;
 
 public sealed partial class ReferenceBackend
 {
+    public void LinearForward(int rows, int cols, int depth, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> z, Span<float> output, Activation activation)
+    {
+        Gemm(false, false, rows, cols, depth, x, w, z, 0f);
+        BiasActivation(z, bias, output, rows, cols, activation);
+    }
+
     public void BiasActivation(Span<float> z, ReadOnlySpan<float> bias, Span<float> output, int rows, int cols, Activation activation)
     {
         for (var i = 0; i < rows; i++)

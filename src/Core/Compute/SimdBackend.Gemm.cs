@@ -35,7 +35,48 @@ public sealed partial class SimdBackend
     [ThreadStatic]
     private static GemmJob? t_job;
 
-    public unsafe void Gemm(bool transposeA, bool transposeB, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, float beta)
+    public void Gemm(bool transposeA, bool transposeB, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, float beta) =>
+        Multiply(transposeA, transposeB, m, n, k, a, b, c, beta, null);
+
+    public unsafe void LinearForward(int rows, int cols, int depth, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> z, Span<float> output, Activation activation)
+    {
+        if (bias.Length < cols || output.Length < (long)rows * cols)
+        {
+            throw new ArgumentException($"a {rows}x{cols} layer needs {cols} biases and {rows * cols} outputs, got {bias.Length} and {output.Length}");
+        }
+
+        if (activation.Kind == ActivationKind.Softmax || depth == 0)
+        {
+            Gemm(false, false, rows, cols, depth, x, w, z, 0f);
+            BiasActivation(z, bias, output, rows, cols, activation);
+            return;
+        }
+
+        fixed (float* pb = bias, po = output)
+        {
+            Multiply(false, false, rows, cols, depth, x, w, z, 0f, new Epilogue(this, pb, po, activation));
+        }
+    }
+
+    /// <summary>
+    /// Bias and element-wise activation applied to finished rows of C: <c>C += bias; output = act(C)</c>, both
+    /// row-major with C's stride.
+    /// </summary>
+    private readonly unsafe struct Epilogue(SimdBackend backend, float* bias, float* output, Activation activation)
+    {
+        public void Apply(float* c, int stride, int rowStart, int rowEnd, int columnStart, int columnEnd)
+        {
+            var width = columnEnd - columnStart;
+            var biasRow = new ReadOnlySpan<float>(bias + columnStart, width);
+            for (var r = rowStart; r < rowEnd; r++)
+            {
+                var offset = (long)r * stride + columnStart;
+                backend.BiasActivation(new Span<float>(c + offset, width), biasRow, new Span<float>(output + offset, width), 1, width, activation);
+            }
+        }
+    }
+
+    private unsafe void Multiply(bool transposeA, bool transposeB, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, float beta, Epilogue? epilogue)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
@@ -72,17 +113,19 @@ public sealed partial class SimdBackend
             if (work <= DirectLimit && !transposeB)
             {
                 DirectRows(_width, transposeA, m, n, k, pa, pb, pc, accumulate);
+                epilogue?.Apply(pc, n, 0, m, 0, n);
                 return;
             }
 
             if (work <= DirectLimit && !transposeA && k >= 16)
             {
                 DirectDots(_width, m, n, k, pa, pb, pc, accumulate);
+                epilogue?.Apply(pc, n, 0, m, 0, n);
                 return;
             }
 
             var job = t_job ??= new GemmJob();
-            job.Set(_width, transposeA, transposeB, m, n, k, pa, pb, pc, accumulate);
+            job.Set(_width, transposeA, transposeB, m, n, k, pa, pb, pc, accumulate, epilogue);
             var workers = work >= ParallelLimit ? Workers : null;
             if (workers is not null && _runGate.TryEnter())
             {
@@ -130,6 +173,7 @@ public sealed partial class SimdBackend
         private float* _b;
         private float* _c;
         private bool _beta;
+        private Epilogue? _epilogue;
 
         private bool _packing;
         private int _jc;
@@ -147,9 +191,9 @@ public sealed partial class SimdBackend
         private int _colChunks;
         private int _chunkPanels;
 
-        public void Set(VectorWidth width, bool transposeA, bool transposeB, int m, int n, int k, float* a, float* b, float* c, bool beta)
+        public void Set(VectorWidth width, bool transposeA, bool transposeB, int m, int n, int k, float* a, float* b, float* c, bool beta, Epilogue? epilogue)
         {
-            (_width, _transposeA, _transposeB, _m, _n, _k, _beta) = (width, transposeA, transposeB, m, n, k, beta);
+            (_width, _transposeA, _transposeB, _m, _n, _k, _beta, _epilogue) = (width, transposeA, transposeB, m, n, k, beta, epilogue);
             _a = a;
             _b = b;
             _c = c;
@@ -352,6 +396,12 @@ public sealed partial class SimdBackend
                         }
                     }
                 }
+            }
+
+            // The task's tiles are final once the last group of k slices is in: finish them while they are in cache.
+            if (_epilogue is { } epilogue && _pc + _slices * _kcStep >= _k)
+            {
+                epilogue.Apply(_c, _n, i0, i1, _jc + firstPanel * NR, Math.Min(_jc + lastPanel * NR, _jc + _nc));
             }
         }
 

@@ -162,10 +162,9 @@ public sealed class ModelReplica
             int fanIn = _layout.InputsOf(l), fanOut = _layout.OutputsOf(l), size = rows * fanOut;
             var z = _z[l].AsSpan(0, size);
             var a = _a[l].AsSpan(0, size);
-            _backend.Gemm(false, false, rows, fanOut, fanIn, input[..(rows * fanIn)], _layout.Weights(parameters, l), z, 0f);
             var last = l == layers - 1;
             var activation = last && _architecture.OutputIsFusedWithLoss ? Activation.Linear : _architecture.Activations[l];
-            _backend.BiasActivation(z, _layout.Bias(parameters, l), a, rows, fanOut, activation);
+            _backend.LinearForward(rows, fanOut, fanIn, input[..(rows * fanIn)], _layout.Weights(parameters, l), _layout.Bias(parameters, l), z, a, activation);
             if (!last && dropout is { } key)
             {
                 var mask = _masks[l].AsSpan(0, size);

@@ -84,6 +84,33 @@ public abstract class BackendConformanceTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void LinearForward_should_give_the_bits_of_gemm_then_bias_activation(ActivationKind kind)
+    {
+        if (CreateBackend() is not { } backend)
+        {
+            return;
+        }
+
+        var activation = new Activation(kind, 0.05f);
+
+        // Small (unpacked), packed, several tasks, and k in two groups with two column blocks.
+        foreach (var (m, n, k) in new[] { (5, 7, 3), (17, 33, 65), (128, 256, 300), (60, 2100, 1200), (9, 4, 0) })
+        {
+            var x = Random(m * k, m + 3 * k);
+            var w = Random(k * n, n + k);
+            var bias = Random(n, n);
+            var (z, output) = (new float[m * n], new float[m * n]);
+            backend.Gemm(false, false, m, n, k, x, w, z, 0f);
+            backend.BiasActivation(z, bias, output, m, n, activation);
+            var (fusedZ, fusedOutput) = (Enumerable.Repeat(float.NaN, m * n).ToArray(), new float[m * n]);
+            backend.LinearForward(m, n, k, x, w, bias, fusedZ, fusedOutput, activation);
+            Assert.Equal(z, fusedZ);
+            Assert.Equal(output, fusedOutput);
+        }
+    }
+
     [Fact]
     public void Gemm_should_ignore_NaN_in_C_when_beta_is_0()
     {
