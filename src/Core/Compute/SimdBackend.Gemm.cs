@@ -224,8 +224,12 @@ public sealed partial class SimdBackend
                 _bChunks = Math.Min(nPanels, threads);
                 _bChunkPanels = (nPanels + _bChunks - 1) / _bChunks;
                 _bChunks = (nPanels + _bChunkPanels - 1) / _bChunkPanels;
-                _colChunks = Math.Clamp((threads * 8 + _mBlocks - 1) / _mBlocks, 1, nPanels);
-                _colChunks = threads == 1 ? 1 : _colChunks;
+                // Whole rows per task when the row blocks share out evenly: a task then reuses its packed A block
+                // over every B panel, and each thread keeps the same rows of a layer's output from one product to
+                // the next (see ComputeWorkers). Otherwise column chunks give the threads enough tasks to balance.
+                _colChunks = threads == 1 || _mBlocks % threads == 0 || _mBlocks >= 4 * threads
+                    ? 1
+                    : Math.Clamp((threads * 8 + _mBlocks - 1) / _mBlocks, 1, nPanels);
                 _chunkPanels = (nPanels + _colChunks - 1) / _colChunks;
                 _colChunks = (nPanels + _chunkPanels - 1) / _chunkPanels;
                 for (_pc = 0; _pc < _k; _pc += group * _kcStep)
