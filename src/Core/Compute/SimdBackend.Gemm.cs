@@ -287,6 +287,16 @@ public sealed partial class SimdBackend
             var nPanels = (_nc + NR - 1) / NR;
             var first = chunk * _bChunkPanels;
             var last = Math.Min(nPanels, first + _bChunkPanels);
+            if (!_transposeB)
+            {
+                var full = Math.Min(last, _nc / NR);
+                if (full > first)
+                {
+                    PackRowPanels(_b + (long)pc * _n + _jc + first * NR, _n, full - first, kc, packed + first * NR * kc);
+                    first = full;
+                }
+            }
+
             for (var panel = first; panel < last; panel++)
             {
                 var j0 = _jc + panel * NR;

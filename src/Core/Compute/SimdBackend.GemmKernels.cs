@@ -37,16 +37,7 @@ public sealed partial class SimdBackend
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel256(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
     {
-        if (Sse.IsSupported)
-        {
-            // The tile of C is read and written once per KC slice; fetching it now hides the miss behind the loop.
-            for (var i = 0; i < MR; i++)
-            {
-                Sse.Prefetch0(c + i * ldc);
-                Sse.Prefetch0(c + i * ldc + 15);
-            }
-        }
-
+        PrefetchTile(c, ldc);
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (var p = 0; p < kc; p++)
@@ -87,6 +78,7 @@ public sealed partial class SimdBackend
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel256Kept(int count, float* a, int* kept, float* b, float* c, int ldc, bool accumulate)
     {
+        PrefetchTile(c, ldc);
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (var q = 0; q < count; q++)
@@ -121,6 +113,20 @@ public sealed partial class SimdBackend
         Store256(c + 3 * ldc, c30, c31, accumulate);
         Store256(c + 4 * ldc, c40, c41, accumulate);
         Store256(c + 5 * ldc, c50, c51, accumulate);
+    }
+
+    /// <summary>The tile of C is read and written once per KC slice; fetching it now hides the miss behind the loop.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchTile(float* c, int ldc)
+    {
+        if (Sse.IsSupported)
+        {
+            for (var i = 0; i < MR; i++)
+            {
+                Sse.Prefetch0(c + i * ldc);
+                Sse.Prefetch0(c + i * ldc + 15);
+            }
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

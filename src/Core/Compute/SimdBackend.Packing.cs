@@ -12,25 +12,13 @@ namespace SegaLearn.Compute;
 /// </remarks>
 public sealed unsafe partial class SimdBackend
 {
-    /// <summary>Packs <paramref name="count"/> (≤ <paramref name="lanes"/>) contiguous values per p, zero-padding to <paramref name="lanes"/>.</summary>
+    /// <summary>
+    /// Packs <paramref name="count"/> (≤ <paramref name="lanes"/>) contiguous values per p, zero-padding to
+    /// <paramref name="lanes"/>: A panels, and the last, partial B panel (full ones go through <see cref="PackRowPanels"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackRows(float* source, int stride, int count, int depth, int lanes, float* destination)
     {
-        if (count == NR && lanes == NR)
-        {
-            for (var p = 0; p < depth; p++)
-            {
-                var s = source + (long)p * stride;
-                var d = destination + p * NR;
-                Vector128.Store(Vector128.Load(s), d);
-                Vector128.Store(Vector128.Load(s + 4), d + 4);
-                Vector128.Store(Vector128.Load(s + 8), d + 8);
-                Vector128.Store(Vector128.Load(s + 12), d + 12);
-            }
-
-            return;
-        }
-
         if (count == MR && lanes == MR)
         {
             for (var p = 0; p < depth; p++)
@@ -58,6 +46,28 @@ public sealed unsafe partial class SimdBackend
             for (; q < lanes; q++)
             {
                 d[q] = 0f;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs <paramref name="panels"/> full 16-column B panels side by side, a row of B at a time: reading each row
+    /// of B once, in order, instead of one panel's 16 columns down all rows (a new page per row for wide B).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackRowPanels(float* source, int stride, int panels, int depth, float* destination)
+    {
+        var panelStride = (long)NR * depth;
+        for (var p = 0; p < depth; p++)
+        {
+            var s = source + (long)p * stride;
+            var d = destination + p * NR;
+            for (var panel = 0; panel < panels; panel++)
+            {
+                Vector256.Store(Vector256.Load(s), d);
+                Vector256.Store(Vector256.Load(s + 8), d + 8);
+                s += NR;
+                d += panelStride;
             }
         }
     }
