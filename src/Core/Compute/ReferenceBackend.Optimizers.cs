@@ -20,8 +20,13 @@ public sealed partial class ReferenceBackend
         for (var i = 0; i < w.Length; i++)
         {
             var gi = g[i] * transform.Scale + transform.L2 * w[i];
-            velocity[i] = momentum * velocity[i] - learningRate * gi;
-            w[i] += velocity[i] - learningRate * decay * w[i];
+            var step = momentum == 0f ? 0f - learningRate * gi : momentum * velocity[i] - learningRate * gi;
+            if (momentum != 0f)
+            {
+                velocity[i] = step;
+            }
+
+            w[i] += step - learningRate * decay * w[i];
         }
     }
 

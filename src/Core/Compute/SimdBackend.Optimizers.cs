@@ -261,6 +261,14 @@ public sealed unsafe partial class SimdBackend
             var mu = Vector256.Create(momentum);
             var rate = Vector256.Create(learningRate);
             var shrink = Vector256.Create(rateDecay);
+            for (; momentum == 0f && i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var wi = Vector256.Load(w + i);
+                var gi = Vector256.Load(g + i) * scale + l2 * wi;
+                wi += Vector256<float>.Zero - rate * gi - shrink * wi;
+                wi.Store(w + i);
+            }
+
             for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
                 var wi = Vector256.Load(w + i);
@@ -279,6 +287,14 @@ public sealed unsafe partial class SimdBackend
             var mu = Vector128.Create(momentum);
             var rate = Vector128.Create(learningRate);
             var shrink = Vector128.Create(rateDecay);
+            for (; momentum == 0f && i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                var wi = Vector128.Load(w + i);
+                var gi = Vector128.Load(g + i) * scale + l2 * wi;
+                wi += Vector128<float>.Zero - rate * gi - shrink * wi;
+                wi.Store(w + i);
+            }
+
             for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
             {
                 var wi = Vector128.Load(w + i);
@@ -293,8 +309,13 @@ public sealed unsafe partial class SimdBackend
         for (; i < length; i++)
         {
             var gi = g[i] * transform.Scale + transform.L2 * w[i];
-            velocity[i] = momentum * velocity[i] - learningRate * gi;
-            w[i] += velocity[i] - rateDecay * w[i];
+            var step = momentum == 0f ? 0f - learningRate * gi : momentum * velocity[i] - learningRate * gi;
+            if (momentum != 0f)
+            {
+                velocity[i] = step;
+            }
+
+            w[i] += step - rateDecay * w[i];
         }
     }
 

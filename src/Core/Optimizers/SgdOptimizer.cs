@@ -9,7 +9,8 @@ namespace SegaLearn.Optimizers;
 /// w = w + v - lr·λ·w        (λ = reg_lambda for weights, 0 for biases; w on the right is the value before the step)
 /// </code>
 /// Where the original differs on purpose: it stepped biases as <c>b -= lr·db</c> without momentum; here biases
-/// get momentum too (and never decay), as in PyTorch.
+/// get momentum too (and never decay), as in PyTorch. With momentum 0 the velocity buffer is neither read nor
+/// written (it stays 0, so <c>v = 0 - lr·g</c>, the same bits): like PyTorch, plain SGD streams one array fewer.
 /// </summary>
 public sealed class SgdOptimizer : Optimizer
 {

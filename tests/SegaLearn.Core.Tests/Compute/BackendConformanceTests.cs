@@ -287,6 +287,7 @@ public abstract class BackendConformanceTests
             {
                 CompareUpdate(w, states, (r, x) => r.AdamUpdate(x[0], g, x[1], x[2], step, transform), backend, relative: 1e-5);
                 CompareUpdate(w, states, (r, x) => r.SgdUpdate(x[0], g, x[1], 0.05f, 0.9f, 0.01f, transform), backend);
+                CompareUpdate(w, states, (r, x) => r.SgdUpdate(x[0], g, x[1], 0.05f, 0f, 0.01f, transform), backend);
                 CompareUpdate(w, states, (r, x) => r.AdadeltaUpdate(x[0], g, x[1], x[2], 1.0f, 0.95f, 1e-6f, 0.01f, transform), backend);
             }
         }

@@ -45,10 +45,12 @@ public sealed class OptimizerFormulaTests
         AssertSteps(new AdamOptimizer(learningRate: lr, beta1: b1, beta2: b2, epsilon: eps, regLambda: lambda), expected);
     }
 
-    [Fact]
-    public void Sgd_should_follow_the_formula_over_several_steps_with_momentum_and_decay()
+    [Theory]
+    [InlineData(0.9)]
+    [InlineData(0.0)]
+    public void Sgd_should_follow_the_formula_over_several_steps_with_momentum_and_decay(double momentum)
     {
-        const double lr = 0.05, momentum = 0.9, lambda = 0.2;
+        const double lr = 0.05, lambda = 0.2;
         var expected = Start.Select(v => (double)v).ToArray();
         var velocity = new double[6];
         for (var t = 0; t < 3; t++)
