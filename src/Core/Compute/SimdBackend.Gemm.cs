@@ -124,6 +124,12 @@ public sealed partial class SimdBackend
                 return;
             }
 
+            if (n <= NR && !transposeB && _width == VectorWidth.V256)
+            {
+                MultiplyNarrow(transposeA, m, n, k, pa, pb, pc, accumulate, epilogue);
+                return;
+            }
+
             var job = t_job ??= new GemmJob();
             job.Set(_width, transposeA, transposeB, m, n, k, pa, pb, pc, accumulate, epilogue);
             var workers = work >= ParallelLimit ? Workers : null;

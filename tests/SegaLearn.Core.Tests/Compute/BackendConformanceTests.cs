@@ -54,6 +54,10 @@ public abstract class BackendConformanceTests
 
         CheckGemm(backend, transposeA, transposeB, 300, 257, 130);
         CheckGemm(backend, transposeA, transposeB, 131, 2100, 40);
+
+        // Narrow outputs (a classifier's 10 classes), long enough to be split over threads.
+        CheckGemm(backend, transposeA, transposeB, 2999, 10, 400);
+        CheckGemm(backend, transposeA, transposeB, 1000, 16, 700);
     }
 
     [Theory]
