@@ -38,6 +38,11 @@ internal sealed class DistributedWorkload : BenchWorkload
             .Add("bytes_per_step", many.BytesPerStep)
             .Add("step_ms", many.StepMilliseconds)
             .Add("compute_ms", many.ComputeMilliseconds)
+            .Add("transfer_ms", many.TransferMilliseconds)
+            .Add("reduce_ms", many.ReduceMilliseconds)
+            .Add("optimizer_ms", many.OptimizerMilliseconds)
+            .Add("step_ms_world1", one.StepMilliseconds)
+            .Add("optimizer_ms_world1", one.OptimizerMilliseconds)
             .Add("params_sha256", many.ParametersSha256)
             .Add("params_identical_world1", many.ParametersSha256 == one.ParametersSha256);
     }
@@ -65,9 +70,21 @@ internal sealed class DistributedWorkload : BenchWorkload
             ProcessStats.Median(steady.Select(s => (double)(s.BytesIn + s.BytesOut)).ToArray()),
             ProcessStats.Median(steady.Select(s => s.WallMilliseconds).ToArray()),
             ProcessStats.Median(steady.Select(s => s.ComputeMilliseconds).ToArray()),
+            ProcessStats.Median(steady.Select(s => s.TransferMilliseconds).ToArray()),
+            ProcessStats.Median(steady.Select(s => s.ReduceMilliseconds).ToArray()),
+            ProcessStats.Median(steady.Select(s => s.OptimizerMilliseconds).ToArray()),
             Convert.ToHexStringLower(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(network.Parameters.AsSpan()))));
     }
 
     private sealed record Measured(
-        double[] EpochSeconds, double SecondsPerEpoch, double Accuracy, double BytesPerStep, double StepMilliseconds, double ComputeMilliseconds, string ParametersSha256);
+        double[] EpochSeconds,
+        double SecondsPerEpoch,
+        double Accuracy,
+        double BytesPerStep,
+        double StepMilliseconds,
+        double ComputeMilliseconds,
+        double TransferMilliseconds,
+        double ReduceMilliseconds,
+        double OptimizerMilliseconds,
+        string ParametersSha256);
 }

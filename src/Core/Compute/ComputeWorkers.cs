@@ -150,9 +150,10 @@ internal sealed class ComputeWorkers
         {
             int generation;
             var until = Stopwatch.GetTimestamp() + SpinTicks;
+            var spinner = default(SpinWait);
             while (!HasNewRun(seen, out generation) && Stopwatch.GetTimestamp() < until)
             {
-                Thread.SpinWait(8);
+                spinner.SpinOnce(sleep1Threshold: -1);
             }
 
             if (!HasNewRun(seen, out generation))
