@@ -320,7 +320,10 @@ public sealed class NeuralNetwork
                 cancellationToken.ThrowIfCancellationRequested();
                 var start = step * batchSize;
                 var rows = new ReadOnlyMemory<int>(order, start, Math.Min(batchSize, n - start));
-                var result = engine.ComputeGradient(new StepWork(epoch, step, rows), _parameters, state.Version, gradient);
+                var next = step + 1 < stepsPerEpoch
+                    ? new ReadOnlyMemory<int>(order, start + batchSize, Math.Min(batchSize, n - start - batchSize))
+                    : ReadOnlyMemory<int>.Empty;
+                var result = engine.ComputeGradient(new StepWork(epoch, step, rows, next), _parameters, state.Version, gradient);
                 optimizer.Step(Backend, Layout, _parameters, gradient, 1f / result.SampleCount, (float)(2 * RegLambda));
                 state.Version++;
                 state.EpochLossSum += result.LossSum;

@@ -65,6 +65,17 @@ public sealed class ByteFeatures : Features
         }
     }
 
+    protected override unsafe void PrefetchRowsUnchecked(ReadOnlySpan<int> rowIndices)
+    {
+        fixed (byte* values = _values)
+        {
+            foreach (var row in rowIndices)
+            {
+                PrefetchBytes(values + (long)row * Columns, Columns);
+            }
+        }
+    }
+
     protected override void CopyRowsUnchecked(int start, int count, Span<float> destination) =>
         Scaled(_values.AsSpan(start * Columns, count * Columns), destination.Slice(0, count * Columns));
 

@@ -73,6 +73,17 @@ public sealed class DenseFeatures : Features
         }
     }
 
+    protected override unsafe void PrefetchRowsUnchecked(ReadOnlySpan<int> rowIndices)
+    {
+        fixed (float* values = _values)
+        {
+            foreach (var row in rowIndices)
+            {
+                PrefetchBytes(values + (long)row * Columns, (long)Columns * sizeof(float));
+            }
+        }
+    }
+
     protected override void CopyRowsUnchecked(int start, int count, Span<float> destination) =>
         _values.AsSpan(start * Columns, count * Columns).CopyTo(destination);
 }

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics.X86;
+
 namespace SegaLearn.Data;
 
 /// <summary>
@@ -40,6 +42,24 @@ public abstract class Features
         GatherRowsUnchecked(rowIndices, destination);
     }
 
+    /// <summary>
+    /// Asks the processor to start loading the given rows into its caches, so that a later <see cref="GatherRows"/>
+    /// of them does not wait on main memory: random batch rows of a large set are mostly cache misses (about 4% of a
+    /// 2-thread W-FMNIST step). A hint only: nothing is read or changed.
+    /// </summary>
+    public void PrefetchRows(ReadOnlySpan<int> rowIndices)
+    {
+        foreach (var row in rowIndices)
+        {
+            if ((uint)row >= (uint)Rows)
+            {
+                throw new ArgumentOutOfRangeException(nameof(rowIndices), $"row {row} is outside 0..{Rows - 1}");
+            }
+        }
+
+        PrefetchRowsUnchecked(rowIndices);
+    }
+
     /// <summary>Copies the contiguous rows [start, start+count) into <paramref name="destination"/>.</summary>
     public void CopyRows(int start, int count, Span<float> destination)
     {
@@ -60,6 +80,26 @@ public abstract class Features
     protected abstract void GatherRowsUnchecked(ReadOnlySpan<int> rowIndices, Span<float> destination);
 
     protected abstract void CopyRowsUnchecked(int start, int count, Span<float> destination);
+
+    /// <summary>Issues the prefetches of <see cref="PrefetchRows"/>; the default issues none.</summary>
+    protected virtual void PrefetchRowsUnchecked(ReadOnlySpan<int> rowIndices)
+    {
+    }
+
+    /// <summary>Prefetches <paramref name="bytes"/> bytes from <paramref name="start"/>, a cache line at a time (x86 only).</summary>
+    protected static unsafe void PrefetchBytes(void* start, long bytes)
+    {
+        if (!Sse.IsSupported)
+        {
+            return;
+        }
+
+        var first = (byte*)start;
+        for (long offset = 0; offset < bytes; offset += 64)
+        {
+            Sse.Prefetch1(first + offset);
+        }
+    }
 
     public static implicit operator Features(float[,] values) => DenseFeatures.FromArray(values);
 

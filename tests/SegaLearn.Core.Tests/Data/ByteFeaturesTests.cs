@@ -57,6 +57,8 @@ public class ByteFeaturesTests
 
         Assert.Throws<ArgumentOutOfRangeException>(() => features.GatherRows([3], new float[4]));
         Assert.Throws<ArgumentOutOfRangeException>(() => features.SelectRows([-1]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => features.PrefetchRows([0, 3]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DenseFeatures(new float[12], 3, 4).PrefetchRows([-1]));
     }
 
     [Fact]
