@@ -24,8 +24,12 @@ public interface IComputeBackend
     /// A dense layer's forward pass: <c>z = x·w + bias</c> (x rows×depth, w depth×cols, bias added to every row),
     /// then <c>output = act(z)</c>; the same as <see cref="Gemm"/> then <see cref="BiasActivation"/>, which a backend
     /// may fuse (the accelerated one finishes each output tile while it is still in the computing core's cache).
+    /// <paramref name="rowOrder"/>, when not empty, is a permutation of the rows that a backend may follow when it
+    /// groups rows (rows with zeros in the same places, next to each other, let it skip more); rows are independent
+    /// here, so the results are the same bits in any order.
     /// </summary>
-    void LinearForward(int rows, int cols, int depth, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> z, Span<float> output, Activation activation);
+    void LinearForward(
+        int rows, int cols, int depth, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> z, Span<float> output, Activation activation, ReadOnlySpan<int> rowOrder = default);
 
     /// <summary>Adds <paramref name="bias"/> to every row of <paramref name="z"/> (rows×cols) in place, then writes act(z) to <paramref name="output"/>.</summary>
     void BiasActivation(Span<float> z, ReadOnlySpan<float> bias, Span<float> output, int rows, int cols, Activation activation);

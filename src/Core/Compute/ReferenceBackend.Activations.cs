@@ -2,7 +2,8 @@ namespace SegaLearn.Compute;
 
 public sealed partial class ReferenceBackend
 {
-    public void LinearForward(int rows, int cols, int depth, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> z, Span<float> output, Activation activation)
+    public void LinearForward(
+        int rows, int cols, int depth, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> z, Span<float> output, Activation activation, ReadOnlySpan<int> rowOrder = default)
     {
         Gemm(false, false, rows, cols, depth, x, w, z, 0f);
         BiasActivation(z, bias, output, rows, cols, activation);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -35,14 +36,20 @@ public sealed partial class SimdBackend
     [ThreadStatic]
     private static GemmJob? t_job;
 
-    public void Gemm(bool transposeA, bool transposeB, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, float beta) =>
-        Multiply(transposeA, transposeB, m, n, k, a, b, c, beta, null);
+    public unsafe void Gemm(bool transposeA, bool transposeB, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, float beta) =>
+        Multiply(transposeA, transposeB, m, n, k, a, b, c, beta, null, null);
 
-    public unsafe void LinearForward(int rows, int cols, int depth, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> z, Span<float> output, Activation activation)
+    public unsafe void LinearForward(
+        int rows, int cols, int depth, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> z, Span<float> output, Activation activation, ReadOnlySpan<int> rowOrder = default)
     {
         if (bias.Length < cols || output.Length < (long)rows * cols)
         {
             throw new ArgumentException($"a {rows}x{cols} layer needs {cols} biases and {rows * cols} outputs, got {bias.Length} and {output.Length}");
+        }
+
+        if (!rowOrder.IsEmpty)
+        {
+            CheckPermutation(rowOrder, rows);
         }
 
         if (activation.Kind == ActivationKind.Softmax || depth == 0)
@@ -53,8 +60,40 @@ public sealed partial class SimdBackend
         }
 
         fixed (float* pb = bias, po = output)
+        fixed (int* order = rowOrder)
         {
-            Multiply(false, false, rows, cols, depth, x, w, z, 0f, new Epilogue(this, pb, po, activation));
+            Multiply(false, false, rows, cols, depth, x, w, z, 0f, new Epilogue(this, pb, po, activation), order);
+        }
+    }
+
+    private static void CheckPermutation(ReadOnlySpan<int> order, int rows)
+    {
+        if (order.Length != rows)
+        {
+            throw new ArgumentException($"a row order of {order.Length} for {rows} rows", nameof(order));
+        }
+
+        var rented = rows <= 1024 ? null : ArrayPool<bool>.Shared.Rent(rows);
+        try
+        {
+            Span<bool> seen = rented is null ? stackalloc bool[rows] : rented.AsSpan(0, rows);
+            seen.Clear();
+            foreach (var row in order)
+            {
+                if ((uint)row >= (uint)rows || seen[row])
+                {
+                    throw new ArgumentException($"the row order is not a permutation of 0..{rows - 1} (row {row})", nameof(order));
+                }
+
+                seen[row] = true;
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<bool>.Shared.Return(rented);
+            }
         }
     }
 
@@ -64,19 +103,22 @@ public sealed partial class SimdBackend
     /// </summary>
     private readonly unsafe struct Epilogue(SimdBackend backend, float* bias, float* output, Activation activation)
     {
-        public void Apply(float* c, int stride, int rowStart, int rowEnd, int columnStart, int columnEnd)
+        /// <summary>Finishes rows [rowStart, rowEnd) of C, or the rows at those positions of <paramref name="order"/>.</summary>
+        public void Apply(float* c, int stride, int rowStart, int rowEnd, int columnStart, int columnEnd, int* order = null)
         {
             var width = columnEnd - columnStart;
             var biasRow = new ReadOnlySpan<float>(bias + columnStart, width);
-            for (var r = rowStart; r < rowEnd; r++)
+            for (var position = rowStart; position < rowEnd; position++)
             {
+                var r = order is null ? position : order[position];
                 var offset = (long)r * stride + columnStart;
                 backend.BiasActivation(new Span<float>(c + offset, width), biasRow, new Span<float>(output + offset, width), 1, width, activation);
             }
         }
     }
 
-    private unsafe void Multiply(bool transposeA, bool transposeB, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, float beta, Epilogue? epilogue)
+    private unsafe void Multiply(
+        bool transposeA, bool transposeB, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, float beta, Epilogue? epilogue, int* rowOrder)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
@@ -131,7 +173,7 @@ public sealed partial class SimdBackend
             }
 
             var job = t_job ??= new GemmJob();
-            job.Set(_width, transposeA, transposeB, m, n, k, pa, pb, pc, accumulate, epilogue);
+            job.Set(_width, transposeA, transposeB, m, n, k, pa, pb, pc, accumulate, epilogue, transposeA || _width != VectorWidth.V256 ? null : rowOrder);
             var workers = work >= ParallelLimit ? Workers : null;
             if (workers is not null && _runGate.TryEnter())
             {
@@ -180,6 +222,7 @@ public sealed partial class SimdBackend
         private float* _c;
         private bool _beta;
         private Epilogue? _epilogue;
+        private int* _order;
 
         private bool _packing;
         private int _jc;
@@ -197,9 +240,11 @@ public sealed partial class SimdBackend
         private int _colChunks;
         private int _chunkPanels;
 
-        public void Set(VectorWidth width, bool transposeA, bool transposeB, int m, int n, int k, float* a, float* b, float* c, bool beta, Epilogue? epilogue)
+        // rowOrder: A's rows in the order to group them into panels (only for A not transposed, on the Vector256 path), or null.
+        public void Set(VectorWidth width, bool transposeA, bool transposeB, int m, int n, int k, float* a, float* b, float* c, bool beta, Epilogue? epilogue, int* rowOrder)
         {
             (_width, _transposeA, _transposeB, _m, _n, _k, _beta, _epilogue) = (width, transposeA, transposeB, m, n, k, beta, epilogue);
+            _order = rowOrder;
             _a = a;
             _b = b;
             _c = c;
@@ -349,12 +394,18 @@ public sealed partial class SimdBackend
                         count = kc;
                     }
                 }
+                else if (_order is not null)
+                {
+                    count = PackOrderedRows(_a + pc, _k, _order + i, height, kc, destination, kept);
+                }
                 else
                 {
                     var source = _a + (long)i * _k + pc;
                     if (avx && height == MR)
                     {
-                        count = PackTransposedSkippingZeros(source, _k, kc, destination, kept);
+                        var stride = (long)_k;
+                        count = PackTransposedSkippingZeros(
+                            source, source + stride, source + 2 * stride, source + 3 * stride, source + 4 * stride, source + 5 * stride, kc, destination, kept);
                     }
                     else
                     {
@@ -400,14 +451,14 @@ public sealed partial class SimdBackend
                         var c = _c + (long)i * _n + j;
                         if (height == MR && width == NR)
                         {
-                            MicroKernel(_width, count, aPanel, kept, bPanel, c, _n, accumulate);
+                            MicroKernel(_width, count, aPanel, kept, bPanel, _order is null ? c : _c + j, _n, accumulate, _order is null ? null : _order + i);
                             continue;
                         }
 
                         MicroKernel(_width, count, aPanel, kept, bPanel, tile, NR, false);
                         for (var r = 0; r < height; r++)
                         {
-                            var row = c + (long)r * _n;
+                            var row = _order is null ? c + (long)r * _n : _c + (long)_order[i + r] * _n + j;
                             var source = tile + r * NR;
                             for (var q = 0; q < width; q++)
                             {
@@ -421,8 +472,40 @@ public sealed partial class SimdBackend
             // The task's tiles are final once the last group of k slices is in: finish them while they are in cache.
             if (_epilogue is { } epilogue && _pc + _slices * _kcStep >= _k)
             {
-                epilogue.Apply(_c, _n, i0, i1, _jc + firstPanel * NR, Math.Min(_jc + lastPanel * NR, _jc + _nc));
+                epilogue.Apply(_c, _n, i0, i1, _jc + firstPanel * NR, Math.Min(_jc + lastPanel * NR, _jc + _nc), _order);
             }
+        }
+
+        /// <summary>
+        /// Packs the A panel of rows <c>order[0..height)</c> (each <paramref name="stride"/> apart from
+        /// <paramref name="source"/>), dropping all-zero depth indices when the panel is full; returns the kept count.
+        /// </summary>
+        private static int PackOrderedRows(float* source, int stride, int* order, int height, int depth, float* destination, int* kept)
+        {
+            if (height == MR)
+            {
+                return PackTransposedSkippingZeros(
+                    source + (long)order[0] * stride,
+                    source + (long)order[1] * stride,
+                    source + (long)order[2] * stride,
+                    source + (long)order[3] * stride,
+                    source + (long)order[4] * stride,
+                    source + (long)order[5] * stride,
+                    depth,
+                    destination,
+                    kept);
+            }
+
+            for (var q = 0; q < MR; q++)
+            {
+                var row = q < height ? source + (long)order[q] * stride : null;
+                for (var p = 0; p < depth; p++)
+                {
+                    destination[p * MR + q] = row is null ? 0f : row[p];
+                }
+            }
+
+            return depth;
         }
 
         private static void Reserve<T>(ref T[] buffer, ref T* aligned, int length)

