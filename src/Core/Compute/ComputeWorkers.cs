@@ -149,11 +149,11 @@ internal sealed class ComputeWorkers
         while (true)
         {
             int generation;
+            // A busy spin: yielding here (SpinWait.SpinOnce) measured 2-5% slower on 2-thread products on this VM.
             var until = Stopwatch.GetTimestamp() + SpinTicks;
-            var spinner = default(SpinWait);
             while (!HasNewRun(seen, out generation) && Stopwatch.GetTimestamp() < until)
             {
-                spinner.SpinOnce(sleep1Threshold: -1);
+                Thread.SpinWait(8);
             }
 
             if (!HasNewRun(seen, out generation))
