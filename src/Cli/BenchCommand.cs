@@ -21,7 +21,10 @@ internal static class BenchCommand
     private static readonly Option<string?> Data = new("--data") { Description = "fmnist: directory of the Fashion-MNIST IDX files (default " + SegaLearn.Data.FashionMnist.DefaultDirectory + ")" };
     private static readonly Option<int> Warm = new("--warm") { Description = "tiny: in-process repeats after the cold run", DefaultValueFactory = _ => 5 };
     private static readonly Option<int?> WorkerProcesses = new("--worker-processes") { Description = "dist: worker processes N (default 2); N = 1 runs too, for the efficiency" };
-    private static readonly Option<int> Reps = new("--reps") { Description = "gemm: timed repetitions", DefaultValueFactory = _ => 5 };
+    private static readonly Option<int?> Reps = new("--reps")
+    {
+        Description = "gemm: timed repetitions (default 5); dist: N=1 and N runs, alternating, whose medians are reported (default 1)",
+    };
 
     public static Command Create()
     {
@@ -40,7 +43,7 @@ internal static class BenchCommand
         var size = parse.GetValue(Size) is { } s ? OptionParsing.Positive(s, "--size") : (int?)null;
         var epochs = parse.GetValue(Epochs) is { } e ? OptionParsing.Positive(e, "--epochs") : (int?)null;
         var warm = OptionParsing.NonNegative(parse.GetValue(Warm), "--warm");
-        var reps = OptionParsing.Positive(parse.GetValue(Reps), "--reps");
+        var reps = parse.GetValue(Reps) is { } r ? OptionParsing.Positive(r, "--reps") : (int?)null;
         var backend = Backends.Use(parse.GetValue(BackendName)!, threads);
         var processes = parse.GetValue(WorkerProcesses) is { } n ? OptionParsing.Positive(n, "--worker-processes") : (int?)null;
         var settings = new BenchSettings(backend, threads, size, epochs, parse.GetValue(Data), warm, reps, processes);

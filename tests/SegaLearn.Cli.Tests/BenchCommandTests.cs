@@ -36,6 +36,49 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public void Bench_dist_should_report_every_alternating_run_and_identical_parameters_when_repeated()
+    {
+        using var dir = new TempDirectory();
+        var random = new Random(3);
+        void WriteIdx(string name, int magic, int[] sizes, int count)
+        {
+            var header = new byte[4 + 4 * sizes.Length];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, magic);
+            for (var i = 0; i < sizes.Length; i++)
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4 + 4 * i), sizes[i]);
+            }
+
+            var body = new byte[count];
+            random.NextBytes(body);
+            if (magic == 0x801)
+            {
+                for (var i = 0; i < body.Length; i++)
+                {
+                    body[i] %= 10;
+                }
+            }
+
+            File.WriteAllBytes(Path.Combine(dir.Path, name), [.. header, .. body]);
+        }
+
+        WriteIdx("train-images-idx3-ubyte", 0x803, [300, 28, 28], 300 * 784);
+        WriteIdx("train-labels-idx1-ubyte", 0x801, [300], 300);
+        WriteIdx("t10k-images-idx3-ubyte", 0x803, [50, 28, 28], 50 * 784);
+        WriteIdx("t10k-labels-idx1-ubyte", 0x801, [50], 50);
+
+        // One epoch: the step split must come from all of its steps (a single epoch has no warm-up to drop).
+        var result = Result(SegaLearnProcess.Run(
+            dir.Path, "bench", "dist", "--data", dir.Path, "--worker-processes", "2", "--epochs", "1", "--reps", "2", "--threads", "1"));
+        Assert.Equal(2, result.GetProperty("repeats").GetInt32());
+        Assert.Equal(2, result.GetProperty("samples_per_s_runs").GetArrayLength());
+        Assert.Equal(2, result.GetProperty("samples_per_s_world1_runs").GetArrayLength());
+        Assert.True(result.GetProperty("params_identical_world1").GetBoolean());
+        Assert.True(result.GetProperty("step_ms").GetDouble() > 0);
+        Assert.True(result.GetProperty("efficiency").GetDouble() > 0);
+    }
+
+    [Fact]
     public void Bench_should_fail_with_one_line_when_the_workload_is_unknown()
     {
         using var dir = new TempDirectory();

@@ -28,7 +28,7 @@ internal sealed class GemmWorkload : BenchWorkload
         var c = new float[n * n];
         settings.Backend.Gemm(false, false, n, n, n, a, b, c, 0f);
         var times = new List<double>();
-        for (var r = 0; r < settings.Reps; r++)
+        for (var r = 0; r < (settings.Reps ?? 5); r++)
         {
             var clock = Stopwatch.StartNew();
             settings.Backend.Gemm(false, false, n, n, n, a, b, c, 0f);
