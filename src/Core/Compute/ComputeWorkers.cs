@@ -19,7 +19,7 @@ internal sealed class ComputeWorkers
     /// <summary>Cursor longs per participant: 64 bytes, so no two participants' cursors share a cache line.</summary>
     private const int Pad = 8;
 
-    /// <summary>Most tasks in one run (a cursor keeps its next and end tasks in 16 bits each).</summary>
+    /// <summary>Most tasks in one round of a run (a cursor keeps its next and end tasks in 16 bits each).</summary>
     private const int MaxTasks = ushort.MaxValue;
 
     private static readonly long SpinTicks = Stopwatch.Frequency / 10_000;
@@ -32,6 +32,7 @@ internal sealed class ComputeWorkers
 
     private int _generation;
     private IParallelWork? _work;
+    private int _offset;
     private int _active;
     private int _sleepers;
     private ExceptionDispatchInfo? _failure;
@@ -63,13 +64,18 @@ internal sealed class ComputeWorkers
             return;
         }
 
-        if (taskCount > MaxTasks)
+        // A cursor counts tasks in 16 bits: a longer run goes in rounds of at most MaxTasks.
+        for (var first = 0; first < taskCount; first += MaxTasks)
         {
-            throw new ArgumentOutOfRangeException(nameof(taskCount), taskCount, $"a run holds at most {MaxTasks} tasks");
+            RunRound(work, first, Math.Min(MaxTasks, taskCount - first));
         }
+    }
 
+    private void RunRound(IParallelWork work, int first, int taskCount)
+    {
         var generation = unchecked(_generation + 1);
         _work = work;
+        _offset = first;
         _failure = null;
         var participants = Threads;
         for (var p = 0; p < participants; p++)
@@ -127,7 +133,7 @@ internal sealed class ComputeWorkers
 
                 try
                 {
-                    work.Run(Next(state));
+                    work.Run(_offset + Next(state));
                 }
                 catch (Exception e)
                 {
