@@ -31,14 +31,7 @@ public abstract class Features
                 nameof(destination));
         }
 
-        foreach (var row in rowIndices)
-        {
-            if ((uint)row >= (uint)Rows)
-            {
-                throw new ArgumentOutOfRangeException(nameof(rowIndices), $"row {row} is outside 0..{Rows - 1}");
-            }
-        }
-
+        CheckRows(rowIndices);
         GatherRowsUnchecked(rowIndices, destination);
     }
 
@@ -49,14 +42,7 @@ public abstract class Features
     /// </summary>
     public void PrefetchRows(ReadOnlySpan<int> rowIndices)
     {
-        foreach (var row in rowIndices)
-        {
-            if ((uint)row >= (uint)Rows)
-            {
-                throw new ArgumentOutOfRangeException(nameof(rowIndices), $"row {row} is outside 0..{Rows - 1}");
-            }
-        }
-
+        CheckRows(rowIndices);
         PrefetchRowsUnchecked(rowIndices);
     }
 
@@ -80,6 +66,17 @@ public abstract class Features
     protected abstract void GatherRowsUnchecked(ReadOnlySpan<int> rowIndices, Span<float> destination);
 
     protected abstract void CopyRowsUnchecked(int start, int count, Span<float> destination);
+
+    private void CheckRows(ReadOnlySpan<int> rowIndices)
+    {
+        foreach (var row in rowIndices)
+        {
+            if ((uint)row >= (uint)Rows)
+            {
+                throw new ArgumentOutOfRangeException(nameof(rowIndices), $"row {row} is outside 0..{Rows - 1}");
+            }
+        }
+    }
 
     /// <summary>Issues the prefetches of <see cref="PrefetchRows"/>; the default issues none.</summary>
     protected virtual void PrefetchRowsUnchecked(ReadOnlySpan<int> rowIndices)

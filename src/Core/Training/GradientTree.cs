@@ -86,15 +86,7 @@ public sealed class GradientTree
             _backend.Add(_buffers[i - 1], _buffers[i]);
         }
 
-        if (_depth > 1)
-        {
-            _backend.Add(_buffers[0], _buffers[1], destination);
-        }
-        else
-        {
-            _buffers[0].AsSpan().CopyTo(destination);
-        }
-
+        AddRoot(_backend, _buffers[0], _depth > 1 ? _buffers[1] : null, destination[.._length]);
         Reset();
     }
 
@@ -140,14 +132,20 @@ public sealed class GradientTree
             backend.Add(buffers[stack[i - 1]], buffers[stack[i]]);
         }
 
-        if (depth > 1)
+        AddRoot(backend, buffers[stack[0]], depth > 1 ? buffers[stack[1]] : null, destination);
+    }
+
+    /// <summary>The root of the tree, written straight into <paramref name="destination"/>: left + right, or left alone.</summary>
+    private static void AddRoot(IComputeBackend backend, float[] left, float[]? right, Span<float> destination)
+    {
+        var length = destination.Length;
+        if (right is null)
         {
-            backend.Add(buffers[stack[0]].AsSpan(0, destination.Length), buffers[stack[1]].AsSpan(0, destination.Length), destination);
+            left.AsSpan(0, length).CopyTo(destination);
+            return;
         }
-        else
-        {
-            buffers[stack[0]].AsSpan(0, destination.Length).CopyTo(destination);
-        }
+
+        backend.Add(left.AsSpan(0, length), right.AsSpan(0, length), destination);
     }
 
     /// <summary>A block of n leaves must start at a multiple of the smallest power of two holding n.</summary>

@@ -1,5 +1,4 @@
-using System.Numerics;
-using System.Runtime.InteropServices;
+using System.Numerics.Tensors;
 using SegaLearn.Compute;
 
 namespace SegaLearn.Training;
@@ -86,7 +85,7 @@ public sealed class StepLedger
         var index = IndexOf(firstMicrobatch);
         if (index < 0 || _blocks[index].MicrobatchCount != microbatchCount || _blocks[index].SampleCount != sampleCount
             || length != _pool.Length || gradient.Length != _pool.Length || !double.IsFinite(lossSum)
-            || !AllFinite(gradient))
+            || !TensorPrimitives.IsFiniteAll<float>(gradient))
         {
             return LedgerOutcome.Invalid;
         }
@@ -124,34 +123,6 @@ public sealed class StepLedger
         ReleaseAll();
         _blocks = [];
         return loss;
-    }
-
-    /// <summary>Whether no value is ±∞ or NaN (all exponent bits set), a vector at a time: the coordinator checks every block it receives.</summary>
-    private static bool AllFinite(ReadOnlySpan<float> values)
-    {
-        var bits = MemoryMarshal.Cast<float, int>(values);
-        var exponent = new Vector<int>(0x7F800000);
-        var found = Vector<int>.Zero;
-        var i = 0;
-        for (; i <= bits.Length - Vector<int>.Count; i += Vector<int>.Count)
-        {
-            found |= Vector.Equals(new Vector<int>(bits.Slice(i, Vector<int>.Count)) & exponent, exponent);
-        }
-
-        if (found != Vector<int>.Zero)
-        {
-            return false;
-        }
-
-        for (; i < bits.Length; i++)
-        {
-            if ((bits[i] & 0x7F800000) == 0x7F800000)
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private void ReleaseAll()
