@@ -174,22 +174,7 @@ public sealed partial class SimdBackend
 
             var job = t_job ??= new GemmJob();
             job.Set(_width, transposeA, transposeB, m, n, k, pa, pb, pc, accumulate, epilogue, transposeA || _width != VectorWidth.V256 ? null : rowOrder);
-            var workers = work >= ParallelLimit ? Workers : null;
-            if (workers is not null && _runGate.TryEnter())
-            {
-                try
-                {
-                    job.Execute(workers);
-                }
-                finally
-                {
-                    _runGate.Exit();
-                }
-            }
-            else
-            {
-                job.Execute(null);
-            }
+            Execute(job, work >= ParallelLimit);
         }
     }
 
@@ -200,7 +185,7 @@ public sealed partial class SimdBackend
     /// therefore sums its slices in the same order, and within a slice in k order, whatever thread computes it;
     /// the grouping depends on the shape only.
     /// </summary>
-    private sealed unsafe class GemmJob : IParallelWork
+    private sealed unsafe class GemmJob : IParallelWork, IThreadedJob
     {
         private float[] _packedA = [];
         private float[] _packedB = [];

@@ -20,31 +20,11 @@ public sealed unsafe partial class SimdBackend
     {
         var job = t_narrow ??= new NarrowJob();
         job.Set(transposeA, m, n, k, a, b, c, accumulate);
-        var tasks = (m + NarrowRowsPerTask - 1) / NarrowRowsPerTask;
-        var workers = (long)m * n * k >= ParallelLimit ? Workers : null;
-        if (workers is not null && _runGate.TryEnter())
-        {
-            try
-            {
-                workers.Run(job, tasks);
-            }
-            finally
-            {
-                _runGate.Exit();
-            }
-        }
-        else
-        {
-            for (var t = 0; t < tasks; t++)
-            {
-                job.Run(t);
-            }
-        }
-
+        Execute(job, (long)m * n * k >= ParallelLimit);
         epilogue?.Apply(c, n, 0, m, 0, n);
     }
 
-    private sealed class NarrowJob : IParallelWork
+    private sealed class NarrowJob : IParallelWork, IThreadedJob
     {
         private float[] _panel = [];
         private bool _transposeA;
@@ -68,6 +48,21 @@ public sealed unsafe partial class SimdBackend
             fixed (float* panel = _panel)
             {
                 PackRows(b, n, n, k, NR, panel);
+            }
+        }
+
+        public void Execute(ComputeWorkers? workers)
+        {
+            var tasks = (_m + NarrowRowsPerTask - 1) / NarrowRowsPerTask;
+            if (workers is not null)
+            {
+                workers.Run(this, tasks);
+                return;
+            }
+
+            for (var t = 0; t < tasks; t++)
+            {
+                Run(t);
             }
         }
 

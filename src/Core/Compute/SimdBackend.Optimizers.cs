@@ -66,29 +66,11 @@ public sealed unsafe partial class SimdBackend
     /// <summary>Runs an update in 16-aligned chunks, one per thread when it is long enough to pay for the fork.</summary>
     private void RunUpdate(UpdateJob job, int length)
     {
-        var workers = length >= ParallelUpdateLimit ? Workers : null;
-        if (workers is null || !_runGate.TryEnter())
-        {
-            job.Chunk = length;
-            job.Length = length;
-            job.Run(0);
-            return;
-        }
-
-        try
-        {
-            var tasks = workers.Threads;
-            job.Chunk = ((length + tasks - 1) / tasks + 15) & ~15;
-            job.Length = length;
-            workers.Run(job, (length + job.Chunk - 1) / job.Chunk);
-        }
-        finally
-        {
-            _runGate.Exit();
-        }
+        job.Length = length;
+        Execute(job, length >= ParallelUpdateLimit);
     }
 
-    private sealed class UpdateJob : IParallelWork
+    private sealed class UpdateJob : IParallelWork, IThreadedJob
     {
         private enum Rule
         {
@@ -111,9 +93,23 @@ public sealed unsafe partial class SimdBackend
         private float _epsilon;
         private float _decay;
 
-        public int Chunk { get; set; }
+        private int _chunk;
 
         public int Length { get; set; }
+
+        public void Execute(ComputeWorkers? workers)
+        {
+            if (workers is null)
+            {
+                _chunk = Length;
+                Run(0);
+                return;
+            }
+
+            var threads = workers.Threads;
+            _chunk = ((Length + threads - 1) / threads + 15) & ~15;
+            workers.Run(this, (Length + _chunk - 1) / _chunk);
+        }
 
         public void SetAdam(VectorWidth width, float* w, float* g, float* m, float* v, in AdamStep step, GradientTransform transform)
         {
@@ -149,8 +145,8 @@ public sealed unsafe partial class SimdBackend
 
         public void Run(int task)
         {
-            var start = task * Chunk;
-            var count = Math.Min(Chunk, Length - start);
+            var start = task * _chunk;
+            var count = Math.Min(_chunk, Length - start);
             switch (_rule)
             {
                 case Rule.Adam:

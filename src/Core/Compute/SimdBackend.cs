@@ -197,6 +197,30 @@ public sealed partial class SimdBackend : IComputeBackend
         return sum;
     }
 
+    /// <summary>
+    /// Runs <paramref name="job"/> over the helper threads when <paramref name="parallel"/> and no other caller holds
+    /// them, otherwise on the calling thread alone: several threads may call one backend (in-process workers), and the
+    /// ones that find the helpers busy compute by themselves, which gives the same bits.
+    /// </summary>
+    private void Execute(IThreadedJob job, bool parallel)
+    {
+        var workers = parallel ? Workers : null;
+        if (workers is null || !_runGate.TryEnter())
+        {
+            job.Execute(null);
+            return;
+        }
+
+        try
+        {
+            job.Execute(workers);
+        }
+        finally
+        {
+            _runGate.Exit();
+        }
+    }
+
     /// <summary>The helper threads, created on first use; null when running on one thread.</summary>
     private ComputeWorkers? Workers
     {
