@@ -88,7 +88,7 @@ public sealed class CoordinatorActor : ReceiveActor
         var data = begin.Data ?? new DataReference("in-process", null, 0, 0, false, "", 0);
         var offer = new JobOffer(
             id, token, ProtocolInfo.Version, architecture.LayersText, architecture.ActivationsText, architecture.LossText,
-            job.DropoutRate, job.Seed, job.MicrobatchSize, job.Backend.Name, data, server?.Port ?? 0);
+            job.DropoutRate, job.Seed, job.MicrobatchSize, job.Backend.Name, data, server?.Port ?? 0, server?.SharedParametersPath ?? string.Empty);
         _job = new JobState(begin, offer, ArchitectureHash.Compute(architecture), new StepRound(pool, job.Backend), pool, server);
         _readyWaiter = Sender;
         _log.Info("job {0}: {1}, waiting for {2} worker(s)", id, architecture, begin.MinWorkers);

@@ -17,19 +17,22 @@ public sealed class DataPlaneClient : IAsyncDisposable
     private readonly int _parameterCount;
     private readonly Action<long, ReadOnlyMemory<float>> _onParameters;
     private readonly SharedTensorFile? _shared;
+    private readonly SharedParameterFile? _jobParameters;
     private readonly Action<FrameHeader, int[]> _onAssignment;
     private readonly Action<Exception?> _onClosed;
     private readonly Stack<float[]> _pool = new();
+    private Thread? _reader;
     private volatile bool _disposed;
 
     /// <summary>Rows of one assignment at most: a block is part of one mini-batch, far below this.</summary>
     private const int MaxAssignedRows = 1 << 24;
 
     private DataPlaneClient(
-        FrameChannel channel, Guid jobId, int workerId, int parameterCount, SharedTensorFile? shared,
+        FrameChannel channel, Guid jobId, int workerId, int parameterCount, SharedTensorFile? shared, SharedParameterFile? jobParameters,
         Action<long, ReadOnlyMemory<float>> onParameters, Action<FrameHeader, int[]> onAssignment, Action<Exception?> onClosed)
     {
         _shared = shared;
+        _jobParameters = jobParameters;
         _channel = channel;
         _jobId = jobId;
         WorkerId = workerId;
@@ -44,6 +47,9 @@ public sealed class DataPlaneClient : IAsyncDisposable
     /// <summary>Whether parameters and gradients go through a <see cref="SharedTensorFile"/> the coordinator accepted.</summary>
     public bool SharesMemory => _shared is not null;
 
+    /// <summary>Whether parameters come through the job's <see cref="SharedParameterFile"/>, mapped by this client.</summary>
+    public bool MapsJobParameters => _jobParameters is not null;
+
     /// <summary>Gradient slots of the shared file (0 without one).</summary>
     public int SharedSlots => _shared?.Slots ?? 0;
 
@@ -53,11 +59,13 @@ public sealed class DataPlaneClient : IAsyncDisposable
     /// or in the shared file's parameter region; the callee hands it back with <see cref="ReturnParameters"/> when it no
     /// longer reads it (typically when a newer version replaces it). With <paramref name="sharedSlots"/> &gt; 0 the
     /// client offers a <see cref="SharedTensorFile"/> with that many gradient slots, used if the coordinator is on this
-    /// machine. <paramref name="onAssignment"/> receives each block
+    /// machine, and with <paramref name="jobParameters"/> (the job offer's <see cref="SharedParameterFile.Path"/>) it maps
+    /// the job's parameter file when it can and says so, to receive parameters there. <paramref name="onAssignment"/> receives each block
     /// assignment (header and data rows, a new array the callee keeps), always after the parameters sent before it. <paramref name="onClosed"/> is called once when the
     /// connection ends: null for an orderly end (Bye from the coordinator, or this client disposed), else the cause.
-    /// Both run on the client's read thread, which reads nothing else meanwhile; an exception from onParameters closes
-    /// the connection and reaches onClosed, which itself must not throw.
+    /// Both run on the client's read thread, which reads nothing else meanwhile; an exception from either closes
+    /// the connection and reaches onClosed, which itself must not throw. <paramref name="beforeReading"/> gets the
+    /// client before the read thread starts, so the callbacks may use it.
     /// Throws <see cref="DataPlaneRefusedException"/> when the coordinator refuses the Hello.
     /// </summary>
     public static async Task<DataPlaneClient> ConnectAsync(
@@ -71,7 +79,9 @@ public sealed class DataPlaneClient : IAsyncDisposable
         Action<FrameHeader, int[]> onAssignment,
         Action<Exception?> onClosed,
         CancellationToken cancellationToken,
-        int sharedSlots = 0)
+        int sharedSlots = 0,
+        Action<DataPlaneClient>? beforeReading = null,
+        string? jobParameters = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(jobId);
@@ -80,6 +90,8 @@ public sealed class DataPlaneClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(onParameters);
         ArgumentNullException.ThrowIfNull(onAssignment);
         ArgumentNullException.ThrowIfNull(onClosed);
+        ArgumentOutOfRangeException.ThrowIfNegative(sharedSlots);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(sharedSlots, (int)FrameHeader.MapsJobParameters);
         var jobHash = FrameCodec.JobIdOf(jobId);
         // Blocking calls on a pool thread rather than socket async methods, which would leave the socket non-blocking
         // and make every later read allocate (see FrameChannel); cancelling closes the socket to end a blocked call.
@@ -89,16 +101,19 @@ public sealed class DataPlaneClient : IAsyncDisposable
         {
             var path = sharedSlots > 0 ? SharedTensorFile.PathFor(jobHash, workerId) : null;
             var offered = path is null ? null : SharedTensorFile.Create(path, parameterCount, sharedSlots);
+            var mapped = offered is null ? null : SharedParameterFile.TryOpen(jobParameters, jobHash, parameterCount);
             SharedTensorFile? shared;
             FrameChannel channel;
             try
             {
-                (channel, var accepted) = await Task.Run(() => Handshake(socket, host, port, jobId, jobHash, token, workerId, (byte)(offered?.Slots ?? 0)), cancellationToken).ConfigureAwait(false);
+                var helloSlots = (byte)((offered?.Slots ?? 0) + (mapped is null ? 0 : FrameHeader.MapsJobParameters));
+                (channel, var accepted) = await Task.Run(() => Handshake(socket, host, port, jobId, jobHash, token, workerId, helloSlots), cancellationToken).ConfigureAwait(false);
                 shared = accepted ? offered : null;
             }
             catch
             {
                 offered?.Dispose();
+                mapped?.Dispose();
                 throw;
             }
             finally
@@ -108,10 +123,16 @@ public sealed class DataPlaneClient : IAsyncDisposable
             }
 
             if (shared is null)
+            {
                 offered?.Dispose();
-            var client = new DataPlaneClient(channel, jobHash, workerId, parameterCount, shared, onParameters, onAssignment, onClosed);
+                mapped?.Dispose();
+                mapped = null;
+            }
+            var client = new DataPlaneClient(channel, jobHash, workerId, parameterCount, shared, mapped, onParameters, onAssignment, onClosed);
             channel.Open("segalearn-data-plane-out");
-            new Thread(client.ReadParameters) { IsBackground = true, Name = "segalearn-data-plane-in" }.Start();
+            beforeReading?.Invoke(client);
+            client._reader = new Thread(client.ReadParameters) { IsBackground = true, Name = "segalearn-data-plane-in" };
+            client._reader.Start();
             return client;
         }
         catch (Exception e) when (cancellationToken.IsCancellationRequested && e is not OperationCanceledException)
@@ -184,6 +205,10 @@ public sealed class DataPlaneClient : IAsyncDisposable
             _pool.Push(segment.Array);
     }
 
+    /// <summary>
+    /// Says Bye and closes the connection; unless called from a callback, it waits for the read thread to leave the
+    /// callbacks first, since they may still be reading parameters from or writing a gradient into the shared file.
+    /// </summary>
     public ValueTask DisposeAsync()
     {
         if (!_disposed)
@@ -191,7 +216,10 @@ public sealed class DataPlaneClient : IAsyncDisposable
             _disposed = true;
             _channel.TrySend(new FrameHeader { Kind = FrameKind.Bye, JobId = _jobId, WorkerId = WorkerId });
             _channel.Dispose();
+            if (_reader is { } reader && reader != Thread.CurrentThread)
+                reader.Join();
             _shared?.Dispose();
+            _jobParameters?.Dispose();
         }
         return ValueTask.CompletedTask;
     }
@@ -233,6 +261,12 @@ public sealed class DataPlaneClient : IAsyncDisposable
 
                 if (header.Kind != FrameKind.Parameters)
                     throw new FrameException($"Unexpected {header.Kind} frame from the coordinator.");
+                if (header.SharedSlot == FrameHeader.SharedJobParameters && _jobParameters is { } jobParameters && header.ElementCount == 0)
+                {
+                    _onParameters(header.ParameterVersion, jobParameters.Parameters);
+                    continue;
+                }
+
                 if (header.SharedSlot == FrameHeader.SharedParameters && _shared is { } shared && header.ElementCount == 0)
                 {
                     _onParameters(header.ParameterVersion, shared.Parameters);

@@ -15,7 +15,9 @@ namespace SegaLearn.Protocol;
 /// </para>
 /// <para>
 /// A worker on the same machine may offer a <see cref="SharedTensorFile"/> in its Hello; when the coordinator finds it,
-/// parameters and gradients of that worker go through the file and only their headers through the socket.
+/// parameters and gradients of that worker go through the file and only their headers through the socket. A worker
+/// that also maps the job's <see cref="SharedParameterFile"/> (and says so in its Hello) reads parameters from there,
+/// so one copy per version serves all local workers.
 /// </para>
 /// <para>
 /// Each connection has a read thread (blocking reads straight into rented gradient buffers) and a write thread
@@ -32,6 +34,8 @@ public sealed class DataPlaneServer : IAsyncDisposable
     private readonly DataPlaneServerCallbacks _callbacks;
     private readonly ConcurrentDictionary<int, FrameChannel> _connections = new();
     private readonly ConcurrentDictionary<int, SharedTensorFile> _shared = new();
+    private readonly ConcurrentDictionary<int, bool> _mapsJobParameters = new();
+    private readonly SharedParameterFile? _parameterFile;
     private Socket? _listener;
     private volatile bool _disposed;
 
@@ -45,7 +49,11 @@ public sealed class DataPlaneServer : IAsyncDisposable
         _token = token;
         _parameterCount = parameterCount;
         _callbacks = callbacks;
+        _parameterFile = SharedParameterFile.TryCreate(_jobId, parameterCount);
     }
+
+    /// <summary>Where workers on this machine map the job's parameters (<see cref="SharedParameterFile"/>), or null where they cannot.</summary>
+    public string? SharedParametersPath => _parameterFile?.Path;
 
     /// <summary>The port listened on (the one chosen by the system when started with port 0); 0 before <see cref="Start"/>.</summary>
     public int Port { get; private set; }
@@ -91,6 +99,11 @@ public sealed class DataPlaneServer : IAsyncDisposable
         if (!_connections.TryGetValue(workerId, out var channel) || !channel.IsOpen)
             throw new InvalidOperationException($"Worker {workerId} has no data-plane connection.");
         var header = new FrameHeader { Kind = FrameKind.Parameters, JobId = _jobId, WorkerId = workerId, ParameterVersion = version };
+        if (_mapsJobParameters.ContainsKey(workerId) && _parameterFile!.TryPublish(version, parameters.Span))
+        {
+            return channel.SendAsync(header with { SharedSlot = FrameHeader.SharedJobParameters }, ReadOnlyMemory<float>.Empty, cancellationToken);
+        }
+
         if (_shared.TryGetValue(workerId, out var shared) && shared.TryWriteParameters(parameters.Span))
         {
             return channel.SendAsync(header with { SharedSlot = FrameHeader.SharedParameters }, ReadOnlyMemory<float>.Empty, cancellationToken);
@@ -125,6 +138,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
             return ValueTask.CompletedTask;
         _disposed = true;
         _listener?.Dispose();
+        _parameterFile?.Dispose();
         foreach (var (workerId, channel) in _connections)
         {
             channel.TrySend(new FrameHeader { Kind = FrameKind.Bye, JobId = _jobId, WorkerId = workerId });
@@ -194,9 +208,14 @@ public sealed class DataPlaneServer : IAsyncDisposable
             return Refuse(channel, $"worker {hello.WorkerId} presented a wrong token");
         if (_disposed || !_connections.TryAdd(hello.WorkerId, channel))
             return Refuse(channel, $"worker {hello.WorkerId} is connected already");
-        var shared = hello.SharedSlot > 0 ? SharedTensorFile.TryOpen(SharedTensorFile.PathFor(_jobId, hello.WorkerId), _parameterCount, hello.SharedSlot) : null;
+        var slots = hello.SharedSlot & ~FrameHeader.MapsJobParameters;
+        var shared = slots > 0 ? SharedTensorFile.TryOpen(SharedTensorFile.PathFor(_jobId, hello.WorkerId), _parameterCount, slots) : null;
         if (shared is not null)
+        {
             _shared[hello.WorkerId] = shared;
+            if ((hello.SharedSlot & FrameHeader.MapsJobParameters) != 0 && _parameterFile is not null)
+                _mapsJobParameters[hello.WorkerId] = true;
+        }
         // Open before the HelloAck: once the worker has it, the coordinator may send to it at any moment.
         channel.Open("segalearn-data-plane-out");
         try
@@ -207,6 +226,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
         {
             if (_shared.TryRemove(hello.WorkerId, out var unused))
                 unused.Dispose();
+            _mapsJobParameters.TryRemove(hello.WorkerId, out _);
             _connections.TryRemove(new KeyValuePair<int, FrameChannel>(hello.WorkerId, channel));
             throw;
         }
@@ -274,6 +294,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
         channel.Dispose();
         if (_shared.TryRemove(workerId, out var file))
             file.Dispose();
+        _mapsJobParameters.TryRemove(workerId, out _);
         if (_disposed)
             return;
         if (fault is not null)

@@ -26,7 +26,7 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
     private readonly Lock _gate = new();
     private readonly byte[] _writeHeader = new byte[FrameCodec.HeaderSize];
     private readonly byte[] _readHeader = new byte[FrameCodec.HeaderSize];
-    private readonly byte[] _inlineHeader = new byte[FrameCodec.HeaderSize];
+    private readonly byte[] _inlineFrame = new byte[FrameCodec.FrameSize(InlinePayloadElements)];
     private ManualResetValueTaskSourceCore<bool> _completion;
     private FrameHeader _pendingHeader;
     private ReadOnlyMemory<float> _pendingPayload;
@@ -72,7 +72,7 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
     /// <summary>
     /// A small frame (an assignment, or a header whose tensor is in shared memory) is written on the calling thread
     /// when no send is under way: it fits the socket's buffer, and handing it to the writer thread would cost two
-    /// thread wake-ups on a step's critical path.
+    /// thread wake-ups on a step's critical path. Header and payload go in one write, so the peer wakes once.
     /// </summary>
     private ValueTask SendInline(FrameHeader header, ReadOnlySpan<float> payload)
     {
@@ -86,7 +86,7 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
                 }
             }
 
-            FrameCodec.Write(_stream, header, payload, _inlineHeader);
+            _stream.Write(_inlineFrame, 0, FrameCodec.Encode(header, payload, _inlineFrame));
             return ValueTask.CompletedTask;
         }
         catch (Exception e)

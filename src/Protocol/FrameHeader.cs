@@ -11,12 +11,20 @@ public readonly record struct FrameHeader
 
     public const byte SharedSlotBase = 2;
 
+    /// <summary>Parameters in the job's <see cref="SharedParameterFile"/>, which the worker said in its Hello it maps.</summary>
+    public const byte SharedJobParameters = 255;
+
+    /// <summary>Added to a Hello's <see cref="SharedSlot"/> (the gradient slots offered) when the worker maps the job's parameter file.</summary>
+    public const byte MapsJobParameters = 0x80;
+
     public FrameKind Kind { get; init; }
 
     /// <summary>
     /// 0: the payload follows the header. Otherwise the payload is in the worker's <see cref="SharedTensorFile"/>
     /// (<see cref="ElementCount"/> 0): <see cref="SharedParameters"/> for parameters, <see cref="SharedSlotBase"/> + k for
-    /// gradient slot k. In a Hello, the worker offers such a file; in a HelloAck, the coordinator accepts it.
+    /// gradient slot k, <see cref="SharedJobParameters"/> for parameters in the job's parameter file. In a Hello, the
+    /// worker offers such a file with that many gradient slots (below <see cref="MapsJobParameters"/>, which it adds when
+    /// it maps the job's parameter file); in a HelloAck, the coordinator accepts the worker's file.
     /// </summary>
     public byte SharedSlot { get; init; }
 

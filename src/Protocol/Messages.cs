@@ -26,7 +26,9 @@ public sealed record DataReference(
 
 /// <summary>
 /// Coordinator → worker: the job. The per-job <see cref="Token"/> authenticates the worker's data-plane connection;
-/// <see cref="DataPlanePort"/> is 0 for in-process workers, which share buffers instead. Every worker computes on
+/// <see cref="DataPlanePort"/> is 0 for in-process workers, which share buffers instead. Workers on the coordinator's
+/// machine map <see cref="SharedParameters"/> (a <c>SharedParameterFile</c>'s path; empty when there is none) to read
+/// parameters without a copy each. Every worker computes on
 /// <see cref="Backend"/>: backends round differently, and the bits must not depend on which worker took a block.
 /// </summary>
 public sealed record JobOffer(
@@ -41,7 +43,8 @@ public sealed record JobOffer(
     int MicrobatchSize,
     string Backend,
     DataReference Data,
-    int DataPlanePort) : IControlMessage;
+    int DataPlanePort,
+    string SharedParameters = "") : IControlMessage;
 
 /// <summary>Worker → coordinator: ready to work on the job, with the architecture hash it built.</summary>
 public sealed record RegisterWorker(string JobId, string Token, int ProtocolVersion, string ArchitectureHash, string WorkerName) : IControlMessage;

@@ -18,7 +18,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
     public const int SerializerIdentifier = 4711;
 
     /// <summary>First byte of every payload; bumped when a record's encoding changes.</summary>
-    public const byte FormatVersion = 1;
+    public const byte FormatVersion = 2;
 
     private const string WorkerHelloManifest = "wh";
     private const string DataReferenceManifest = "dr";
@@ -77,6 +77,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                 writer.String(m.Backend);
                 Write(writer, m.Data);
                 writer.Int32(m.DataPlanePort);
+                writer.String(m.SharedParameters);
                 break;
             case RegisterWorker m:
                 writer.String(m.JobId);
@@ -156,7 +157,8 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                 reader.Int32("MicrobatchSize"),
                 reader.String("Backend"),
                 ReadDataReference(ref reader),
-                reader.Int32("DataPlanePort")),
+                reader.Int32("DataPlanePort"),
+                reader.String("SharedParameters")),
             RegisterWorkerManifest => new RegisterWorker(
                 reader.String("JobId"),
                 reader.String("Token"),

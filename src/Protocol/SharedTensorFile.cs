@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.MemoryMappedFiles;
 
 namespace SegaLearn.Protocol;
@@ -23,7 +22,7 @@ public sealed unsafe class SharedTensorFile : IDisposable
     private readonly float* _base;
     private readonly int _parameterCount;
     private readonly Lock _gate = new();
-    private readonly RegionMemory _parameters;
+    private readonly MappedRegionMemory _parameters;
     private bool _disposed;
 
     private SharedTensorFile(MemoryMappedFile file, int parameterCount, int slots)
@@ -35,7 +34,7 @@ public sealed unsafe class SharedTensorFile : IDisposable
         byte* pointer = null;
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         _base = (float*)(pointer + _view.PointerOffset);
-        _parameters = new RegionMemory(_base, parameterCount);
+        _parameters = new MappedRegionMemory(_base, parameterCount);
     }
 
     public int Slots { get; }
@@ -136,22 +135,6 @@ public sealed unsafe class SharedTensorFile : IDisposable
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _file.Dispose();
-    }
-
-    /// <summary>Memory over a mapped region, so the worker's model reads the parameters where they were written.</summary>
-    private sealed class RegionMemory(float* start, int length) : MemoryManager<float>
-    {
-        public override Span<float> GetSpan() => new(start, length);
-
-        public override MemoryHandle Pin(int elementIndex = 0) => new(start + elementIndex);
-
-        public override void Unpin()
-        {
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-        }
     }
 
     private static long ByteLength(int parameterCount, int slots) => (long)(slots + 1) * parameterCount * sizeof(float);

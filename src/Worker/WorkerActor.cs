@@ -12,9 +12,9 @@ namespace SegaLearn.Worker;
 /// A worker: greets the coordinator until it is offered a job, gets the training set, builds a model replica on its
 /// own backend, registers, then computes the blocks it is assigned, pulling work by credits. In-process workers get
 /// the data and shared parameter buffers by reference; remote ones load or fetch the data (<see cref="TrainingSetSource"/>)
-/// and take parameters and assignments from the data plane and send gradients back on it (<see cref="RemoteLink"/>),
-/// computing an assignment once the parameters of its version have arrived. All math is in <see cref="BlockGradient"/>. The worker stops when the
-/// job ends, when it is refused, or when its coordinator goes away.
+/// and leave the data path to <see cref="RemoteLink"/>, which computes each assignment on the data plane's read thread
+/// once the parameters of its version have arrived and sends the gradient back. All math is in
+/// <see cref="BlockGradient"/>. The worker stops when the job ends, when it is refused, or when its coordinator goes away.
 /// </summary>
 public sealed class WorkerActor : ReceiveActor, IWithTimers
 {
@@ -24,15 +24,12 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private readonly string _coordinatorPath;
     private readonly TaskCompletionSource<WorkerStopped>? _stopped;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Queue<AssignWork> _waiting = new();
     private IActorRef? _coordinator;
     private JobOffer? _offer;
     private NetworkArchitecture? _architecture;
     private ChunkAssembly? _chunks;
     private WorkerJob? _job;
     private RemoteLink? _link;
-    private ReadOnlyMemory<float> _parameters;
-    private long _parametersVersion = -1;
 
     public WorkerActor(WorkerSettings settings, string coordinatorPath, TaskCompletionSource<WorkerStopped>? stopped = null)
     {
@@ -52,9 +49,6 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<LinkFailed>(failed => Finish(WorkerStopped.CoordinatorLost, $"data plane: {failed.Why}"));
         Receive<WorkerRefused>(refused => Finish(WorkerStopped.Refused, $"refused by the coordinator: {refused.Reason}"));
         Receive<LocalAssignWork>(OnLocalAssignWork);
-        Receive<ParametersArrived>(OnParameters);
-        Receive<AssignmentArrived>(a => OnAssignWork(new AssignWork(
-            _offer?.JobId ?? string.Empty, a.Header.ParameterVersion, a.Header.Epoch, a.Header.Step, a.Header.FirstMicrobatch, a.Header.MicrobatchCount, a.Header.FirstSample, a.Rows)));
         Receive<JobFinished>(finished => Finish(WorkerStopped.Finished, $"job {finished.JobId} finished"));
         Receive<Terminated>(t => t.ActorRef.Equals(_coordinator), _ => Finish(WorkerStopped.CoordinatorLost, $"coordinator {_coordinator!.Path} is gone"));
     }
@@ -199,14 +193,16 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
         var host = Sender.Path.Address.Host ?? "127.0.0.1";
         var self = Self;
-        RemoteLink.ConnectAsync(host, _offer.DataPlanePort, _offer, accepted.WorkerId, _job!.ParameterCount, _settings.Credits, self)
+        RemoteLink.ConnectAsync(host, _offer.DataPlanePort, _job!, accepted.WorkerId, _settings.Credits, self)
             .PipeTo(Self, success: link => new LinkReady(link), failure: e => new LinkFailed($"cannot connect to {host}:{_offer.DataPlanePort}: {e.Message}"));
     }
 
     private void OnLinkReady(LinkReady ready)
     {
         _link = ready.Link;
-        _log.Info("data plane connected{0}", _link.SharesMemory ? " (tensors in shared memory)" : string.Empty);
+        _log.Info(
+            "data plane connected{0}",
+            _link.MapsJobParameters ? " (tensors in shared memory, parameters in the job's file)" : _link.SharesMemory ? " (tensors in shared memory)" : string.Empty);
         _coordinator!.Tell(new RequestWork(_offer!.JobId, _settings.Credits));
     }
 
@@ -222,61 +218,6 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         var clock = Stopwatch.StartNew();
         var loss = _job.Compute(work, assignment.Parameters, assignment.Gradient);
         Sender.Tell(new LocalWorkDone(work, work.Rows.Length, loss, assignment.Gradient, clock.Elapsed.TotalMilliseconds));
-    }
-
-    private void OnAssignWork(AssignWork work)
-    {
-        if (_job is null || _link is null || work.JobId != _job.Offer.JobId)
-        {
-            _log.Warning("assignment for job {0} ignored: not this worker's job or not connected", work.JobId);
-            return;
-        }
-
-        if (work.ParameterVersion == _parametersVersion)
-        {
-            Compute(work);
-        }
-        else if (work.ParameterVersion > _parametersVersion)
-        {
-            _waiting.Enqueue(work);
-        }
-    }
-
-    private void OnParameters(ParametersArrived arrived)
-    {
-        if (arrived.Parameters.Length != _job?.ParameterCount)
-        {
-            Finish(WorkerStopped.Refused, $"parameters of version {arrived.Version} have {arrived.Parameters.Length} values, the model {_job?.ParameterCount}");
-            return;
-        }
-
-        if (!_parameters.IsEmpty)
-        {
-            _link?.Release(_parameters);
-        }
-
-        _parameters = arrived.Parameters;
-        _parametersVersion = arrived.Version;
-        var count = _waiting.Count;
-        for (var i = 0; i < count; i++)
-        {
-            var work = _waiting.Dequeue();
-            if (work.ParameterVersion == _parametersVersion)
-            {
-                Compute(work);
-            }
-            else if (work.ParameterVersion > _parametersVersion)
-            {
-                _waiting.Enqueue(work);
-            }
-        }
-    }
-
-    private void Compute(AssignWork work)
-    {
-        var started = Stopwatch.GetTimestamp();
-        var loss = _job!.Compute(work, _parameters.Span, _link!.NextGradient());
-        _link.SendGradient(work, loss, Stopwatch.GetElapsedTime(started));
     }
 
     private void Finish(int exitCode, string reason)

@@ -206,6 +206,62 @@ public sealed class DataPlaneTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Data_plane_should_publish_each_version_once_for_all_workers_when_they_map_the_job_parameter_file()
+    {
+        Assert.NotNull(_server.SharedParametersPath);
+        var first = new BlockingCollection<(long Version, ReadOnlyMemory<float> Parameters)>();
+        var second = new BlockingCollection<(long Version, ReadOnlyMemory<float> Parameters)>();
+        var inline = new BlockingCollection<(long Version, ReadOnlyMemory<float> Parameters)>();
+        await using var a = await Connect(_token, JobId, workerId: 1, onParameters: (v, p) => first.Add((v, p)), sharedSlots: 2, jobParameters: _server.SharedParametersPath);
+        await using var b = await Connect(_token, JobId, workerId: 2, onParameters: (v, p) => second.Add((v, p)), sharedSlots: 1, jobParameters: _server.SharedParametersPath);
+        await using var c = await Connect(_token, JobId, workerId: 3, onParameters: (v, p) => inline.Add((v, p)));
+        Assert.True(a.MapsJobParameters && b.MapsJobParameters && a.SharesMemory && b.SharesMemory);
+        Assert.False(c.MapsJobParameters);
+
+        ReadOnlyMemory<float> atSecond = default;
+        foreach (var (version, seed) in new[] { (3L, 30), (4L, 40) })
+        {
+            var parameters = RandomBits(seed);
+            foreach (var worker in new[] { 1, 2, 3 })
+                await _server.SendParametersAsync(worker, version, parameters);
+            Assert.True(first.TryTake(out var atA, Timeout));
+            Assert.True(second.TryTake(out var atB, Timeout));
+            Assert.True(inline.TryTake(out var atC, Timeout));
+
+            Assert.Equal((version, version, version), (atA.Version, atB.Version, atC.Version));
+            Assert.Equal(BitsOf(parameters), BitsOf(atA.Parameters.ToArray()));
+            Assert.Equal(BitsOf(parameters), BitsOf(atB.Parameters.ToArray()));
+            Assert.Equal(BitsOf(parameters), BitsOf(atC.Parameters.ToArray()));
+            Assert.False(MemoryMarshal.TryGetArray(atA.Parameters, out _));
+            Assert.True(MemoryMarshal.TryGetArray(atC.Parameters, out _));
+            c.ReturnParameters(atC.Parameters);
+            atSecond = atB.Parameters;
+        }
+
+        // One region for both: publishing a version for the first worker changes what the second one maps.
+        var next = RandomBits(seed: 50);
+        await _server.SendParametersAsync(1, 5L, next);
+        Assert.True(first.TryTake(out var fifth, Timeout));
+        Assert.Equal(5L, fifth.Version);
+        Assert.Equal(BitsOf(next), BitsOf(atSecond.ToArray()));
+    }
+
+    [Fact]
+    public async Task Client_should_take_parameters_in_its_own_file_when_the_job_parameter_file_is_another_jobs()
+    {
+        using var other = SharedParameterFile.TryCreate(FrameCodec.JobIdOf("job-8"), ParameterCount);
+        var received = new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var client = await Connect(_token, JobId, workerId: 6, onParameters: (_, p) => received.TrySetResult(p.ToArray()), sharedSlots: 1, jobParameters: other!.Path);
+        Assert.True(client.SharesMemory);
+        Assert.False(client.MapsJobParameters);
+
+        var parameters = RandomBits(seed: 5);
+        await _server.SendParametersAsync(6, 1, parameters);
+
+        Assert.Equal(BitsOf(parameters), BitsOf(await received.Task.WaitAsync(Timeout)));
+    }
+
+    [Fact]
     public async Task Assignment_should_reach_the_worker_after_the_parameters_sent_before_it_with_rows_bit_exact()
     {
         var arrivals = new BlockingCollection<string>();
@@ -269,7 +325,8 @@ public sealed class DataPlaneTests : IAsyncDisposable
         Action<long, ReadOnlyMemory<float>>? onParameters = null,
         Action<Exception?>? onClosed = null,
         Action<FrameHeader, int[]>? onAssignment = null,
-        int sharedSlots = 0) =>
+        int sharedSlots = 0,
+        string? jobParameters = null) =>
         DataPlaneClient.ConnectAsync(
             "127.0.0.1",
             _server.Port,
@@ -281,7 +338,8 @@ public sealed class DataPlaneTests : IAsyncDisposable
             onAssignment ?? ((_, _) => { }),
             onClosed ?? (_ => { }),
             new CancellationTokenSource(Timeout).Token,
-            sharedSlots);
+            sharedSlots,
+            jobParameters: jobParameters);
 
     private static float[] RandomBits(int seed)
     {
