@@ -6,6 +6,13 @@ namespace SegaLearn.Cli;
 /// <c>segalearn worker</c> child processes joined to a coordinator in this process. Disposing kills any still
 /// running (a Ctrl+C or a failed run never leaves workers behind); workers that outlive a killed coordinator stop
 /// by themselves when they see it gone, and a coordinator whose workers are all gone stops waiting for them.
+/// <para>
+/// When there are several workers and their threads fit on the cores this process may use, each worker is pinned to
+/// cores of its own (<c>--cpus</c>; the coordinator stays free to run anywhere). Unpinned, the scheduler sometimes
+/// woke a worker on the core where another one computed and left it waiting for a time slice; on the 2-core W-DIST
+/// run pinning raised N=2 from a median of about 75k to 84k samples/s (6 alternating runs each). A lone worker is
+/// left free to move away from the coordinator's threads.
+/// </para>
 /// </summary>
 internal sealed class LocalWorkerProcesses : IDisposable
 {
@@ -19,11 +26,14 @@ internal sealed class LocalWorkerProcesses : IDisposable
     {
         _onAllExited = onAllExited;
         _running = count;
+        var cpus = CpuAffinity.Usable();
+        var pin = count > 1 && count * threadsEach <= cpus.Count;
         try
         {
             for (var i = 0; i < count; i++)
             {
-                var process = Start(coordinatorAddress, $"local-{i + 1}", threadsEach);
+                var own = pin ? CpuAffinity.Format(cpus.Skip(i * threadsEach).Take(threadsEach)) : null;
+                var process = Start(coordinatorAddress, $"local-{i + 1}", threadsEach, own);
                 process.EnableRaisingEvents = true;
                 process.Exited += OnExited;
                 _processes.Add(process);
@@ -63,7 +73,7 @@ internal sealed class LocalWorkerProcesses : IDisposable
         }
     }
 
-    private static Process Start(string coordinatorAddress, string name, int threads)
+    private static Process Start(string coordinatorAddress, string name, int threads, string? cpus)
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this program's path to start workers");
         var start = new ProcessStartInfo(self) { UseShellExecute = false };
@@ -75,6 +85,12 @@ internal sealed class LocalWorkerProcesses : IDisposable
         foreach (var arg in new[] { "worker", "--join", coordinatorAddress, "--name", name, "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(arg);
+        }
+
+        if (cpus is not null)
+        {
+            start.ArgumentList.Add("--cpus");
+            start.ArgumentList.Add(cpus);
         }
 
         return Process.Start(start) ?? throw new InvalidOperationException($"could not start worker process {name}");

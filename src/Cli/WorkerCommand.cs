@@ -17,13 +17,14 @@ internal static class WorkerCommand
     private static readonly Option<string?> Name = new("--name") { Description = "this worker's name in logs (default: the machine name)" };
     private static readonly Option<string?> PublicHost = new("--host") { Description = "host name the coordinator reaches this worker at (default: 127.0.0.1 when joining on loopback, else this machine's name)" };
     private static readonly Option<int> Port = new("--port") { Description = "this worker's remoting port (0: any free port)", DefaultValueFactory = _ => 0 };
+    private static readonly Option<string?> Cpus = new("--cpus") { Description = "run this worker's threads on these CPUs only, e.g. 2 or 0,1 (default: any)" };
     private static readonly Option<int> ConnectTimeout = new("--connect-timeout") { Description = "seconds to wait for the coordinator to offer a job", DefaultValueFactory = _ => 120 };
 
     public static Command Create()
     {
         var command = new Command("worker", "Join a coordinator and compute gradients until the job ends.")
         {
-            Join, Threads, Name, PublicHost, Port, ConnectTimeout,
+            Join, Threads, Name, PublicHost, Port, Cpus, ConnectTimeout,
         };
         command.SetAction(Execute);
         return command;
@@ -38,6 +39,11 @@ internal static class WorkerCommand
         var loopback = IPAddress.TryParse(host, out var address) ? IPAddress.IsLoopback(address) : host == "localhost";
         var publicHost = parse.GetValue(PublicHost) ?? (loopback ? "127.0.0.1" : Dns.GetHostName());
         var seed = $"akka.tcp://{SegaLearnHost.SystemName}@{host}:{port}";
+        if (parse.GetValue(Cpus) is { } cpuList)
+        {
+            // Before the host starts its threads, which then inherit the affinity.
+            CpuAffinity.Pin(CpuAffinity.Parse(cpuList, "--cpus"));
+        }
 
         var stopped = new TaskCompletionSource<WorkerStopped>(TaskCreationOptions.RunContinuationsAsynchronously);
         var builder = SegaLearnHost.CreateBuilder();

@@ -253,13 +253,6 @@ public sealed class CoordinatorActor : ReceiveActor
         var id = worker.Id;
         try
         {
-            if (worker.ParametersSent != round.Version)
-            {
-                worker.ParametersSent = round.Version;
-                round.BytesOut += (long)round.Parameters.Length * sizeof(float);
-                Watch(server.SendParametersAsync(id, round.Version, round.Parameters), id);
-            }
-
             var header = new FrameHeader
             {
                 ParameterVersion = round.Version,
@@ -269,7 +262,16 @@ public sealed class CoordinatorActor : ReceiveActor
                 MicrobatchCount = block.MicrobatchCount,
                 FirstSample = block.FirstSample,
             };
-            Watch(server.SendAssignmentAsync(id, header, round.RowsPayload(block)), id);
+            if (worker.ParametersSent != round.Version)
+            {
+                worker.ParametersSent = round.Version;
+                round.BytesOut += (long)round.Parameters.Length * sizeof(float);
+                Watch(server.SendParametersAndAssignmentAsync(id, round.Parameters, header, round.RowsPayload(block)), id);
+            }
+            else
+            {
+                Watch(server.SendAssignmentAsync(id, header, round.RowsPayload(block)), id);
+            }
         }
         catch (InvalidOperationException e)
         {

@@ -96,21 +96,29 @@ public sealed class DataPlaneServer : IAsyncDisposable
     {
         if (parameters.Length != _parameterCount)
             throw new ArgumentException($"Expected {_parameterCount} parameters, got {parameters.Length}.", nameof(parameters));
-        if (!_connections.TryGetValue(workerId, out var channel) || !channel.IsOpen)
-            throw new InvalidOperationException($"Worker {workerId} has no data-plane connection.");
+        var channel = ChannelOf(workerId);
+        var (header, payload) = ParametersFrame(workerId, version, parameters);
+        return channel.SendAsync(header, payload, cancellationToken);
+    }
+
+    /// <summary>
+    /// The Parameters frame for a worker: a header alone when the tensor went into shared memory (the job's parameter
+    /// file, written once per version, or the worker's own file), else header and <paramref name="parameters"/>.
+    /// </summary>
+    private (FrameHeader Header, ReadOnlyMemory<float> Payload) ParametersFrame(int workerId, long version, ReadOnlyMemory<float> parameters)
+    {
         var header = new FrameHeader { Kind = FrameKind.Parameters, JobId = _jobId, WorkerId = workerId, ParameterVersion = version };
         if (_mapsJobParameters.ContainsKey(workerId) && _parameterFile!.TryPublish(version, parameters.Span))
-        {
-            return channel.SendAsync(header with { SharedSlot = FrameHeader.SharedJobParameters }, ReadOnlyMemory<float>.Empty, cancellationToken);
-        }
-
+            return (header with { SharedSlot = FrameHeader.SharedJobParameters }, ReadOnlyMemory<float>.Empty);
         if (_shared.TryGetValue(workerId, out var shared) && shared.TryWriteParameters(parameters.Span))
-        {
-            return channel.SendAsync(header with { SharedSlot = FrameHeader.SharedParameters }, ReadOnlyMemory<float>.Empty, cancellationToken);
-        }
-
-        return channel.SendAsync(header, parameters, cancellationToken);
+            return (header with { SharedSlot = FrameHeader.SharedParameters }, ReadOnlyMemory<float>.Empty);
+        return (header, parameters);
     }
+
+    private FrameChannel ChannelOf(int workerId) =>
+        _connections.TryGetValue(workerId, out var channel) && channel.IsOpen
+            ? channel
+            : throw new InvalidOperationException($"Worker {workerId} has no data-plane connection.");
 
     /// <summary>
     /// Sends a block assignment to a worker: <paramref name="header"/> gives parameter version, epoch, step, microbatch
@@ -120,10 +128,27 @@ public sealed class DataPlaneServer : IAsyncDisposable
     /// </summary>
     public ValueTask SendAssignmentAsync(int workerId, FrameHeader header, ReadOnlyMemory<float> rows, CancellationToken cancellationToken = default)
     {
-        if (!_connections.TryGetValue(workerId, out var channel) || !channel.IsOpen)
-            throw new InvalidOperationException($"Worker {workerId} has no data-plane connection.");
-        return channel.SendAsync(header with { Kind = FrameKind.Assign, JobId = _jobId, WorkerId = workerId, SampleCount = rows.Length }, rows, cancellationToken);
+        var channel = ChannelOf(workerId);
+        return channel.SendAsync(AssignmentHeader(workerId, header, rows), rows, cancellationToken);
     }
+
+    /// <summary>
+    /// Sends a worker the parameters of <paramref name="header"/>'s version and then a block assignment, as
+    /// <see cref="SendParametersAsync"/> and <see cref="SendAssignmentAsync"/> would one after the other, but in one
+    /// write when the parameters travel in shared memory: the worker then wakes once per step, and the coordinator,
+    /// which still has other workers to serve, is not made to wait behind it for a core.
+    /// </summary>
+    public ValueTask SendParametersAndAssignmentAsync(int workerId, ReadOnlyMemory<float> parameters, FrameHeader header, ReadOnlyMemory<float> rows, CancellationToken cancellationToken = default)
+    {
+        if (parameters.Length != _parameterCount)
+            throw new ArgumentException($"Expected {_parameterCount} parameters, got {parameters.Length}.", nameof(parameters));
+        var channel = ChannelOf(workerId);
+        var (parametersHeader, payload) = ParametersFrame(workerId, header.ParameterVersion, parameters);
+        return channel.SendPairAsync(parametersHeader, payload, AssignmentHeader(workerId, header, rows), rows, cancellationToken);
+    }
+
+    private FrameHeader AssignmentHeader(int workerId, FrameHeader header, ReadOnlyMemory<float> rows) =>
+        header with { Kind = FrameKind.Assign, JobId = _jobId, WorkerId = workerId, SampleCount = rows.Length };
 
     /// <summary>Closes a worker's connection, e.g. when the cluster reports it unreachable; <see cref="DataPlaneServerCallbacks.OnDisconnected"/> follows.</summary>
     public void Disconnect(int workerId)

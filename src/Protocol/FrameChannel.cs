@@ -70,11 +70,33 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
     }
 
     /// <summary>
+    /// Sends two frames in this order, in one write when both are small and no send is under way; the same rules as
+    /// <see cref="SendAsync"/> hold for the task and the payloads.
+    /// </summary>
+    public ValueTask SendPairAsync(FrameHeader first, ReadOnlyMemory<float> firstPayload, FrameHeader second, ReadOnlyMemory<float> secondPayload, CancellationToken cancellationToken)
+    {
+        if (FrameCodec.FrameSize(firstPayload.Length) + (long)FrameCodec.FrameSize(secondPayload.Length) <= _inlineFrame.Length && _open && _sendLock.Wait(0))
+        {
+            return SendInline(first, firstPayload.Span, second, secondPayload.Span);
+        }
+
+        return SendOneAfterTheOther(first, firstPayload, second, secondPayload, cancellationToken);
+    }
+
+    private async ValueTask SendOneAfterTheOther(FrameHeader first, ReadOnlyMemory<float> firstPayload, FrameHeader second, ReadOnlyMemory<float> secondPayload, CancellationToken cancellationToken)
+    {
+        await SendAsync(first, firstPayload, cancellationToken).ConfigureAwait(false);
+        await SendAsync(second, secondPayload, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// A small frame (an assignment, or a header whose tensor is in shared memory) is written on the calling thread
     /// when no send is under way: it fits the socket's buffer, and handing it to the writer thread would cost two
     /// thread wake-ups on a step's critical path. Header and payload go in one write, so the peer wakes once.
     /// </summary>
-    private ValueTask SendInline(FrameHeader header, ReadOnlySpan<float> payload)
+    private ValueTask SendInline(FrameHeader header, ReadOnlySpan<float> payload) => SendInline(header, payload, null, []);
+
+    private ValueTask SendInline(FrameHeader header, ReadOnlySpan<float> payload, FrameHeader? next, ReadOnlySpan<float> nextPayload)
     {
         try
         {
@@ -86,7 +108,10 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
                 }
             }
 
-            _stream.Write(_inlineFrame, 0, FrameCodec.Encode(header, payload, _inlineFrame));
+            var length = FrameCodec.Encode(header, payload, _inlineFrame);
+            if (next is { } second)
+                length += FrameCodec.Encode(second, nextPayload, _inlineFrame.AsSpan(length));
+            _stream.Write(_inlineFrame, 0, length);
             return ValueTask.CompletedTask;
         }
         catch (Exception e)

@@ -43,6 +43,8 @@ public sealed class BadInputTests
         { "good.csv", GoodCsv, ["coordinator", "--data", "good.csv", "--port", "0"], "--port must be a positive number, got 0" },
         { "good.csv", GoodCsv, ["worker", "--join", "nonsense"], "--join: expected HOST:PORT" },
         { "good.csv", GoodCsv, ["worker", "--join", "10.0.0.5:99999"], "--join: expected HOST:PORT" },
+        { "good.csv", GoodCsv, ["worker", "--join", "127.0.0.1:4053", "--cpus", "4096"], "--cpus: '4096' is not a CPU this process may use" },
+        { "good.csv", GoodCsv, ["worker", "--join", "127.0.0.1:4053", "--cpus", "0,x"], "--cpus: 'x' is not a CPU this process may use" },
     };
 
     [Theory]

@@ -293,6 +293,35 @@ public sealed class DataPlaneTests : IAsyncDisposable
         Assert.Equal((FrameKind.Assign, 1, 4, 2, 2, 64, rows.Length), (assigned.Kind, assigned.Epoch, assigned.Step, assigned.FirstMicrobatch, assigned.MicrobatchCount, assigned.FirstSample, assigned.SampleCount));
     }
 
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(2, false)]
+    [InlineData(2, true)]
+    public async Task Parameters_and_assignment_sent_together_should_arrive_in_order_bit_exact(int sharedSlots, bool jobFile)
+    {
+        var arrivals = new BlockingCollection<(string What, float[] Parameters, int[] Rows)>();
+        await using var client = await Connect(
+            _token,
+            JobId,
+            workerId: 3,
+            onParameters: (version, p) => arrivals.Add(($"parameters {version}", p.ToArray(), [])),
+            onAssignment: (header, rows) => arrivals.Add(($"assignment {header.ParameterVersion} step {header.Step}", [], rows)),
+            sharedSlots: sharedSlots,
+            jobParameters: jobFile ? _server.SharedParametersPath : null);
+        await _connected.Task.WaitAsync(Timeout);
+        Assert.Equal((sharedSlots > 0, jobFile), (client.SharesMemory, client.MapsJobParameters));
+        var parameters = RandomBits(seed: 9);
+        int[] rows = [5, 3, 59_999];
+
+        await _server.SendParametersAndAssignmentAsync(3, parameters, new FrameHeader { ParameterVersion = 8, Epoch = 2, Step = 7, MicrobatchCount = 1 }, FrameCodec.RowsPayload(rows));
+
+        Assert.True(arrivals.TryTake(out var first, Timeout));
+        Assert.True(arrivals.TryTake(out var second, Timeout));
+        Assert.Equal(("parameters 8", "assignment 8 step 7"), (first.What, second.What));
+        Assert.Equal(BitsOf(parameters), BitsOf(first.Parameters));
+        Assert.Equal(rows, second.Rows);
+    }
+
     [Fact]
     public async Task Server_should_drop_the_worker_and_return_the_buffer_when_a_gradient_is_corrupted()
     {
