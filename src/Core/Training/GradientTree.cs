@@ -92,8 +92,8 @@ public sealed class GradientTree
 
     /// <summary>
     /// Adds pre-summed blocks (each an aligned power-of-two run of leaves, the last possibly shorter, in leaf order)
-    /// in the tree's order, working in place in the blocks' own buffers (their contents are destroyed), and copies
-    /// the total into <paramref name="destination"/>. Gives the same bits as pushing every leaf one by one.
+    /// in the tree's order, working in place in the blocks' own buffers (their contents are destroyed), the root's add
+    /// writing into <paramref name="destination"/>. Gives the same bits as pushing every leaf one by one.
     /// </summary>
     public static void SumBlocks(IComputeBackend backend, IReadOnlyList<float[]> buffers, IReadOnlyList<int> leaves, Span<float> destination)
     {
@@ -121,6 +121,13 @@ public sealed class GradientTree
             pushed += size;
             while (depth >= 2 && sizes[depth - 1] == sizes[depth - 2])
             {
+                if (depth == 2 && i == buffers.Count - 1)
+                {
+                    // The last merge is the root: written straight into the destination rather than added in place and copied.
+                    AddRoot(backend, buffers[stack[0]], buffers[stack[1]], destination);
+                    return;
+                }
+
                 backend.Add(buffers[stack[depth - 2]], buffers[stack[depth - 1]]);
                 sizes[depth - 2] *= 2;
                 depth--;
