@@ -110,6 +110,7 @@ public sealed class CoordinatorActor : ReceiveActor
             RentGradientBuffer = pool.Rent,
             ReturnGradientBuffer = pool.Return,
             OnGradient = (worker, header, gradient) => self.Tell(new DataPlaneEvent.GradientArrived(worker, header, gradient)),
+            OnSharedGradient = (worker, header) => self.Tell(new DataPlaneEvent.GradientArrived(worker, header, null)),
             OnRefused = (endpoint, reason) => log.Warning("data plane refused {0}: {1}", endpoint, reason),
             OnInvalidFrame = (worker, reason) => log.Warning("data plane dropped worker #{0}: {1}", worker, reason),
             OnDisconnected = worker => self.Tell(new DataPlaneEvent.Disconnected(worker, "connection closed")),
@@ -307,7 +308,7 @@ public sealed class CoordinatorActor : ReceiveActor
             MicrobatchCount = work.MicrobatchCount,
             SampleCount = done.SampleCount,
             LossSum = done.LossSum,
-        }, done.Gradient, done.ComputeMilliseconds);
+        }, done.Gradient, done.Gradient, done.ComputeMilliseconds);
     }
 
     private void OnRemoteGradient(DataPlaneEvent.GradientArrived arrived)
@@ -319,10 +320,32 @@ public sealed class CoordinatorActor : ReceiveActor
         }
 
         job.Round.BytesIn += (long)arrived.Header.ElementCount * sizeof(float);
-        Accept(job, _workers.Find(arrived.WorkerId), arrived.Header, arrived.Gradient, arrived.Header.ComputeMicroseconds / 1000.0);
+        var worker = _workers.Find(arrived.WorkerId);
+        var computeMilliseconds = arrived.Header.ComputeMicroseconds / 1000.0;
+        if (arrived.Gradient is { } owned)
+        {
+            Accept(job, worker, arrived.Header, owned, owned, computeMilliseconds);
+            return;
+        }
+
+        // Read in place: the worker rewrites this slot only for a block handed out after Accept, which has copied or
+        // reduced it by then; a connection closed meanwhile takes the worker's blocks back on its Disconnected event.
+        using var lease = job.Server!.LeaseGradient(arrived.WorkerId, arrived.Header);
+        if (lease.IsHeld)
+        {
+            Accept(job, worker, arrived.Header, lease.Gradient, null, computeMilliseconds);
+        }
+        else
+        {
+            _log.Warning("gradient for step {0} from worker #{1} arrived as its connection closed; its block is reassigned", arrived.Header.Step, arrived.WorkerId);
+        }
     }
 
-    private void Accept(JobState job, WorkerEntry? worker, FrameHeader result, float[] gradient, double computeMilliseconds)
+    /// <summary>
+    /// Takes a block's result: <paramref name="owned"/> is the pool buffer that is <paramref name="gradient"/>, or null
+    /// for a gradient lent only for this call (read in place, and reduced here if it completes the step).
+    /// </summary>
+    private void Accept(JobState job, WorkerEntry? worker, FrameHeader result, ReadOnlyMemory<float> gradient, float[]? owned, double computeMilliseconds)
     {
         var blockIndex = job.Round.IsCurrent(result.ParameterVersion, result.Epoch, result.Step) ? job.Round.BlockIndexOf(result.FirstMicrobatch) : -1;
         if (worker is not null && blockIndex >= 0)
@@ -331,13 +354,10 @@ public sealed class CoordinatorActor : ReceiveActor
         }
 
         var outcome = job.Round.Offer(
-            result.ParameterVersion, result.Epoch, result.Step, result.FirstMicrobatch, result.MicrobatchCount, result.SampleCount, result.LossSum, gradient, computeMilliseconds);
-        if (outcome != LedgerOutcome.Accepted)
+            result.ParameterVersion, result.Epoch, result.Step, result.FirstMicrobatch, result.MicrobatchCount, result.SampleCount, result.LossSum, gradient, owned, computeMilliseconds);
+        if (outcome != LedgerOutcome.Accepted && owned is not null && owned.Length == job.Pool.Length)
         {
-            if (gradient.Length == job.Pool.Length)
-            {
-                job.Pool.Return(gradient);
-            }
+            job.Pool.Return(owned);
         }
 
         if (outcome == LedgerOutcome.Invalid)

@@ -6,8 +6,11 @@ namespace SegaLearn.Coordinator;
 /// <summary>What the data plane's read threads tell the coordinator actor: a gradient arrived, or a connection is gone.</summary>
 public abstract record DataPlaneEvent(int WorkerId) : INoSerializationVerificationNeeded
 {
-    /// <summary>A checksum-verified gradient in a buffer rented from the coordinator's pool.</summary>
-    public sealed record GradientArrived(int WorkerId, FrameHeader Header, float[] Gradient) : DataPlaneEvent(WorkerId);
+    /// <summary>
+    /// A gradient: checksum-verified in a buffer rented from the coordinator's pool, or (<see cref="Gradient"/> null)
+    /// left in the worker's shared memory, to be read in place through <see cref="DataPlaneServer.LeaseGradient"/>.
+    /// </summary>
+    public sealed record GradientArrived(int WorkerId, FrameHeader Header, float[]? Gradient) : DataPlaneEvent(WorkerId);
 
     /// <summary>The worker's connection closed or was dropped for <see cref="Reason"/>.</summary>
     public sealed record Disconnected(int WorkerId, string Reason) : DataPlaneEvent(WorkerId);

@@ -120,16 +120,20 @@ public sealed class StepRound
     /// <summary>Index of the block starting at <paramref name="firstMicrobatch"/>, or -1.</summary>
     public int BlockIndexOf(int firstMicrobatch) => _ledger.IndexOf(firstMicrobatch);
 
-    /// <summary>Offers a block's result to the ledger (which keeps <paramref name="gradient"/> only when accepted) and counts it.</summary>
-    public LedgerOutcome Offer(long version, int epoch, int step, int firstMicrobatch, int microbatchCount, int sampleCount, double lossSum, float[] gradient, double computeMilliseconds)
+    /// <summary>
+    /// Offers a block's result to the ledger and counts it: <paramref name="owned"/> (the pool buffer that is
+    /// <paramref name="gradient"/>) is kept only when accepted; a lent gradient (<paramref name="owned"/> null) must stay
+    /// readable until <see cref="Finish"/> when it completes the step (see <see cref="StepLedger"/>).
+    /// </summary>
+    public LedgerOutcome Offer(
+        long version, int epoch, int step, int firstMicrobatch, int microbatchCount, int sampleCount, double lossSum, ReadOnlyMemory<float> gradient, float[]? owned, double computeMilliseconds)
     {
-        ArgumentNullException.ThrowIfNull(gradient);
         if (!IsActive)
         {
             return LedgerOutcome.Stale;
         }
 
-        var outcome = _ledger.Offer(version, epoch, step, firstMicrobatch, microbatchCount, sampleCount, lossSum, gradient, gradient.Length);
+        var outcome = _ledger.Offer(version, epoch, step, firstMicrobatch, microbatchCount, sampleCount, lossSum, gradient, owned);
         switch (outcome)
         {
             case LedgerOutcome.Accepted:

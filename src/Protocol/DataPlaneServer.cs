@@ -150,6 +150,15 @@ public sealed class DataPlaneServer : IAsyncDisposable
     private FrameHeader AssignmentHeader(int workerId, FrameHeader header, ReadOnlyMemory<float> rows) =>
         header with { Kind = FrameKind.Assign, JobId = _jobId, WorkerId = workerId, SampleCount = rows.Length };
 
+    /// <summary>
+    /// A hold on the shared-memory slot of a gradient reported through <see cref="DataPlaneServerCallbacks.OnSharedGradient"/>,
+    /// to read it in place; not held once the worker's connection (and so its file) is gone.
+    /// </summary>
+    public SharedSlotLease LeaseGradient(int workerId, in FrameHeader header) =>
+        header.SharedSlot >= FrameHeader.SharedSlotBase && _shared.TryGetValue(workerId, out var shared)
+            ? shared.LeaseSlot(header.SharedSlot - FrameHeader.SharedSlotBase)
+            : default;
+
     /// <summary>Closes a worker's connection, e.g. when the cluster reports it unreachable; <see cref="DataPlaneServerCallbacks.OnDisconnected"/> follows.</summary>
     public void Disconnect(int workerId)
     {
@@ -287,6 +296,14 @@ public sealed class DataPlaneServer : IAsyncDisposable
                 var shared = header.SharedSlot >= FrameHeader.SharedSlotBase ? SharedFileOf(workerId, header) : null;
                 if (shared is null && header.ElementCount != _parameterCount)
                     throw new FrameException($"Gradient of {header.ElementCount} elements from worker {workerId}; the model has {_parameterCount}.");
+                if (shared is not null && header.SharedSlot - FrameHeader.SharedSlotBase >= shared.Slots)
+                    throw new FrameException($"Gradient slot {header.SharedSlot - FrameHeader.SharedSlotBase} of worker {workerId} is not in its shared file.");
+                if (shared is not null && _callbacks.OnSharedGradient is { } onShared)
+                {
+                    onShared(workerId, header);
+                    continue;
+                }
+
                 var gradient = _callbacks.RentGradientBuffer();
                 try
                 {

@@ -20,6 +20,13 @@ public sealed class DataPlaneServerCallbacks
     /// </summary>
     public required Action<int, FrameHeader, float[]> OnGradient { get; init; }
 
+    /// <summary>
+    /// A gradient arrived in the worker's shared memory (its header says which slot). When set, the server leaves it
+    /// there and the callee reads it in place through <see cref="DataPlaneServer.LeaseGradient"/> before it hands that
+    /// worker another block; when not set, the server copies it into a rented buffer for <see cref="OnGradient"/>.
+    /// </summary>
+    public Action<int, FrameHeader>? OnSharedGradient { get; init; }
+
     /// <summary>A rented buffer that was not delivered (its frame was invalid or the connection ended mid-frame).</summary>
     public Action<float[]>? ReturnGradientBuffer { get; init; }
 

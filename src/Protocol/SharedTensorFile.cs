@@ -23,6 +23,7 @@ public sealed unsafe class SharedTensorFile : IDisposable
     private readonly int _parameterCount;
     private readonly Lock _gate = new();
     private readonly MappedRegionMemory _parameters;
+    private readonly MappedRegionMemory[] _slots;
     private bool _disposed;
 
     private SharedTensorFile(MemoryMappedFile file, int parameterCount, int slots)
@@ -35,6 +36,11 @@ public sealed unsafe class SharedTensorFile : IDisposable
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         _base = (float*)(pointer + _view.PointerOffset);
         _parameters = new MappedRegionMemory(_base, parameterCount);
+        _slots = new MappedRegionMemory[slots];
+        for (var slot = 0; slot < slots; slot++)
+        {
+            _slots[slot] = new MappedRegionMemory(_base + ((long)(slot + 1) * parameterCount), parameterCount);
+        }
     }
 
     public int Slots { get; }
@@ -118,6 +124,27 @@ public sealed unsafe class SharedTensorFile : IDisposable
             new ReadOnlySpan<float>(_base + ((long)(slot + 1) * _parameterCount), _parameterCount).CopyTo(destination);
             return true;
         }
+    }
+
+    /// <summary>
+    /// Coordinator side: a hold on gradient slot <paramref name="slot"/>, to read it in place; not held when the slot does
+    /// not exist or the file is closed. The worker rewrites a slot only for a block it is handed after its result was read.
+    /// </summary>
+    public SharedSlotLease LeaseSlot(int slot)
+    {
+        if ((uint)slot >= (uint)Slots)
+        {
+            return default;
+        }
+
+        _gate.Enter();
+        if (_disposed)
+        {
+            _gate.Exit();
+            return default;
+        }
+
+        return new SharedSlotLease(_gate, _slots[slot].Memory);
     }
 
     public void Dispose()

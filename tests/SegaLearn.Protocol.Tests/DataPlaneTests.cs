@@ -262,6 +262,39 @@ public sealed class DataPlaneTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Server_should_lend_a_shared_gradient_in_place_until_the_worker_is_gone_when_asked_to()
+    {
+        var arrived = new BlockingCollection<FrameHeader>();
+        var disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = new DataPlaneServer(JobId, _token, ParameterCount, new DataPlaneServerCallbacks
+        {
+            RentGradientBuffer = () => throw new InvalidOperationException("a shared gradient must not be copied"),
+            OnGradient = (_, _, _) => throw new InvalidOperationException("a shared gradient must not be copied"),
+            OnSharedGradient = (_, header) => arrived.Add(header),
+            OnDisconnected = _ => disconnected.TrySetResult(),
+        });
+        server.Start(IPAddress.Loopback, 0);
+        var client = await DataPlaneClient.ConnectAsync(
+            "127.0.0.1", server.Port, JobId, _token, 4, ParameterCount, (_, _) => { }, (_, _) => { }, _ => { }, new CancellationTokenSource(Timeout).Token, sharedSlots: 2);
+        var gradient = RandomBits(seed: 11);
+        gradient.CopyTo(client.GradientSlot(1));
+        await client.SendSharedGradientAsync(new FrameHeader { ParameterVersion = 1, SampleCount = 64 }, slot: 1);
+        Assert.True(arrived.TryTake(out var header, Timeout));
+
+        using (var lease = server.LeaseGradient(4, header))
+        {
+            Assert.True(lease.IsHeld);
+            Assert.Equal(BitsOf(gradient), BitsOf(lease.Gradient.ToArray()));
+            Assert.False(MemoryMarshal.TryGetArray(lease.Gradient, out _));
+        }
+
+        await client.DisposeAsync();
+        await disconnected.Task.WaitAsync(Timeout);
+        using var gone = server.LeaseGradient(4, header);
+        Assert.False(gone.IsHeld);
+    }
+
+    [Fact]
     public async Task Assignment_should_reach_the_worker_after_the_parameters_sent_before_it_with_rows_bit_exact()
     {
         var arrivals = new BlockingCollection<string>();

@@ -86,7 +86,15 @@ public sealed class GradientTree
             _backend.Add(_buffers[i - 1], _buffers[i]);
         }
 
-        AddRoot(_backend, _buffers[0], _depth > 1 ? _buffers[1] : null, destination[.._length]);
+        if (_depth > 1)
+        {
+            AddRoot(_backend, _buffers[0], _buffers[1], destination[.._length]);
+        }
+        else
+        {
+            _buffers[0].AsSpan(0, _length).CopyTo(destination);
+        }
+
         Reset();
     }
 
@@ -95,13 +103,27 @@ public sealed class GradientTree
     /// in the tree's order, working in place in the blocks' own buffers (their contents are destroyed), the root's add
     /// writing into <paramref name="destination"/>. Gives the same bits as pushing every leaf one by one.
     /// </summary>
-    public static void SumBlocks(IComputeBackend backend, IReadOnlyList<float[]> buffers, IReadOnlyList<int> leaves, Span<float> destination)
+    public static void SumBlocks(IComputeBackend backend, IReadOnlyList<float[]> buffers, IReadOnlyList<int> leaves, Span<float> destination) =>
+        SumBlocks(backend, buffers, leaves, destination, -1, default);
+
+    /// <summary>
+    /// <see cref="SumBlocks(IComputeBackend, IReadOnlyList{float[]}, IReadOnlyList{int}, Span{float})"/> where block
+    /// <paramref name="borrowedIndex"/> is <paramref name="borrowed"/>, read but never written (its entry in
+    /// <paramref name="buffers"/> is ignored): e.g. a gradient still in a worker's shared memory. A merge whose left
+    /// side is borrowed writes into the right side's buffer, which gives the same bits since x + y = y + x.
+    /// </summary>
+    public static void SumBlocks(
+        IComputeBackend backend, IReadOnlyList<float[]?> buffers, IReadOnlyList<int> leaves, Span<float> destination, int borrowedIndex, ReadOnlyMemory<float> borrowed)
     {
         ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(buffers);
+        ArgumentNullException.ThrowIfNull(leaves);
         if (buffers.Count == 0 || buffers.Count != leaves.Count)
         {
             throw new ArgumentException("one leaf count per block buffer, at least one block");
         }
+
+        ReadOnlySpan<float> Read(int block) => block == borrowedIndex ? borrowed.Span : buffers[block];
 
         Span<int> stack = stackalloc int[64];
         Span<int> sizes = stackalloc int[64];
@@ -124,11 +146,11 @@ public sealed class GradientTree
                 if (depth == 2 && i == buffers.Count - 1)
                 {
                     // The last merge is the root: written straight into the destination rather than added in place and copied.
-                    AddRoot(backend, buffers[stack[0]], buffers[stack[1]], destination);
+                    AddRoot(backend, Read(stack[0]), Read(stack[1]), destination);
                     return;
                 }
 
-                backend.Add(buffers[stack[depth - 2]], buffers[stack[depth - 1]]);
+                stack[depth - 2] = Merge(backend, stack[depth - 2], stack[depth - 1], buffers, borrowedIndex, borrowed);
                 sizes[depth - 2] *= 2;
                 depth--;
             }
@@ -136,23 +158,38 @@ public sealed class GradientTree
 
         for (var i = depth - 1; i > 1; i--)
         {
-            backend.Add(buffers[stack[i - 1]], buffers[stack[i]]);
+            stack[i - 1] = Merge(backend, stack[i - 1], stack[i], buffers, borrowedIndex, borrowed);
         }
 
-        AddRoot(backend, buffers[stack[0]], depth > 1 ? buffers[stack[1]] : null, destination);
+        if (depth > 1)
+        {
+            AddRoot(backend, Read(stack[0]), Read(stack[1]), destination);
+        }
+        else
+        {
+            Read(stack[0])[..destination.Length].CopyTo(destination);
+        }
     }
 
-    /// <summary>The root of the tree, written straight into <paramref name="destination"/>: left + right, or left alone.</summary>
-    private static void AddRoot(IComputeBackend backend, float[] left, float[]? right, Span<float> destination)
+    /// <summary>Adds block <paramref name="right"/> to block <paramref name="left"/>; returns the block that now holds the sum.</summary>
+    private static int Merge(IComputeBackend backend, int left, int right, IReadOnlyList<float[]?> buffers, int borrowedIndex, ReadOnlyMemory<float> borrowed)
     {
-        var length = destination.Length;
-        if (right is null)
+        if (left != borrowedIndex)
         {
-            left.AsSpan(0, length).CopyTo(destination);
-            return;
+            backend.Add(buffers[left]!, right == borrowedIndex ? borrowed.Span : buffers[right]);
+            return left;
         }
 
-        backend.Add(left.AsSpan(0, length), right.AsSpan(0, length), destination);
+        var sum = buffers[right]!;
+        backend.Add(borrowed.Span, sum, sum);
+        return right;
+    }
+
+    /// <summary>The root of the tree, written straight into <paramref name="destination"/>: left + right.</summary>
+    private static void AddRoot(IComputeBackend backend, ReadOnlySpan<float> left, ReadOnlySpan<float> right, Span<float> destination)
+    {
+        var length = destination.Length;
+        backend.Add(left[..length], right[..length], destination);
     }
 
     /// <summary>A block of n leaves must start at a multiple of the smallest power of two holding n.</summary>

@@ -16,6 +16,8 @@ public sealed class StepLedger
     private float[]?[] _gradients = [];
     private double[] _losses = [];
     private int _accepted;
+    private int _borrowedIndex = -1;
+    private ReadOnlyMemory<float> _borrowed;
 
     public StepLedger(GradientBufferPool pool)
     {
@@ -68,37 +70,71 @@ public sealed class StepLedger
         return -1;
     }
 
-    public bool HasResult(int blockIndex) => (uint)blockIndex < (uint)_blocks.Length && _gradients[blockIndex] is not null;
+    public bool HasResult(int blockIndex) => (uint)blockIndex < (uint)_blocks.Length && (_gradients[blockIndex] is not null || blockIndex == _borrowedIndex);
 
     /// <summary>
     /// Offers a block's result. When <see cref="LedgerOutcome.Accepted"/>, the ledger keeps <paramref name="gradient"/>
     /// (rented from the pool) until <see cref="Reduce"/>; otherwise the caller still owns it.
     /// </summary>
-    public LedgerOutcome Offer(long parameterVersion, int epoch, int step, int firstMicrobatch, int microbatchCount, int sampleCount, double lossSum, float[] gradient, int length)
+    public LedgerOutcome Offer(long parameterVersion, int epoch, int step, int firstMicrobatch, int microbatchCount, int sampleCount, double lossSum, float[] gradient)
     {
         ArgumentNullException.ThrowIfNull(gradient);
+        return Offer(parameterVersion, epoch, step, firstMicrobatch, microbatchCount, sampleCount, lossSum, gradient, gradient);
+    }
+
+    /// <summary>
+    /// Offers a block's result that the caller only lends (<paramref name="owned"/> null), e.g. a gradient still in a
+    /// worker's shared memory, or hands over (<paramref name="owned"/>, a pool buffer, is <paramref name="gradient"/>).
+    /// A lent gradient is copied into a pool buffer, except when it completes the step: then the ledger reads it where
+    /// it is, and the caller must call <see cref="Reduce"/> before its loan ends.
+    /// </summary>
+    public LedgerOutcome Offer(
+        long parameterVersion, int epoch, int step, int firstMicrobatch, int microbatchCount, int sampleCount, double lossSum, ReadOnlyMemory<float> gradient, float[]? owned)
+    {
+        var outcome = Check(parameterVersion, epoch, step, firstMicrobatch, microbatchCount, sampleCount, lossSum, gradient.Span, out var index);
+        if (outcome != LedgerOutcome.Accepted)
+        {
+            return outcome;
+        }
+
+        if (owned is not null)
+        {
+            _gradients[index] = owned;
+        }
+        else if (_accepted + 1 == _blocks.Length)
+        {
+            _borrowedIndex = index;
+            _borrowed = gradient;
+        }
+        else
+        {
+            var copy = _pool.Rent();
+            gradient.Span.CopyTo(copy);
+            _gradients[index] = copy;
+        }
+
+        _losses[index] = lossSum;
+        _accepted++;
+        return LedgerOutcome.Accepted;
+    }
+
+    private LedgerOutcome Check(
+        long parameterVersion, int epoch, int step, int firstMicrobatch, int microbatchCount, int sampleCount, double lossSum, ReadOnlySpan<float> gradient, out int index)
+    {
+        index = -1;
         if (parameterVersion != ParameterVersion || epoch != Epoch || step != Step)
         {
             return LedgerOutcome.Stale;
         }
 
-        var index = IndexOf(firstMicrobatch);
+        index = IndexOf(firstMicrobatch);
         if (index < 0 || _blocks[index].MicrobatchCount != microbatchCount || _blocks[index].SampleCount != sampleCount
-            || length != _pool.Length || gradient.Length != _pool.Length || !double.IsFinite(lossSum)
-            || !TensorPrimitives.IsFiniteAll<float>(gradient))
+            || gradient.Length != _pool.Length || !double.IsFinite(lossSum) || !TensorPrimitives.IsFiniteAll(gradient))
         {
             return LedgerOutcome.Invalid;
         }
 
-        if (_gradients[index] is not null)
-        {
-            return LedgerOutcome.Duplicate;
-        }
-
-        _gradients[index] = gradient;
-        _losses[index] = lossSum;
-        _accepted++;
-        return LedgerOutcome.Accepted;
+        return HasResult(index) ? LedgerOutcome.Duplicate : LedgerOutcome.Accepted;
     }
 
     /// <summary>Adds the accepted gradients in tree order into <paramref name="destination"/>; returns the loss sum.</summary>
@@ -109,17 +145,17 @@ public sealed class StepLedger
             throw new InvalidOperationException($"step {Step} has {_accepted} of {_blocks.Length} blocks");
         }
 
-        var buffers = new float[_blocks.Length][];
+        var buffers = new float[]?[_blocks.Length];
         var leaves = new int[_blocks.Length];
         double loss = 0;
         for (var i = 0; i < _blocks.Length; i++)
         {
-            buffers[i] = _gradients[i]!;
+            buffers[i] = _gradients[i];
             leaves[i] = _blocks[i].MicrobatchCount;
             loss += _losses[i];
         }
 
-        GradientTree.SumBlocks(backend, buffers, leaves, destination);
+        GradientTree.SumBlocks(backend, buffers, leaves, destination, _borrowedIndex, _borrowed);
         ReleaseAll();
         _blocks = [];
         return loss;
@@ -136,6 +172,8 @@ public sealed class StepLedger
             }
         }
 
+        _borrowedIndex = -1;
+        _borrowed = default;
         _accepted = 0;
     }
 }

@@ -34,6 +34,47 @@ public sealed class GradientTreeTests
         }
     }
 
+    public static TheoryData<string> Backends() => ["reference", "simd-2-threads"];
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public void SumBlocks_should_give_the_tree_sum_and_leave_the_borrowed_block_unwritten_wherever_it_is(string backendName)
+    {
+        // Large vectors so the threaded backend splits its adds.
+        const int length = 300_001;
+        var simd = new SimdBackend(threads: 2);
+        IComputeBackend backend = backendName == "reference" ? Backend : simd;
+        int[][] cuts = [[1], [1, 1], [2, 2], [2, 1], [1, 1, 1, 1], [4, 2, 1], [2, 2, 2, 1]];
+        foreach (var cut in cuts)
+        {
+            var leafCount = cut.Sum();
+            var leaves = Leaves(leafCount, length);
+            var expected = new float[length];
+            GradientTree.Sum(backend, leaves, expected);
+            for (var borrowedIndex = 0; borrowedIndex < cut.Length; borrowedIndex++)
+            {
+                var blocks = new float[]?[cut.Length];
+                var first = 0;
+                for (var b = 0; b < cut.Length; b++)
+                {
+                    blocks[b] = new float[length];
+                    GradientTree.Sum(backend, leaves[first..(first + cut[b])], blocks[b]);
+                    first += cut[b];
+                }
+
+                var borrowed = blocks[borrowedIndex]!;
+                var untouched = (float[])borrowed.Clone();
+                blocks[borrowedIndex] = null;
+                var actual = new float[length];
+
+                GradientTree.SumBlocks(backend, blocks, cut, actual, borrowedIndex, borrowed);
+
+                Assert.True(expected.AsSpan().SequenceEqual(actual), $"cut [{string.Join(',', cut)}], block {borrowedIndex} borrowed");
+                Assert.True(untouched.AsSpan().SequenceEqual(borrowed), $"cut [{string.Join(',', cut)}]: block {borrowedIndex} was written");
+            }
+        }
+    }
+
     [Fact]
     public void Sum_should_split_at_the_largest_power_of_two_below_the_count()
     {

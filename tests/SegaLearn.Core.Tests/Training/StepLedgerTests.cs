@@ -50,7 +50,7 @@ public sealed class StepLedgerTests
         {
             var buffer = pool.Rent();
             GradientTree.Sum(Backend, leaves[block.FirstMicrobatch..(block.FirstMicrobatch + block.MicrobatchCount)], buffer);
-            Assert.Equal(LedgerOutcome.Accepted, ledger.Offer(5, 1, 2, block.FirstMicrobatch, block.MicrobatchCount, block.SampleCount, 1.5, buffer, length));
+            Assert.Equal(LedgerOutcome.Accepted, ledger.Offer(5, 1, 2, block.FirstMicrobatch, block.MicrobatchCount, block.SampleCount, 1.5, buffer));
         }
 
         var actual = new float[length];
@@ -77,10 +77,10 @@ public sealed class StepLedgerTests
         {
             var gradient = Finite();
             gradient[position] = bad;
-            Assert.Equal(LedgerOutcome.Invalid, ledger.Offer(1, 0, 0, 0, 1, 32, 0, gradient, length));
+            Assert.Equal(LedgerOutcome.Invalid, ledger.Offer(1, 0, 0, 0, 1, 32, 0, gradient));
         }
 
-        Assert.Equal(LedgerOutcome.Accepted, ledger.Offer(1, 0, 0, 0, 1, 32, 0, Finite(), length));
+        Assert.Equal(LedgerOutcome.Accepted, ledger.Offer(1, 0, 0, 0, 1, 32, 0, Finite()));
     }
 
     [Fact]
@@ -92,21 +92,61 @@ public sealed class StepLedgerTests
         ledger.Begin(7, 0, 3, blocks);
         float[] Good() => [1, 2, 3];
 
-        Assert.Equal(LedgerOutcome.Stale, ledger.Offer(6, 0, 3, 0, 1, 32, 0, Good(), 3));
-        Assert.Equal(LedgerOutcome.Stale, ledger.Offer(7, 0, 2, 0, 1, 32, 0, Good(), 3));
-        Assert.Equal(LedgerOutcome.Invalid, ledger.Offer(7, 0, 3, 0, 1, 32, 0, [1, float.NaN, 3], 3));
-        Assert.Equal(LedgerOutcome.Invalid, ledger.Offer(7, 0, 3, 0, 1, 32, 0, [1, float.PositiveInfinity, 3], 3));
-        Assert.Equal(LedgerOutcome.Invalid, ledger.Offer(7, 0, 3, 0, 1, 32, 0, [1, 2], 2));
-        Assert.Equal(LedgerOutcome.Invalid, ledger.Offer(7, 0, 3, 0, 1, 31, 0, Good(), 3));
-        Assert.Equal(LedgerOutcome.Invalid, ledger.Offer(7, 0, 3, 5, 1, 32, 0, Good(), 3));
-        Assert.Equal(LedgerOutcome.Invalid, ledger.Offer(7, 0, 3, 0, 1, 32, double.NaN, Good(), 3));
+        Assert.Equal(LedgerOutcome.Stale, ledger.Offer(6, 0, 3, 0, 1, 32, 0, Good()));
+        Assert.Equal(LedgerOutcome.Stale, ledger.Offer(7, 0, 2, 0, 1, 32, 0, Good()));
+        Assert.Equal(LedgerOutcome.Invalid, ledger.Offer(7, 0, 3, 0, 1, 32, 0, [1, float.NaN, 3]));
+        Assert.Equal(LedgerOutcome.Invalid, ledger.Offer(7, 0, 3, 0, 1, 32, 0, [1, float.PositiveInfinity, 3]));
+        Assert.Equal(LedgerOutcome.Invalid, ledger.Offer(7, 0, 3, 0, 1, 32, 0, [1, 2]));
+        Assert.Equal(LedgerOutcome.Invalid, ledger.Offer(7, 0, 3, 0, 1, 31, 0, Good()));
+        Assert.Equal(LedgerOutcome.Invalid, ledger.Offer(7, 0, 3, 5, 1, 32, 0, Good()));
+        Assert.Equal(LedgerOutcome.Invalid, ledger.Offer(7, 0, 3, 0, 1, 32, double.NaN, Good()));
         Assert.False(ledger.IsComplete);
-        Assert.Equal(LedgerOutcome.Accepted, ledger.Offer(7, 0, 3, 0, 1, 32, 0.5, Good(), 3));
-        Assert.Equal(LedgerOutcome.Duplicate, ledger.Offer(7, 0, 3, 0, 1, 32, 0.5, [9, 9, 9], 3));
-        Assert.Equal(LedgerOutcome.Accepted, ledger.Offer(7, 0, 3, 1, 1, 32, 0.25, [10, 20, 30], 3));
+        Assert.Equal(LedgerOutcome.Accepted, ledger.Offer(7, 0, 3, 0, 1, 32, 0.5, Good()));
+        Assert.Equal(LedgerOutcome.Duplicate, ledger.Offer(7, 0, 3, 0, 1, 32, 0.5, [9, 9, 9]));
+        Assert.Equal(LedgerOutcome.Accepted, ledger.Offer(7, 0, 3, 1, 1, 32, 0.25, [10, 20, 30]));
         Assert.True(ledger.IsComplete);
         var sum = new float[3];
         Assert.Equal(0.75, ledger.Reduce(Backend, sum));
         Assert.Equal([11f, 22f, 33f], sum);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Offer_should_copy_a_lent_gradient_unless_it_completes_the_step_and_reduce_to_the_tree_sum(int workers)
+    {
+        const int length = 257;
+        var random = new DeterministicRandom(3, (ulong)workers);
+        var leaves = Enumerable.Range(0, 4).Select(_ => Enumerable.Range(0, length).Select(_ => (float)random.NextGaussian()).ToArray()).ToArray();
+        var expected = new float[length];
+        GradientTree.Sum(Backend, leaves, expected);
+        var pool = new GradientBufferPool(length);
+        var ledger = new StepLedger(pool);
+        var blocks = WorkBlock.Plan(128, 32, workers);
+        ledger.Begin(2, 0, 1, blocks);
+
+        // Lent in reverse order, so the last one (the step's completion, read in place) is the tree's leftmost block.
+        var lent = new List<float[]>();
+        foreach (var block in blocks.Reverse())
+        {
+            var gradient = new float[length];
+            GradientTree.Sum(Backend, leaves[block.FirstMicrobatch..(block.FirstMicrobatch + block.MicrobatchCount)], gradient);
+            Assert.Equal(LedgerOutcome.Accepted, ledger.Offer(2, 0, 1, block.FirstMicrobatch, block.MicrobatchCount, block.SampleCount, 1, gradient, null));
+            lent.Add(gradient);
+            Assert.Equal(LedgerOutcome.Duplicate, ledger.Offer(2, 0, 1, block.FirstMicrobatch, block.MicrobatchCount, block.SampleCount, 1, gradient, null));
+        }
+
+        var completing = lent[^1];
+        var untouched = (float[])completing.Clone();
+        foreach (var earlier in lent[..^1])
+        {
+            // A lender may reuse its buffer as soon as Offer returns, unless its gradient completed the step.
+            Array.Fill(earlier, float.NaN);
+        }
+
+        var actual = new float[length];
+        Assert.Equal(blocks.Length, ledger.Reduce(Backend, actual));
+        Assert.Equal(expected, actual);
+        Assert.Equal(untouched, completing);
     }
 }
