@@ -84,7 +84,7 @@ public sealed class CoordinatorActor : ReceiveActor
         var token = JobToken.Create();
         var architecture = job.Architecture;
         var pool = new GradientBufferPool(new ParameterLayout(architecture.LayerSizes).TotalCount);
-        var server = begin.Data is null ? null : StartDataPlane(id, token, pool, job.Backend);
+        var server = begin.Data is null ? null : StartDataPlane(id, token, pool);
         var data = begin.Data ?? new DataReference("in-process", null, 0, 0, false, "", 0);
         var offer = new JobOffer(
             id, token, ProtocolInfo.Version, architecture.LayersText, architecture.ActivationsText, architecture.LossText,
@@ -101,7 +101,7 @@ public sealed class CoordinatorActor : ReceiveActor
         CheckReady();
     }
 
-    private DataPlaneServer StartDataPlane(string jobId, string token, GradientBufferPool pool, IComputeBackend backend)
+    private DataPlaneServer StartDataPlane(string jobId, string token, GradientBufferPool pool)
     {
         var self = Self;
         var log = _log;
@@ -111,7 +111,6 @@ public sealed class CoordinatorActor : ReceiveActor
             ReturnGradientBuffer = pool.Return,
             OnGradient = (worker, header, gradient) => self.Tell(new DataPlaneEvent.GradientArrived(worker, header, gradient)),
             OnSharedGradient = (worker, header) => self.Tell(new DataPlaneEvent.GradientArrived(worker, header, null)),
-            CopyTensor = backend.Copy,
             OnRefused = (endpoint, reason) => log.Warning("data plane refused {0}: {1}", endpoint, reason),
             OnInvalidFrame = (worker, reason) => log.Warning("data plane dropped worker #{0}: {1}", worker, reason),
             OnDisconnected = worker => self.Tell(new DataPlaneEvent.Disconnected(worker, "connection closed")),

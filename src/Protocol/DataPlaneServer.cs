@@ -108,7 +108,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
     private (FrameHeader Header, ReadOnlyMemory<float> Payload) ParametersFrame(int workerId, long version, ReadOnlyMemory<float> parameters)
     {
         var header = new FrameHeader { Kind = FrameKind.Parameters, JobId = _jobId, WorkerId = workerId, ParameterVersion = version };
-        if (_mapsJobParameters.ContainsKey(workerId) && _parameterFile!.TryPublish(version, parameters.Span, _callbacks.CopyTensor))
+        if (_mapsJobParameters.ContainsKey(workerId) && _parameterFile!.TryPublish(version, parameters.Span))
             return (header with { SharedSlot = FrameHeader.SharedJobParameters }, ReadOnlyMemory<float>.Empty);
         if (_shared.TryGetValue(workerId, out var shared) && shared.TryWriteParameters(parameters.Span))
             return (header with { SharedSlot = FrameHeader.SharedParameters }, ReadOnlyMemory<float>.Empty);

@@ -27,12 +27,6 @@ public sealed class DataPlaneServerCallbacks
     /// </summary>
     public Action<int, FrameHeader>? OnSharedGradient { get; init; }
 
-    /// <summary>
-    /// Copies parameters into shared memory when a worker needs a new version (default: a plain copy on the calling
-    /// thread). The coordinator passes its backend's threaded copy: the step's workers wait for it.
-    /// </summary>
-    public TensorCopy? CopyTensor { get; init; }
-
     /// <summary>A rented buffer that was not delivered (its frame was invalid or the connection ended mid-frame).</summary>
     public Action<float[]>? ReturnGradientBuffer { get; init; }
 

@@ -134,10 +134,9 @@ public sealed unsafe class SharedParameterFile : IDisposable
 
     /// <summary>
     /// Coordinator side, from any thread: makes the file hold version <paramref name="version"/>, copying
-    /// <paramref name="parameters"/> in (with <paramref name="copy"/> when given) unless it holds that version already;
-    /// false once the file is closed.
+    /// <paramref name="parameters"/> in unless it holds that version already; false once the file is closed.
     /// </summary>
-    public bool TryPublish(long version, ReadOnlySpan<float> parameters, TensorCopy? copy = null)
+    public bool TryPublish(long version, ReadOnlySpan<float> parameters)
     {
         if (parameters.Length != _parameterCount)
         {
@@ -153,16 +152,7 @@ public sealed unsafe class SharedParameterFile : IDisposable
 
             if (version != _version)
             {
-                var destination = new Span<float>(_parameters, _parameterCount);
-                if (copy is null)
-                {
-                    parameters.CopyTo(destination);
-                }
-                else
-                {
-                    copy(parameters, destination);
-                }
-
+                parameters.CopyTo(new Span<float>(_parameters, _parameterCount));
                 _version = version;
             }
 

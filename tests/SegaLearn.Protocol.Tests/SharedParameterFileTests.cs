@@ -37,26 +37,6 @@ public sealed class SharedParameterFileTests
     }
 
     [Fact]
-    public void TryPublish_should_copy_with_the_given_copy_when_the_version_is_new()
-    {
-        using var coordinator = SharedParameterFile.TryCreate(Job, ParameterCount)!;
-        using var worker = SharedParameterFile.TryOpen(coordinator.Path, Job, ParameterCount)!;
-        var copies = 0;
-        void Copy(ReadOnlySpan<float> source, Span<float> destination)
-        {
-            copies++;
-            source.CopyTo(destination);
-        }
-
-        var published = Values(6);
-        Assert.True(coordinator.TryPublish(1, published, Copy));
-        Assert.True(coordinator.TryPublish(1, published, Copy));
-
-        Assert.Equal(1, copies);
-        Assert.Equal(Bits(published), Bits(worker.Parameters.ToArray()));
-    }
-
-    [Fact]
     public void TryCreate_should_leave_no_file_behind_when_the_coordinator_has_it_open()
     {
         using var coordinator = SharedParameterFile.TryCreate(Job, ParameterCount)!;

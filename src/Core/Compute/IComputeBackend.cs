@@ -67,11 +67,8 @@ public interface IComputeBackend
     /// <summary><c>x[i] += y[i]</c>.</summary>
     void Add(Span<float> x, ReadOnlySpan<float> y);
 
-    /// <summary><c>sum[i] = x[i] + y[i]</c>: the last add of a reduction, straight into its destination; <paramref name="sum"/> may be <paramref name="x"/> or <paramref name="y"/>.</summary>
+    /// <summary><c>sum[i] = x[i] + y[i]</c>: the last add of a reduction, straight into its destination.</summary>
     void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> sum);
-
-    /// <summary><c>destination[i] = source[i]</c> (equal lengths), e.g. publishing parameters into workers' shared memory.</summary>
-    void Copy(ReadOnlySpan<float> source, Span<float> destination);
 
     /// <summary><c>x[i] = x[i]·scale + alpha·y[i]</c>.</summary>
     void ScaleAdd(Span<float> x, float scale, ReadOnlySpan<float> y, float alpha);

@@ -92,16 +92,6 @@ public sealed partial class ReferenceBackend : IComputeBackend
         }
     }
 
-    public void Copy(ReadOnlySpan<float> source, Span<float> destination)
-    {
-        if (source.Length != destination.Length)
-        {
-            throw new ArgumentException($"a copy of {source.Length} values into {destination.Length}");
-        }
-
-        source.CopyTo(destination);
-    }
-
     public void ScaleAdd(Span<float> x, float scale, ReadOnlySpan<float> y, float alpha)
     {
         for (var i = 0; i < x.Length; i++)

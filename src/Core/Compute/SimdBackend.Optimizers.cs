@@ -78,7 +78,6 @@ public sealed unsafe partial class SimdBackend
             Sgd,
             Adadelta,
             Sum,
-            Copy,
         }
 
         private Rule _rule;
@@ -136,12 +135,6 @@ public sealed unsafe partial class SimdBackend
             SetArrays(sum, x, y, null);
         }
 
-        public void SetCopy(float* source, float* destination)
-        {
-            _rule = Rule.Copy;
-            SetArrays(destination, source, null, null);
-        }
-
         private void SetArrays(float* w, float* g, float* first, float* second)
         {
             _w = w;
@@ -164,9 +157,6 @@ public sealed unsafe partial class SimdBackend
                     break;
                 case Rule.Sum:
                     Sum(_width, _g + start, _s1 + start, _w + start, count);
-                    break;
-                case Rule.Copy:
-                    new ReadOnlySpan<float>(_g + start, count).CopyTo(new Span<float>(_w + start, count));
                     break;
                 default:
                     Adadelta(_width, _w + start, _g + start, _s1 + start, _s2 + start, count, _rate, _factor, _epsilon, _decay, _transform);

@@ -128,23 +128,6 @@ public sealed partial class SimdBackend : IComputeBackend
         }
     }
 
-    /// <summary>Split over the threads when long: one thread alone does not reach the bandwidth of two cores here.</summary>
-    public unsafe void Copy(ReadOnlySpan<float> source, Span<float> destination)
-    {
-        var length = source.Length;
-        if (destination.Length != length)
-        {
-            throw new ArgumentException($"a copy of {length} values into {destination.Length}");
-        }
-
-        fixed (float* ps = source, pd = destination)
-        {
-            var job = t_update ??= new UpdateJob();
-            job.SetCopy(ps, pd);
-            RunUpdate(job, length);
-        }
-    }
-
     public void ScaleAdd(Span<float> x, float scale, ReadOnlySpan<float> y, float alpha)
     {
         y = y[..x.Length];

@@ -293,8 +293,6 @@ public abstract class BackendConformanceTests
             Compare(x, e => Reference.Scale(e, 0.37f), a => backend.Scale(a, 0.37f));
             Compare(x, e => Reference.Add(e, y), a => backend.Add(a, y));
             Compare(x, e => Reference.Add(x, y, e), a => backend.Add(x, y, a));
-            Compare(x, e => Reference.Add(x, e, e), a => backend.Add(x, a, a));
-            Compare(x, e => Reference.Copy(y, e), a => backend.Copy(y, a));
             Compare(x, e => Reference.ScaleAdd(e, 0.25f, y, -0.02f), a => backend.ScaleAdd(a, 0.25f, y, -0.02f));
             var expected = Reference.SumOfSquares(x);
             Assert.Equal(expected, backend.SumOfSquares(x), expected * 1e-12);
