@@ -27,6 +27,7 @@ public sealed class ActorTrainingEngine : ITrainingEngine
     private readonly System.Diagnostics.Stopwatch _sinceStep = new();
     private StepMetrics? _previous;
     private string? _jobId;
+    private SegaLearn.Compute.IComputeBackend? _backend;
     private int _workers;
     private bool _disposed;
 
@@ -145,6 +146,7 @@ public sealed class ActorTrainingEngine : ITrainingEngine
         var ready = Wait(_coordinator.Ask<JobReady>(new BeginJob(job, _data, _trainingBlob, _minWorkers), _waits.Token));
         _jobId = ready.JobId;
         _workers = ready.Workers;
+        _backend = job.Backend;
     }
 
     public StepResult ComputeGradient(StepWork work, float[] parameters, long parameterVersion, float[] gradientSum)
@@ -155,6 +157,8 @@ public sealed class ActorTrainingEngine : ITrainingEngine
         }
 
         PublishPrevious();
+        // The optimizer's kernel threads would spin into the workers' compute, which needs every core.
+        _backend?.Rest();
         var finished = Wait(_coordinator.Ask<StepFinished>(new RunStep(work, parameters, parameterVersion, gradientSum), _waits.Token));
         _previous = finished.Metrics;
         _sinceStep.Restart();

@@ -14,6 +14,12 @@ public interface IComputeBackend
     string Describe();
 
     /// <summary>
+    /// Says the caller will not use the backend for a while (it waits for other processes): helper threads, which
+    /// otherwise spin briefly for the next kernel, go to sleep at once and leave the cores to those processes.
+    /// </summary>
+    void Rest();
+
+    /// <summary>
     /// <c>C[m×n] = op(A)·op(B) + beta·C</c> with beta 0 or 1, where op(A) is m×k (A stored k×m when
     /// <paramref name="transposeA"/>) and op(B) is k×n (B stored n×k when <paramref name="transposeB"/>).
     /// With beta 0, C's previous contents are ignored (NaN in C does not leak).

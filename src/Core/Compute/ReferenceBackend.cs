@@ -13,6 +13,10 @@ public sealed partial class ReferenceBackend : IComputeBackend
 
     public string Describe() => "reference (MathNet.Numerics matrices, scalar loops, 1 thread)";
 
+    public void Rest()
+    {
+    }
+
     public void Gemm(bool transposeA, bool transposeB, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, float beta)
     {
         if (m == 0 || n == 0)

@@ -221,6 +221,14 @@ public sealed partial class SimdBackend : IComputeBackend
         }
     }
 
+    public void Rest()
+    {
+        lock (_workersGate)
+        {
+            _workers?.Rest();
+        }
+    }
+
     /// <summary>The helper threads, created on first use; null when running on one thread.</summary>
     private ComputeWorkers? Workers
     {
