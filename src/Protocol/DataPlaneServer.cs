@@ -94,8 +94,6 @@ public sealed class DataPlaneServer : IAsyncDisposable
     /// </summary>
     public ValueTask SendParametersAsync(int workerId, long version, ReadOnlyMemory<float> parameters, CancellationToken cancellationToken = default)
     {
-        if (parameters.Length != _parameterCount)
-            throw new ArgumentException($"Expected {_parameterCount} parameters, got {parameters.Length}.", nameof(parameters));
         var channel = ChannelOf(workerId);
         var (header, payload) = ParametersFrame(workerId, version, parameters);
         return channel.SendAsync(header, payload, cancellationToken);
@@ -107,6 +105,8 @@ public sealed class DataPlaneServer : IAsyncDisposable
     /// </summary>
     private (FrameHeader Header, ReadOnlyMemory<float> Payload) ParametersFrame(int workerId, long version, ReadOnlyMemory<float> parameters)
     {
+        if (parameters.Length != _parameterCount)
+            throw new ArgumentException($"Expected {_parameterCount} parameters, got {parameters.Length}.", nameof(parameters));
         var header = new FrameHeader { Kind = FrameKind.Parameters, JobId = _jobId, WorkerId = workerId, ParameterVersion = version };
         if (_mapsJobParameters.ContainsKey(workerId) && _parameterFile!.TryPublish(version, parameters.Span))
             return (header with { SharedSlot = FrameHeader.SharedJobParameters }, ReadOnlyMemory<float>.Empty);
@@ -140,8 +140,6 @@ public sealed class DataPlaneServer : IAsyncDisposable
     /// </summary>
     public ValueTask SendParametersAndAssignmentAsync(int workerId, ReadOnlyMemory<float> parameters, FrameHeader header, ReadOnlyMemory<float> rows, CancellationToken cancellationToken = default)
     {
-        if (parameters.Length != _parameterCount)
-            throw new ArgumentException($"Expected {_parameterCount} parameters, got {parameters.Length}.", nameof(parameters));
         var channel = ChannelOf(workerId);
         var (parametersHeader, payload) = ParametersFrame(workerId, header.ParameterVersion, parameters);
         return channel.SendPairAsync(parametersHeader, payload, AssignmentHeader(workerId, header, rows), rows, cancellationToken);
@@ -268,10 +266,14 @@ public sealed class DataPlaneServer : IAsyncDisposable
         return hello.WorkerId;
     }
 
-    private SharedTensorFile SharedFileOf(int workerId, in FrameHeader header) =>
-        header.ElementCount == 0 && _shared.TryGetValue(workerId, out var shared)
-            ? shared
-            : throw new FrameException($"Worker {workerId} sent a gradient in shared memory it did not share, or with {header.ElementCount} inline elements as well.");
+    private SharedTensorFile SharedFileOf(int workerId, in FrameHeader header)
+    {
+        if (header.ElementCount != 0 || !_shared.TryGetValue(workerId, out var shared))
+            throw new FrameException($"Worker {workerId} sent a gradient in shared memory it did not share, or with {header.ElementCount} inline elements as well.");
+        if (header.SharedSlot - FrameHeader.SharedSlotBase >= shared.Slots)
+            throw new FrameException($"Gradient slot {header.SharedSlot - FrameHeader.SharedSlotBase} of worker {workerId} is not in its shared file.");
+        return shared;
+    }
 
     private int? Refuse(FrameChannel channel, string reason, bool sendRefused = true)
     {
@@ -296,8 +298,6 @@ public sealed class DataPlaneServer : IAsyncDisposable
                 var shared = header.SharedSlot >= FrameHeader.SharedSlotBase ? SharedFileOf(workerId, header) : null;
                 if (shared is null && header.ElementCount != _parameterCount)
                     throw new FrameException($"Gradient of {header.ElementCount} elements from worker {workerId}; the model has {_parameterCount}.");
-                if (shared is not null && header.SharedSlot - FrameHeader.SharedSlotBase >= shared.Slots)
-                    throw new FrameException($"Gradient slot {header.SharedSlot - FrameHeader.SharedSlotBase} of worker {workerId} is not in its shared file.");
                 if (shared is not null && _callbacks.OnSharedGradient is { } onShared)
                 {
                     onShared(workerId, header);

@@ -18,30 +18,17 @@ public sealed unsafe class SharedParameterFile : IDisposable
 {
     private const int HeaderBytes = 64;
 
-    private readonly MemoryMappedFile _file;
-    private readonly MemoryMappedViewAccessor _view;
-    private readonly SafeFileHandle? _handle;
-    private readonly byte* _header;
-    private readonly float* _parameters;
+    private readonly MappedView _map;
     private readonly int _parameterCount;
     private readonly MappedRegionMemory _memory;
-    private readonly Lock _gate = new();
     private long _version = -1;
-    private bool _disposed;
 
     private SharedParameterFile(MemoryMappedFile file, SafeFileHandle? handle, int parameterCount, bool writable, string path)
     {
-        _file = file;
-        _handle = handle;
         _parameterCount = parameterCount;
         Path = path;
-        _view = file.CreateViewAccessor(0, ByteLength(parameterCount), writable ? MemoryMappedFileAccess.ReadWrite : MemoryMappedFileAccess.Read);
-        byte* pointer = null;
-        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        pointer += _view.PointerOffset;
-        _header = pointer;
-        _parameters = (float*)(pointer + HeaderBytes);
-        _memory = new MappedRegionMemory(_parameters, parameterCount);
+        _map = new MappedView(file, ByteLength(parameterCount), writable ? MemoryMappedFileAccess.ReadWrite : MemoryMappedFileAccess.Read, handle);
+        _memory = new MappedRegionMemory((float*)(_map.Pointer + HeaderBytes), parameterCount);
     }
 
     /// <summary>Where a worker on this machine opens the file.</summary>
@@ -50,7 +37,7 @@ public sealed unsafe class SharedParameterFile : IDisposable
     /// <summary>The parameters, for a worker's read thread, which also disposes the file.</summary>
     public ReadOnlyMemory<float> Parameters => _memory.Memory;
 
-    private Span<byte> Header => new(_header, HeaderBytes);
+    private Span<byte> Header => new(_map.Pointer, HeaderBytes);
 
     /// <summary>
     /// Coordinator side: creates the file for job <paramref name="jobHash"/>, or returns null where there is no /dev/shm
@@ -143,16 +130,16 @@ public sealed unsafe class SharedParameterFile : IDisposable
             throw new ArgumentException($"Expected {_parameterCount} parameters, got {parameters.Length}.", nameof(parameters));
         }
 
-        lock (_gate)
+        lock (_map.Gate)
         {
-            if (_disposed)
+            if (!_map.IsOpen)
             {
                 return false;
             }
 
             if (version != _version)
             {
-                parameters.CopyTo(new Span<float>(_parameters, _parameterCount));
+                parameters.CopyTo(_memory.GetSpan());
                 _version = version;
             }
 
@@ -160,23 +147,7 @@ public sealed unsafe class SharedParameterFile : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-        }
-
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _file.Dispose();
-        _handle?.Dispose();
-    }
+    public void Dispose() => _map.Dispose();
 
     private static long ByteLength(int parameterCount) => HeaderBytes + ((long)parameterCount * sizeof(float));
 }

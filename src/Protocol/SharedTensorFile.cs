@@ -17,24 +17,18 @@ public sealed unsafe class SharedTensorFile : IDisposable
 {
     private const string Directory = "/dev/shm";
 
-    private readonly MemoryMappedFile _file;
-    private readonly MemoryMappedViewAccessor _view;
+    private readonly MappedView _map;
     private readonly float* _base;
     private readonly int _parameterCount;
-    private readonly Lock _gate = new();
     private readonly MappedRegionMemory _parameters;
     private readonly MappedRegionMemory[] _slots;
-    private bool _disposed;
 
     private SharedTensorFile(MemoryMappedFile file, int parameterCount, int slots)
     {
-        _file = file;
         _parameterCount = parameterCount;
         Slots = slots;
-        _view = file.CreateViewAccessor(0, ByteLength(parameterCount, slots));
-        byte* pointer = null;
-        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        _base = (float*)(pointer + _view.PointerOffset);
+        _map = new MappedView(file, ByteLength(parameterCount, slots), MemoryMappedFileAccess.ReadWrite);
+        _base = (float*)_map.Pointer;
         _parameters = new MappedRegionMemory(_base, parameterCount);
         _slots = new MappedRegionMemory[slots];
         for (var slot = 0; slot < slots; slot++)
@@ -87,21 +81,21 @@ public sealed unsafe class SharedTensorFile : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(slot);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(slot, Slots);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return new(_base + ((long)(slot + 1) * _parameterCount), _parameterCount);
+        ObjectDisposedException.ThrowIf(!_map.IsOpen, this);
+        return _slots[slot].GetSpan();
     }
 
     /// <summary>Coordinator side, from any thread: copies parameters in; false once the file is closed.</summary>
     public bool TryWriteParameters(ReadOnlySpan<float> parameters)
     {
-        lock (_gate)
+        lock (_map.Gate)
         {
-            if (_disposed)
+            if (!_map.IsOpen)
             {
                 return false;
             }
 
-            parameters.CopyTo(new Span<float>(_base, _parameterCount));
+            parameters.CopyTo(_parameters.GetSpan());
             return true;
         }
     }
@@ -114,14 +108,14 @@ public sealed unsafe class SharedTensorFile : IDisposable
             return false;
         }
 
-        lock (_gate)
+        lock (_map.Gate)
         {
-            if (_disposed)
+            if (!_map.IsOpen)
             {
                 return false;
             }
 
-            new ReadOnlySpan<float>(_base + ((long)(slot + 1) * _parameterCount), _parameterCount).CopyTo(destination);
+            _slots[slot].GetSpan().CopyTo(destination);
             return true;
         }
     }
@@ -137,32 +131,17 @@ public sealed unsafe class SharedTensorFile : IDisposable
             return default;
         }
 
-        _gate.Enter();
-        if (_disposed)
+        _map.Gate.Enter();
+        if (!_map.IsOpen)
         {
-            _gate.Exit();
+            _map.Gate.Exit();
             return default;
         }
 
-        return new SharedSlotLease(_gate, _slots[slot].Memory);
+        return new SharedSlotLease(_map.Gate, _slots[slot].Memory);
     }
 
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-        }
-
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _file.Dispose();
-    }
+    public void Dispose() => _map.Dispose();
 
     private static long ByteLength(int parameterCount, int slots) => (long)(slots + 1) * parameterCount * sizeof(float);
 }

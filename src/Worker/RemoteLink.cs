@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using SegaLearn.Protocol;
 
@@ -46,7 +47,8 @@ public sealed class RemoteLink : IDisposable
         ArgumentNullException.ThrowIfNull(worker);
         var link = new RemoteLink(job);
         var offer = job.Offer;
-        link._client = await DataPlaneClient.ConnectAsync(
+        // The client reaches the link through Attach, before its read thread can call back.
+        await DataPlaneClient.ConnectAsync(
             host,
             port,
             offer.JobId,
@@ -112,7 +114,7 @@ public sealed class RemoteLink : IDisposable
 
     private void Compute(AssignWork work)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         var gradient = _client.SharesMemory ? _client.GradientSlot(_nextSlot) : _ownGradient;
         double loss;
         try
@@ -124,7 +126,7 @@ public sealed class RemoteLink : IDisposable
             throw new InvalidOperationException($"computing step {work.Step} microbatches {work.FirstMicrobatch}+{work.MicrobatchCount} failed: {e.Message}", e);
         }
 
-        SendGradient(work, loss, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        SendGradient(work, loss, Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>Sends the gradient just computed; returns when its buffer may be reused.</summary>

@@ -101,14 +101,8 @@ public sealed class GradientTree
     /// <summary>
     /// Adds pre-summed blocks (each an aligned power-of-two run of leaves, the last possibly shorter, in leaf order)
     /// in the tree's order, working in place in the blocks' own buffers (their contents are destroyed), the root's add
-    /// writing into <paramref name="destination"/>. Gives the same bits as pushing every leaf one by one.
-    /// </summary>
-    public static void SumBlocks(IComputeBackend backend, IReadOnlyList<float[]> buffers, IReadOnlyList<int> leaves, Span<float> destination) =>
-        SumBlocks(backend, buffers, leaves, destination, -1, default);
-
-    /// <summary>
-    /// <see cref="SumBlocks(IComputeBackend, IReadOnlyList{float[]}, IReadOnlyList{int}, Span{float})"/> where block
-    /// <paramref name="borrowedIndex"/> is <paramref name="borrowed"/>, read but never written (its entry in
+    /// writing into <paramref name="destination"/>. Gives the same bits as pushing every leaf one by one. Block
+    /// <paramref name="borrowedIndex"/> (-1: none) is <paramref name="borrowed"/>, read but never written (its entry in
     /// <paramref name="buffers"/> is ignored): e.g. a gradient still in a worker's shared memory. A merge whose left
     /// side is borrowed writes into the right side's buffer, which gives the same bits since x + y = y + x.
     /// </summary>
