@@ -8,7 +8,8 @@ namespace SegaLearn.Cli;
 /// by themselves when they see it gone, and a coordinator whose workers are all gone stops waiting for them.
 /// <para>
 /// When there are several workers and their threads fit on the cores this process may use, each worker is pinned to
-/// cores of its own (<c>--cpus</c>; the coordinator stays free to run anywhere). Unpinned, the scheduler sometimes
+/// cores of its own (<c>--cpus</c>, which also makes its threads batch work, see <see cref="CpuAffinity"/>; the
+/// coordinator stays free to run anywhere). Unpinned, the scheduler sometimes
 /// woke a worker on the core where another one computed and left it waiting for a time slice; on the 2-core W-DIST
 /// run pinning raised N=2 from a median of about 75k to 84k samples/s (6 alternating runs each). A lone worker is
 /// left free to move away from the coordinator's threads.

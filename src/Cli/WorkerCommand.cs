@@ -17,7 +17,7 @@ internal static class WorkerCommand
     private static readonly Option<string?> Name = new("--name") { Description = "this worker's name in logs (default: the machine name)" };
     private static readonly Option<string?> PublicHost = new("--host") { Description = "host name the coordinator reaches this worker at (default: 127.0.0.1 when joining on loopback, else this machine's name)" };
     private static readonly Option<int> Port = new("--port") { Description = "this worker's remoting port (0: any free port)", DefaultValueFactory = _ => 0 };
-    private static readonly Option<string?> Cpus = new("--cpus") { Description = "run this worker's threads on these CPUs only, e.g. 2 or 0,1 (default: any)" };
+    private static readonly Option<string?> Cpus = new("--cpus") { Description = "run this worker's threads on these CPUs only, e.g. 2 or 0,1, as batch work that never preempts another thread when it wakes (default: any CPU, normal scheduling)" };
     private static readonly Option<int> ConnectTimeout = new("--connect-timeout") { Description = "seconds to wait for the coordinator to offer a job", DefaultValueFactory = _ => 120 };
 
     public static Command Create()

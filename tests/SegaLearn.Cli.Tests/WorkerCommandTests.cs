@@ -6,7 +6,7 @@ namespace SegaLearn.Cli.Tests;
 public sealed class WorkerCommandTests
 {
     [Fact]
-    public void Worker_should_run_every_thread_on_the_given_cpu_when_started_with_cpus()
+    public void Worker_should_run_every_thread_on_the_given_cpu_as_batch_work_when_started_with_cpus()
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -19,6 +19,7 @@ public sealed class WorkerCommandTests
         var cpu = System.Numerics.BitOperations.TrailingZeroCount(mask).ToString(CultureInfo.InvariantCulture);
         using var dir = new TempDirectory();
         var allowed = new List<string>();
+        var policies = new List<string>();
 
         // Nothing listens on the port: the worker waits a second for an offer, with its host (and threads) started.
         var result = SegaLearnProcess.Run(
@@ -27,9 +28,12 @@ public sealed class WorkerCommandTests
             {
                 if (line.Contains("joining", StringComparison.Ordinal))
                 {
-                    allowed.AddRange(Directory.GetDirectories($"/proc/{process.Id}/task")
-                        .Select(task => File.ReadLines(Path.Combine(task, "status")).Single(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal)))
-                        .Select(l => l.Split(':')[1].Trim()));
+                    // A thread's status names its CPUs; its sched file has a line "policy : N", and SCHED_BATCH is 3.
+                    foreach (var task in Directory.GetDirectories($"/proc/{process.Id}/task"))
+                    {
+                        allowed.Add(Field(Path.Combine(task, "status"), "Cpus_allowed_list"));
+                        policies.Add(Field(Path.Combine(task, "sched"), "policy"));
+                    }
                 }
             },
             "worker", "--join", "127.0.0.1:9", "--cpus", cpu, "--connect-timeout", "1", "--threads", "1");
@@ -37,5 +41,9 @@ public sealed class WorkerCommandTests
         Assert.NotEqual(0, result.ExitCode);
         Assert.True(allowed.Count > 5, $"saw {allowed.Count} threads");
         Assert.All(allowed, list => Assert.Equal(cpu, list));
+        Assert.All(policies, policy => Assert.Equal("3", policy));
     }
+
+    private static string Field(string file, string name) =>
+        File.ReadLines(file).Select(line => line.Split(':', 2)).Single(parts => parts[0].Trim() == name)[1].Trim();
 }
