@@ -28,6 +28,7 @@ public sealed class ActorTrainingEngine : ITrainingEngine
     private StepMetrics? _previous;
     private string? _jobId;
     private SegaLearn.Compute.IComputeBackend? _backend;
+    private Func<long, ParameterUpdate, bool>? _writeParameters;
     private int _workers;
     private bool _disposed;
 
@@ -147,6 +148,21 @@ public sealed class ActorTrainingEngine : ITrainingEngine
         _jobId = ready.JobId;
         _workers = ready.Workers;
         _backend = job.Backend;
+        _writeParameters = ready.WriteParameters;
+    }
+
+    /// <summary>
+    /// Runs the trainer's update with the job's shared parameter file as its mirror where local worker processes map
+    /// it: the new version is then published in the optimizer's own pass, on its threads, instead of by a copy on the
+    /// coordinator's thread at the start of the next step.
+    /// </summary>
+    public void Update(long version, ParameterUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        if (_writeParameters?.Invoke(version, update) != true)
+        {
+            update(default);
+        }
     }
 
     public StepResult ComputeGradient(StepWork work, float[] parameters, long parameterVersion, float[] gradientSum)

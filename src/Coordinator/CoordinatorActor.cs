@@ -473,7 +473,7 @@ public sealed class CoordinatorActor : ReceiveActor
     {
         if (_job is { } job && _readyWaiter is not null && _workers.Count >= job.Begin.MinWorkers)
         {
-            _readyWaiter.Tell(new JobReady(job.Offer.JobId, _workers.Count));
+            _readyWaiter.Tell(new JobReady(job.Offer.JobId, _workers.Count, job.Server is { } server ? server.TryWriteJobParameters : null));
             _readyWaiter = null;
         }
     }

@@ -13,8 +13,12 @@ namespace SegaLearn.Coordinator;
 /// </summary>
 public sealed record BeginJob(TrainingJob Job, DataReference? Data, byte[]? TrainingBlob, int MinWorkers) : INoSerializationVerificationNeeded;
 
-/// <summary>The job's id and the number of workers registered when it became ready.</summary>
-public sealed record JobReady(string JobId, int Workers) : INoSerializationVerificationNeeded;
+/// <summary>
+/// The job's id and the number of workers registered when it became ready; <see cref="WriteParameters"/>, when not
+/// null, runs the trainer's update with the parameter file local workers map as its mirror
+/// (<see cref="DataPlaneServer.TryWriteJobParameters"/>).
+/// </summary>
+public sealed record JobReady(string JobId, int Workers, Func<long, ParameterUpdate, bool>? WriteParameters = null) : INoSerializationVerificationNeeded;
 
 /// <summary>
 /// Computes a step's gradient sum at <see cref="Parameters"/> (version <see cref="Version"/>) into

@@ -324,7 +324,7 @@ public sealed class NeuralNetwork
                     ? new ReadOnlyMemory<int>(order, start + batchSize, Math.Min(batchSize, n - start - batchSize))
                     : ReadOnlyMemory<int>.Empty;
                 var result = engine.ComputeGradient(new StepWork(epoch, step, rows, next), _parameters, state.Version, gradient);
-                optimizer.Step(Backend, Layout, _parameters, gradient, 1f / result.SampleCount, (float)(2 * RegLambda));
+                engine.Update(state.Version + 1, mirror => optimizer.Step(Backend, Layout, _parameters, gradient, 1f / result.SampleCount, (float)(2 * RegLambda), mirror));
                 state.Version++;
                 state.EpochLossSum += result.LossSum;
                 progress?.Invoke(new StepCompleted(epoch, epochs, step, stepsPerEpoch, result.SampleCount, result.LossSum / result.SampleCount));

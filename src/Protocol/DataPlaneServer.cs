@@ -55,6 +55,13 @@ public sealed class DataPlaneServer : IAsyncDisposable
     /// <summary>Where workers on this machine map the job's parameters (<see cref="SharedParameterFile"/>), or null where they cannot.</summary>
     public string? SharedParametersPath => _parameterFile?.Path;
 
+    /// <summary>
+    /// From any thread: runs the trainer's update of version <paramref name="version"/> with the job's parameter file as
+    /// its mirror (<see cref="SharedParameterFile.TryWrite"/>), so publishing that version to mapping workers copies
+    /// nothing; false, without running it, where there is no such file or it is closed.
+    /// </summary>
+    public bool TryWriteJobParameters(long version, Training.ParameterUpdate update) => _parameterFile?.TryWrite(version, update) ?? false;
+
     /// <summary>The port listened on (the one chosen by the system when started with port 0); 0 before <see cref="Start"/>.</summary>
     public int Port { get; private set; }
 

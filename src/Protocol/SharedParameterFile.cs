@@ -1,5 +1,6 @@
 using System.IO.MemoryMappedFiles;
 using Microsoft.Win32.SafeHandles;
+using SegaLearn.Training;
 
 namespace SegaLearn.Protocol;
 
@@ -143,6 +144,29 @@ public sealed unsafe class SharedParameterFile : IDisposable
                 _version = version;
             }
 
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Coordinator side, from any thread: runs <paramref name="write"/> on the file's parameters, which it fills with
+    /// version <paramref name="version"/> (the trainer's optimizer, writing its result here in the same pass), so that
+    /// <see cref="TryPublish"/> of that version copies nothing. The file stays mapped meanwhile; false, without running
+    /// <paramref name="write"/>, once it is closed. If <paramref name="write"/> throws, the file holds no version.
+    /// </summary>
+    public bool TryWrite(long version, ParameterUpdate write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        lock (_map.Gate)
+        {
+            if (!_map.IsOpen)
+            {
+                return false;
+            }
+
+            _version = -1;
+            write(_memory.GetSpan());
+            _version = version;
             return true;
         }
     }

@@ -37,6 +37,44 @@ public sealed class SharedParameterFileTests
     }
 
     [Fact]
+    public void TryWrite_should_publish_the_written_version_so_that_TryPublish_of_it_copies_nothing()
+    {
+        using var coordinator = SharedParameterFile.TryCreate(Job, ParameterCount)!;
+        using var worker = SharedParameterFile.TryOpen(coordinator.Path, Job, ParameterCount)!;
+        var written = Values(5);
+
+        Assert.True(coordinator.TryWrite(8, mirror => written.CopyTo(mirror)));
+        Assert.True(coordinator.TryPublish(8, Values(6)));
+        Assert.Equal(Bits(written), Bits(worker.Parameters.ToArray()));
+
+        var next = Values(7);
+        Assert.True(coordinator.TryPublish(9, next));
+        Assert.Equal(Bits(next), Bits(worker.Parameters.ToArray()));
+    }
+
+    [Fact]
+    public void TryWrite_should_leave_no_version_when_the_write_throws_and_refuse_once_the_file_is_closed()
+    {
+        var coordinator = SharedParameterFile.TryCreate(Job, ParameterCount)!;
+        using (var worker = SharedParameterFile.TryOpen(coordinator.Path, Job, ParameterCount)!)
+        {
+            Assert.Throws<InvalidOperationException>(() => coordinator.TryWrite(3, mirror =>
+            {
+                mirror[0] = 42f;
+                throw new InvalidOperationException("optimizer failed halfway");
+            }));
+            var published = Values(8);
+            Assert.True(coordinator.TryPublish(3, published));
+            Assert.Equal(Bits(published), Bits(worker.Parameters.ToArray()));
+        }
+
+        coordinator.Dispose();
+        var ran = false;
+        Assert.False(coordinator.TryWrite(4, _ => ran = true));
+        Assert.False(ran);
+    }
+
+    [Fact]
     public void TryCreate_should_leave_no_file_behind_when_the_coordinator_has_it_open()
     {
         using var coordinator = SharedParameterFile.TryCreate(Job, ParameterCount)!;

@@ -85,13 +85,22 @@ public interface IComputeBackend
     /// <summary>
     /// One Adam step over a segment, with the gradient <paramref name="g"/> read through <paramref name="transform"/>;
     /// see <see cref="Optimizers.AdamOptimizer"/> for the formula. Element-wise, so any split over threads gives the
-    /// same bits.
+    /// same bits. The updated weights also go to <paramref name="mirror"/> unless it is empty (see
+    /// <see cref="Optimizers.Optimizer.Step(IComputeBackend, ParameterLayout, Span{float}, ReadOnlySpan{float}, float, float, Span{float})"/>).
     /// </summary>
-    void AdamUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, in AdamStep step, GradientTransform transform);
+    void AdamUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, in AdamStep step, GradientTransform transform, Span<float> mirror = default);
 
-    /// <summary>One SGD step over a segment, <paramref name="g"/> read through <paramref name="transform"/>; see <see cref="Optimizers.SgdOptimizer"/>.</summary>
-    void SgdUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> velocity, float learningRate, float momentum, float decay, GradientTransform transform);
+    /// <summary>
+    /// One SGD step over a segment, <paramref name="g"/> read through <paramref name="transform"/>; see
+    /// <see cref="Optimizers.SgdOptimizer"/>. The updated weights also go to <paramref name="mirror"/> unless it is empty.
+    /// </summary>
+    void SgdUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> velocity, float learningRate, float momentum, float decay, GradientTransform transform, Span<float> mirror = default);
 
-    /// <summary>One Adadelta step over a segment, <paramref name="g"/> read through <paramref name="transform"/>; see <see cref="Optimizers.AdadeltaOptimizer"/>.</summary>
-    void AdadeltaUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> squaredGradients, Span<float> squaredUpdates, float learningRate, float rho, float epsilon, float decay, GradientTransform transform);
+    /// <summary>
+    /// One Adadelta step over a segment, <paramref name="g"/> read through <paramref name="transform"/>; see
+    /// <see cref="Optimizers.AdadeltaOptimizer"/>. The updated weights also go to <paramref name="mirror"/> unless it is empty.
+    /// </summary>
+    void AdadeltaUpdate(
+        Span<float> w, ReadOnlySpan<float> g, Span<float> squaredGradients, Span<float> squaredUpdates, float learningRate, float rho, float epsilon, float decay, GradientTransform transform,
+        Span<float> mirror = default);
 }

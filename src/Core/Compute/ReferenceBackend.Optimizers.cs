@@ -2,8 +2,9 @@ namespace SegaLearn.Compute;
 
 public sealed partial class ReferenceBackend
 {
-    public void AdamUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, in AdamStep step, GradientTransform transform)
+    public void AdamUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, in AdamStep step, GradientTransform transform, Span<float> mirror = default)
     {
+        CheckMirror(w, mirror);
         for (var i = 0; i < w.Length; i++)
         {
             var gi = g[i] * transform.Scale + transform.L2 * w[i];
@@ -13,10 +14,16 @@ public sealed partial class ReferenceBackend
             var vHat = v[i] / step.BiasCorrection2;
             w[i] -= step.LearningRate * (mHat / (MathF.Sqrt(vHat) + step.Epsilon) + step.Decay * w[i]);
         }
+
+        if (!mirror.IsEmpty)
+        {
+            w.CopyTo(mirror);
+        }
     }
 
-    public void SgdUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> velocity, float learningRate, float momentum, float decay, GradientTransform transform)
+    public void SgdUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> velocity, float learningRate, float momentum, float decay, GradientTransform transform, Span<float> mirror = default)
     {
+        CheckMirror(w, mirror);
         for (var i = 0; i < w.Length; i++)
         {
             var gi = g[i] * transform.Scale + transform.L2 * w[i];
@@ -28,10 +35,18 @@ public sealed partial class ReferenceBackend
 
             w[i] += step - learningRate * decay * w[i];
         }
+
+        if (!mirror.IsEmpty)
+        {
+            w.CopyTo(mirror);
+        }
     }
 
-    public void AdadeltaUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> squaredGradients, Span<float> squaredUpdates, float learningRate, float rho, float epsilon, float decay, GradientTransform transform)
+    public void AdadeltaUpdate(
+        Span<float> w, ReadOnlySpan<float> g, Span<float> squaredGradients, Span<float> squaredUpdates, float learningRate, float rho, float epsilon, float decay, GradientTransform transform,
+        Span<float> mirror = default)
     {
+        CheckMirror(w, mirror);
         for (var i = 0; i < w.Length; i++)
         {
             var gi = g[i] * transform.Scale + transform.L2 * w[i];
@@ -39,6 +54,20 @@ public sealed partial class ReferenceBackend
             var delta = -MathF.Sqrt(squaredUpdates[i] + epsilon) / MathF.Sqrt(squaredGradients[i] + epsilon) * gi;
             squaredUpdates[i] = rho * squaredUpdates[i] + (1f - rho) * delta * delta;
             w[i] += learningRate * delta - learningRate * decay * w[i];
+        }
+
+        if (!mirror.IsEmpty)
+        {
+            w.CopyTo(mirror);
+        }
+    }
+
+    /// <summary>An empty mirror takes no copy; any other must be as long as the segment.</summary>
+    private static void CheckMirror(Span<float> w, Span<float> mirror)
+    {
+        if (!mirror.IsEmpty && mirror.Length != w.Length)
+        {
+            throw new ArgumentException($"an update of {w.Length} parameters got a mirror of {mirror.Length}", nameof(mirror));
         }
     }
 }

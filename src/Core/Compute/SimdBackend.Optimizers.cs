@@ -18,55 +18,62 @@ public sealed unsafe partial class SimdBackend
     [ThreadStatic]
     private static UpdateJob? t_update;
 
-    public void AdamUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, in AdamStep step, GradientTransform transform)
+    public void AdamUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, in AdamStep step, GradientTransform transform, Span<float> mirror = default)
     {
         var length = w.Length;
-        CheckLengths(length, g.Length, m.Length, v.Length);
-        fixed (float* pw = w, pg = g, pm = m, pv = v)
+        CheckLengths(length, g.Length, m.Length, v.Length, mirror.Length);
+        fixed (float* pw = w, pg = g, pm = m, pv = v, pmirror = mirror)
         {
             var job = t_update ??= new UpdateJob();
             job.SetAdam(_width, pw, pg, pm, pv, step, transform);
-            RunUpdate(job, length);
+            RunUpdate(job, length, pmirror);
         }
     }
 
-    public void SgdUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> velocity, float learningRate, float momentum, float decay, GradientTransform transform)
+    public void SgdUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> velocity, float learningRate, float momentum, float decay, GradientTransform transform, Span<float> mirror = default)
     {
         var length = w.Length;
-        CheckLengths(length, g.Length, velocity.Length, length);
-        fixed (float* pw = w, pg = g, pv = velocity)
+        CheckLengths(length, g.Length, velocity.Length, length, mirror.Length);
+        fixed (float* pw = w, pg = g, pv = velocity, pmirror = mirror)
         {
             var job = t_update ??= new UpdateJob();
             job.SetSgd(_width, pw, pg, pv, learningRate, momentum, decay, transform);
-            RunUpdate(job, length);
+            RunUpdate(job, length, pmirror);
         }
     }
 
     public void AdadeltaUpdate(
-        Span<float> w, ReadOnlySpan<float> g, Span<float> squaredGradients, Span<float> squaredUpdates, float learningRate, float rho, float epsilon, float decay, GradientTransform transform)
+        Span<float> w, ReadOnlySpan<float> g, Span<float> squaredGradients, Span<float> squaredUpdates, float learningRate, float rho, float epsilon, float decay, GradientTransform transform,
+        Span<float> mirror = default)
     {
         var length = w.Length;
-        CheckLengths(length, g.Length, squaredGradients.Length, squaredUpdates.Length);
-        fixed (float* pw = w, pg = g, psg = squaredGradients, psu = squaredUpdates)
+        CheckLengths(length, g.Length, squaredGradients.Length, squaredUpdates.Length, mirror.Length);
+        fixed (float* pw = w, pg = g, psg = squaredGradients, psu = squaredUpdates, pmirror = mirror)
         {
             var job = t_update ??= new UpdateJob();
             job.SetAdadelta(_width, pw, pg, psg, psu, learningRate, rho, epsilon, decay, transform);
-            RunUpdate(job, length);
+            RunUpdate(job, length, pmirror);
         }
     }
 
-    private static void CheckLengths(int length, int g, int first, int second)
+    private static void CheckLengths(int length, int g, int first, int second, int mirror)
     {
         if (g < length || first < length || second < length)
         {
             throw new ArgumentException($"an update of {length} parameters got a gradient of {g} and state of {first} and {second} values");
         }
+
+        if (mirror != 0 && mirror != length)
+        {
+            throw new ArgumentException($"an update of {length} parameters got a mirror of {mirror}", nameof(mirror));
+        }
     }
 
     /// <summary>Runs an update in 16-aligned chunks, one per thread when it is long enough to pay for the fork.</summary>
-    private void RunUpdate(UpdateJob job, int length)
+    private void RunUpdate(UpdateJob job, int length, float* mirror = null)
     {
         job.Length = length;
+        job.Mirror = mirror;
         Execute(job, length >= ParallelUpdateLimit);
     }
 
@@ -93,9 +100,15 @@ public sealed unsafe partial class SimdBackend
         private float _epsilon;
         private float _decay;
 
+        /// <summary>Elements updated before they are copied to the mirror, while they are still in L1.</summary>
+        private const int MirrorBlock = 2048;
+
         private int _chunk;
 
         public int Length { get; set; }
+
+        /// <summary>Where updated weights are also written (at the same offsets), or null.</summary>
+        public float* Mirror { get; set; }
 
         public void Execute(ComputeWorkers? workers)
         {
@@ -147,6 +160,22 @@ public sealed unsafe partial class SimdBackend
         {
             var start = task * _chunk;
             var count = Math.Min(_chunk, Length - start);
+            if (Mirror is null)
+            {
+                Run(start, count);
+                return;
+            }
+
+            for (var block = start; block < start + count; block += MirrorBlock)
+            {
+                var length = Math.Min(MirrorBlock, start + count - block);
+                Run(block, length);
+                Buffer.MemoryCopy(_w + block, Mirror + block, (long)length * sizeof(float), (long)length * sizeof(float));
+            }
+        }
+
+        private void Run(int start, int count)
+        {
             switch (_rule)
             {
                 case Rule.Adam:

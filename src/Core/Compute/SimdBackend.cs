@@ -119,7 +119,7 @@ public sealed partial class SimdBackend : IComputeBackend
     public unsafe void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> sum)
     {
         var length = x.Length;
-        CheckLengths(length, y.Length, sum.Length, length);
+        CheckLengths(length, y.Length, sum.Length, length, 0);
         fixed (float* px = x, py = y, ps = sum)
         {
             var job = t_update ??= new UpdateJob();

@@ -48,7 +48,7 @@ public sealed class AdadeltaOptimizer : Optimizer
         }
     }
 
-    protected override void UpdateSegment(IComputeBackend backend, Span<float> w, ReadOnlySpan<float> g, int offset, float decay, GradientTransform transform) =>
+    protected override void UpdateSegment(IComputeBackend backend, Span<float> w, ReadOnlySpan<float> g, int offset, float decay, GradientTransform transform, Span<float> mirror) =>
         backend.AdadeltaUpdate(
             w,
             g,
@@ -58,5 +58,6 @@ public sealed class AdadeltaOptimizer : Optimizer
             (float)Rho,
             (float)Epsilon,
             decay,
-            transform);
+            transform,
+            mirror);
 }

@@ -54,7 +54,7 @@ public sealed class AdamOptimizer : Optimizer
         }
     }
 
-    protected override void UpdateSegment(IComputeBackend backend, Span<float> w, ReadOnlySpan<float> g, int offset, float decay, GradientTransform transform)
+    protected override void UpdateSegment(IComputeBackend backend, Span<float> w, ReadOnlySpan<float> g, int offset, float decay, GradientTransform transform, Span<float> mirror)
     {
         var step = new AdamStep(
             (float)LearningRate,
@@ -64,6 +64,6 @@ public sealed class AdamOptimizer : Optimizer
             decay,
             (float)(1.0 - Math.Pow(Beta1, StepCount)),
             (float)(1.0 - Math.Pow(Beta2, StepCount)));
-        backend.AdamUpdate(w, g, _m.AsSpan(offset, w.Length), _v.AsSpan(offset, w.Length), step, transform);
+        backend.AdamUpdate(w, g, _m.AsSpan(offset, w.Length), _v.AsSpan(offset, w.Length), step, transform, mirror);
     }
 }

@@ -56,15 +56,20 @@ public abstract class Optimizer
     /// 2·reg_lambda, the seed's mean regularized loss). Gives the same bits as scaling the buffer first with
     /// <see cref="IComputeBackend.ScaleAdd"/> and <see cref="IComputeBackend.Scale"/> and then calling
     /// <see cref="Step(IComputeBackend, ParameterLayout, Span{float}, ReadOnlySpan{float})"/>, without that pass.
+    /// <para>
+    /// The updated parameters are also written to <paramref name="mirror"/> unless it is empty, in the same pass: a
+    /// distributed engine publishes them to its workers this way without copying them after the update.
+    /// </para>
     /// </summary>
-    public void Step(IComputeBackend backend, ParameterLayout layout, Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale, float l2)
+    public void Step(
+        IComputeBackend backend, ParameterLayout layout, Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale, float l2, Span<float> mirror = default)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(layout);
-        if (parameters.Length != layout.TotalCount || gradients.Length != layout.TotalCount)
+        if (parameters.Length != layout.TotalCount || gradients.Length != layout.TotalCount || !(mirror.IsEmpty || mirror.Length == layout.TotalCount))
         {
             throw new ArgumentException(
-                $"parameters ({parameters.Length}) and gradients ({gradients.Length}) must both hold {layout.TotalCount} values");
+                $"parameters ({parameters.Length}), gradients ({gradients.Length}) and a mirror ({mirror.Length}) if any must all hold {layout.TotalCount} values");
         }
 
         EnsureState(layout.TotalCount);
@@ -73,10 +78,12 @@ public abstract class Optimizer
         for (var l = 0; l < layout.LayerCount; l++)
         {
             int w = layout.WeightOffset(l), wn = layout.WeightCount(l), b = layout.BiasOffset(l), bn = layout.OutputsOf(l);
-            UpdateSegment(backend, parameters.Slice(w, wn), gradients.Slice(w, wn), w, decay, new GradientTransform(gradientScale, l2));
-            UpdateSegment(backend, parameters.Slice(b, bn), gradients.Slice(b, bn), b, 0f, new GradientTransform(gradientScale, 0f));
+            UpdateSegment(backend, parameters.Slice(w, wn), gradients.Slice(w, wn), w, decay, new GradientTransform(gradientScale, l2), MirrorOf(mirror, w, wn));
+            UpdateSegment(backend, parameters.Slice(b, bn), gradients.Slice(b, bn), b, 0f, new GradientTransform(gradientScale, 0f), MirrorOf(mirror, b, bn));
         }
     }
+
+    private static Span<float> MirrorOf(Span<float> mirror, int offset, int count) => mirror.IsEmpty ? default : mirror.Slice(offset, count);
 
     /// <summary>Restores a checkpointed state: step count, learning rate and buffers (copied).</summary>
     public void Restore(long stepCount, double learningRate, IReadOnlyList<KeyValuePair<string, float[]>> state, int parameterCount)
@@ -107,8 +114,11 @@ public abstract class Optimizer
     /// <summary>Allocates the state buffers once, sized like the parameters.</summary>
     protected abstract void EnsureState(int parameterCount);
 
-    /// <summary>Updates one contiguous segment (a layer's weights or bias) starting at <paramref name="offset"/> in the flat buffer.</summary>
-    protected abstract void UpdateSegment(IComputeBackend backend, Span<float> w, ReadOnlySpan<float> g, int offset, float decay, GradientTransform transform);
+    /// <summary>
+    /// Updates one contiguous segment (a layer's weights or bias) starting at <paramref name="offset"/> in the flat
+    /// buffer, writing the result to <paramref name="mirror"/> too unless it is empty.
+    /// </summary>
+    protected abstract void UpdateSegment(IComputeBackend backend, Span<float> w, ReadOnlySpan<float> g, int offset, float decay, GradientTransform transform, Span<float> mirror);
 
     protected static void ValidatePositive(double value, string name)
     {

@@ -40,6 +40,6 @@ public sealed class SgdOptimizer : Optimizer
         }
     }
 
-    protected override void UpdateSegment(IComputeBackend backend, Span<float> w, ReadOnlySpan<float> g, int offset, float decay, GradientTransform transform) =>
-        backend.SgdUpdate(w, g, _velocity.AsSpan(offset, w.Length), (float)LearningRate, (float)Momentum, decay, transform);
+    protected override void UpdateSegment(IComputeBackend backend, Span<float> w, ReadOnlySpan<float> g, int offset, float decay, GradientTransform transform, Span<float> mirror) =>
+        backend.SgdUpdate(w, g, _velocity.AsSpan(offset, w.Length), (float)LearningRate, (float)Momentum, decay, transform, mirror);
 }

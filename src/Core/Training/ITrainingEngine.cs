@@ -19,4 +19,15 @@ public interface ITrainingEngine : IDisposable
     /// <paramref name="parameters"/>, which the caller does not change until the call returns.
     /// </summary>
     StepResult ComputeGradient(StepWork work, float[] parameters, long parameterVersion, float[] gradientSum);
+
+    /// <summary>
+    /// Runs the trainer's update that makes parameter version <paramref name="version"/> (between two steps), once:
+    /// with a mirror to fill with the new parameters too, where the engine's workers read them, so the next step
+    /// starts without a copy; or with an empty span, as here, when the engine has no such place.
+    /// </summary>
+    void Update(long version, ParameterUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        update(default);
+    }
 }

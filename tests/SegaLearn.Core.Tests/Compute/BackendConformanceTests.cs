@@ -331,6 +331,52 @@ public abstract class BackendConformanceTests
         }
     }
 
+    [Fact]
+    public void Optimizer_updates_should_write_their_new_weights_to_the_mirror_too_when_given_one()
+    {
+        if (CreateBackend() is not { } backend)
+        {
+            return;
+        }
+
+        foreach (var length in Sizes.Append(100_003))
+        {
+            var step = new AdamStep(0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.19f, 0.001999f);
+            var g = Random(length, length + 3);
+            var w = Random(length, length + 6);
+            var transform = new GradientTransform(0.25f, 0.02f);
+            var updates = new (string Name, Action<float[], float[], float[], Span<float>> Run)[]
+            {
+                ("adam", (x, s1, s2, mirror) => backend.AdamUpdate(x, g, s1, s2, step, transform, mirror)),
+                ("sgd", (x, s1, _, mirror) => backend.SgdUpdate(x, g, s1, 0.05f, 0.9f, 0.01f, transform, mirror)),
+                ("adadelta", (x, s1, s2, mirror) => backend.AdadeltaUpdate(x, g, s1, s2, 1.0f, 0.95f, 1e-6f, 0.01f, transform, mirror)),
+            };
+            foreach (var (name, run) in updates)
+            {
+                var (plain, mirrored) = ((float[])w.Clone(), (float[])w.Clone());
+                var mirror = new float[length];
+                Array.Fill(mirror, float.NaN);
+                run(plain, Positive(length, 4), Positive(length, 5), default);
+                run(mirrored, Positive(length, 4), Positive(length, 5), mirror);
+                Assert.True(plain.AsSpan().SequenceEqual(mirrored), $"{name}, {length}: the mirror changed the update");
+                Assert.True(plain.AsSpan().SequenceEqual(mirror), $"{name}, {length}: the mirror does not hold the new weights");
+            }
+
+            Assert.Throws<ArgumentException>(() => backend.AdamUpdate(w, g, new float[length], new float[length], step, transform, new float[length + 1]));
+        }
+    }
+
+    private static float[] Positive(int length, int seed)
+    {
+        var values = Random(length, length + seed, scale: 0.1f);
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = Math.Abs(values[i]);
+        }
+
+        return values;
+    }
+
     private static void CompareUpdate(float[] w, float[][] states, Action<IComputeBackend, float[][]> update, IComputeBackend backend, double relative = 0)
     {
         float[][] Copy() => [(float[])w.Clone(), (float[])states[0].Clone(), (float[])states[1].Clone()];

@@ -73,14 +73,16 @@ public sealed class SimdThreadInvarianceTests
             var w = Random(length, 12);
             var m = Random(length, 13);
             var v = Random(length, 14).Select(Math.Abs).ToArray();
-            backend.AdamUpdate(w, g, m, v, step, transform);
+            var mirror = new float[length];
+            backend.AdamUpdate(w, g, m, v, step, transform, mirror);
+            Assert.Equal(w, mirror);
             var velocity = Random(length, 15);
             backend.SgdUpdate(w, g, velocity, 0.05f, 0.9f, 0.01f, transform);
             var sum = new float[length];
             backend.Add(w, g, sum);
             backend.Add(m, sum);
-            first ??= [w, m, v, velocity, sum];
-            Assert.Equal(first, [w, m, v, velocity, sum]);
+            first ??= [w, m, v, velocity, sum, mirror];
+            Assert.Equal(first, [w, m, v, velocity, sum, mirror]);
         }
     }
 

@@ -156,4 +156,22 @@ public sealed class OptimizerFormulaTests
             Assert.Equal(expected[i], parameters[i], 1e-5);
         }
     }
+
+    [Fact]
+    public void Step_should_write_every_new_parameter_to_the_mirror_when_given_one()
+    {
+        var backend = new ReferenceBackend();
+        var (plain, mirrored, mirror) = ((float[])Start.Clone(), (float[])Start.Clone(), new float[Start.Length]);
+        var (first, second) = (new AdamOptimizer(0.01, regLambda: 0.1), new AdamOptimizer(0.01, regLambda: 0.1));
+        foreach (var gradient in Gradients)
+        {
+            Array.Fill(mirror, float.NaN);
+            first.Step(backend, Layout, plain, gradient, 0.5f, 0.2f);
+            second.Step(backend, Layout, mirrored, gradient, 0.5f, 0.2f, mirror);
+            Assert.Equal(plain, mirrored);
+            Assert.Equal(plain, mirror);
+        }
+
+        Assert.Throws<ArgumentException>(() => first.Step(backend, Layout, plain, Gradients[0], 1f, 0f, new float[Start.Length - 1]));
+    }
 }
