@@ -4,7 +4,7 @@ public sealed partial class ReferenceBackend
 {
     public void AdamUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, in AdamStep step, GradientTransform transform, Span<float> mirror = default)
     {
-        CheckMirror(w, mirror);
+        UpdateMirror.Check(w.Length, mirror.Length);
         for (var i = 0; i < w.Length; i++)
         {
             var gi = g[i] * transform.Scale + transform.L2 * w[i];
@@ -23,7 +23,7 @@ public sealed partial class ReferenceBackend
 
     public void SgdUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> velocity, float learningRate, float momentum, float decay, GradientTransform transform, Span<float> mirror = default)
     {
-        CheckMirror(w, mirror);
+        UpdateMirror.Check(w.Length, mirror.Length);
         for (var i = 0; i < w.Length; i++)
         {
             var gi = g[i] * transform.Scale + transform.L2 * w[i];
@@ -46,7 +46,7 @@ public sealed partial class ReferenceBackend
         Span<float> w, ReadOnlySpan<float> g, Span<float> squaredGradients, Span<float> squaredUpdates, float learningRate, float rho, float epsilon, float decay, GradientTransform transform,
         Span<float> mirror = default)
     {
-        CheckMirror(w, mirror);
+        UpdateMirror.Check(w.Length, mirror.Length);
         for (var i = 0; i < w.Length; i++)
         {
             var gi = g[i] * transform.Scale + transform.L2 * w[i];
@@ -59,15 +59,6 @@ public sealed partial class ReferenceBackend
         if (!mirror.IsEmpty)
         {
             w.CopyTo(mirror);
-        }
-    }
-
-    /// <summary>An empty mirror takes no copy; any other must be as long as the segment.</summary>
-    private static void CheckMirror(Span<float> w, Span<float> mirror)
-    {
-        if (!mirror.IsEmpty && mirror.Length != w.Length)
-        {
-            throw new ArgumentException($"an update of {w.Length} parameters got a mirror of {mirror.Length}", nameof(mirror));
         }
     }
 }

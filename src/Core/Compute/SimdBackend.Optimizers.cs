@@ -63,10 +63,7 @@ public sealed unsafe partial class SimdBackend
             throw new ArgumentException($"an update of {length} parameters got a gradient of {g} and state of {first} and {second} values");
         }
 
-        if (mirror != 0 && mirror != length)
-        {
-            throw new ArgumentException($"an update of {length} parameters got a mirror of {mirror}", nameof(mirror));
-        }
+        UpdateMirror.Check(length, mirror);
     }
 
     /// <summary>Runs an update in 16-aligned chunks, one per thread when it is long enough to pay for the fork.</summary>

@@ -15,6 +15,8 @@ public abstract class BackendConformanceTests
 {
     private static readonly int[] Sizes = [0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 63, 65, 127, 129];
 
+    private static readonly AdamStep UpdateStep = new(0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.19f, 0.001999f);
+
     private static readonly ReferenceBackend Reference = new();
 
     /// <summary>The backend under test, or null when this machine cannot run it (then every test passes vacuously).</summary>
@@ -309,21 +311,12 @@ public abstract class BackendConformanceTests
 
         foreach (var length in Sizes.Append(100_003))
         {
-            var step = new AdamStep(0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.19f, 0.001999f);
             var g = Random(length, length + 3);
-            var states = new[] { Random(length, length + 4, scale: 0.1f), Random(length, length + 5, scale: 0.01f) };
-            foreach (var s in states)
-            {
-                for (var i = 0; i < s.Length; i++)
-                {
-                    s[i] = Math.Abs(s[i]);
-                }
-            }
-
+            var states = new[] { Positive(length, length + 4, scale: 0.1f), Positive(length, length + 5, scale: 0.01f) };
             var w = Random(length, length + 6);
             foreach (var transform in new[] { GradientTransform.Identity, new GradientTransform(0.25f, 0.02f) })
             {
-                CompareUpdate(w, states, (r, x) => r.AdamUpdate(x[0], g, x[1], x[2], step, transform), backend, relative: 1e-5);
+                CompareUpdate(w, states, (r, x) => r.AdamUpdate(x[0], g, x[1], x[2], UpdateStep, transform), backend, relative: 1e-5);
                 CompareUpdate(w, states, (r, x) => r.SgdUpdate(x[0], g, x[1], 0.05f, 0.9f, 0.01f, transform), backend);
                 CompareUpdate(w, states, (r, x) => r.SgdUpdate(x[0], g, x[1], 0.05f, 0f, 0.01f, transform), backend);
                 CompareUpdate(w, states, (r, x) => r.AdadeltaUpdate(x[0], g, x[1], x[2], 1.0f, 0.95f, 1e-6f, 0.01f, transform), backend);
@@ -341,13 +334,12 @@ public abstract class BackendConformanceTests
 
         foreach (var length in Sizes.Append(100_003))
         {
-            var step = new AdamStep(0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.19f, 0.001999f);
             var g = Random(length, length + 3);
             var w = Random(length, length + 6);
             var transform = new GradientTransform(0.25f, 0.02f);
             var updates = new (string Name, Action<float[], float[], float[], Span<float>> Run)[]
             {
-                ("adam", (x, s1, s2, mirror) => backend.AdamUpdate(x, g, s1, s2, step, transform, mirror)),
+                ("adam", (x, s1, s2, mirror) => backend.AdamUpdate(x, g, s1, s2, UpdateStep, transform, mirror)),
                 ("sgd", (x, s1, _, mirror) => backend.SgdUpdate(x, g, s1, 0.05f, 0.9f, 0.01f, transform, mirror)),
                 ("adadelta", (x, s1, s2, mirror) => backend.AdadeltaUpdate(x, g, s1, s2, 1.0f, 0.95f, 1e-6f, 0.01f, transform, mirror)),
             };
@@ -356,19 +348,20 @@ public abstract class BackendConformanceTests
                 var (plain, mirrored) = ((float[])w.Clone(), (float[])w.Clone());
                 var mirror = new float[length];
                 Array.Fill(mirror, float.NaN);
-                run(plain, Positive(length, 4), Positive(length, 5), default);
-                run(mirrored, Positive(length, 4), Positive(length, 5), mirror);
+                run(plain, Positive(length, length + 4, scale: 0.1f), Positive(length, length + 5, scale: 0.01f), default);
+                run(mirrored, Positive(length, length + 4, scale: 0.1f), Positive(length, length + 5, scale: 0.01f), mirror);
                 Assert.True(plain.AsSpan().SequenceEqual(mirrored), $"{name}, {length}: the mirror changed the update");
                 Assert.True(plain.AsSpan().SequenceEqual(mirror), $"{name}, {length}: the mirror does not hold the new weights");
             }
 
-            Assert.Throws<ArgumentException>(() => backend.AdamUpdate(w, g, new float[length], new float[length], step, transform, new float[length + 1]));
+            Assert.Throws<ArgumentException>(() => backend.AdamUpdate(w, g, new float[length], new float[length], UpdateStep, transform, new float[length + 1]));
         }
     }
 
-    private static float[] Positive(int length, int seed)
+    /// <summary>Non-negative values (optimizer state such as Adam's v), from <see cref="Random"/>.</summary>
+    private static float[] Positive(int length, int seed, float scale)
     {
-        var values = Random(length, length + seed, scale: 0.1f);
+        var values = Random(length, seed, scale);
         for (var i = 0; i < values.Length; i++)
         {
             values[i] = Math.Abs(values[i]);
