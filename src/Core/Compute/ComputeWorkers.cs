@@ -55,6 +55,9 @@ internal sealed class ComputeWorkers
     /// <summary>Sends spinning helpers to sleep now rather than at the end of their spin; the next run wakes them.</summary>
     public void Rest() => Volatile.Write(ref _resting, 1);
 
+    /// <summary>True from <see cref="Rest"/> until the next run.</summary>
+    public bool IsResting => Volatile.Read(ref _resting) != 0;
+
     /// <summary>Runs tasks 0..<paramref name="taskCount"/>-1 on the caller and the helpers; returns when all are done.</summary>
     public void Run(IParallelWork work, int taskCount)
     {

@@ -15,7 +15,9 @@ public interface IComputeBackend
 
     /// <summary>
     /// Says the caller will not use the backend for a while (it waits for other processes): helper threads, which
-    /// otherwise spin briefly for the next kernel, go to sleep at once and leave the cores to those processes.
+    /// otherwise spin briefly for the next kernel, go to sleep at once and leave the cores to those processes. Until a
+    /// product or an optimizer update wakes them, sums (<see cref="Add(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>)
+    /// run on the calling thread alone: one memory-bound pass gains less from a second thread than waking it costs.
     /// </summary>
     void Rest();
 

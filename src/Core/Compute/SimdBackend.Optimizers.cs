@@ -66,12 +66,15 @@ public sealed unsafe partial class SimdBackend
         UpdateMirror.Check(length, mirror);
     }
 
-    /// <summary>Runs an update in 16-aligned chunks, one per thread when it is long enough to pay for the fork.</summary>
-    private void RunUpdate(UpdateJob job, int length, float* mirror = null)
+    /// <summary>
+    /// Runs an update in 16-aligned chunks, one per thread when it is <paramref name="forkable"/> and long enough to pay
+    /// for the fork.
+    /// </summary>
+    private void RunUpdate(UpdateJob job, int length, float* mirror = null, bool forkable = true)
     {
         job.Length = length;
         job.Mirror = mirror;
-        Execute(job, length >= ParallelUpdateLimit);
+        Execute(job, forkable && length >= ParallelUpdateLimit);
     }
 
     private sealed class UpdateJob : IParallelWork, IThreadedJob

@@ -87,6 +87,29 @@ public sealed class SimdThreadInvarianceTests
     }
 
     [Fact]
+    public void Add_should_leave_rested_helpers_asleep_when_an_update_wakes_them()
+    {
+        const int length = 100_003;
+        var backend = new SimdBackend(threads: 2);
+        var x = Random(length, 21);
+        var y = Random(length, 22);
+        var expected = new float[length];
+        Backends[0].Add(x, y, expected);
+        backend.Add(x, y, new float[length]);
+        Assert.False(backend.HelpersResting);
+
+        backend.Rest();
+        var sum = new float[length];
+        backend.Add(x, y, sum);
+        Assert.Equal(expected, sum);
+        Assert.True(backend.HelpersResting, "a sum woke the rested helpers");
+
+        var step = new AdamStep(0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.19f, 0.001999f);
+        backend.AdamUpdate(Random(length, 23), x, Random(length, 24), Random(length, 25).Select(Math.Abs).ToArray(), step, new GradientTransform(1f, 0f));
+        Assert.False(backend.HelpersResting, "an update left the helpers resting");
+    }
+
+    [Fact]
     public void Training_should_give_bitwise_identical_parameters_when_run_on_1_2_or_3_threads()
     {
         // 256·160 weights are enough for the optimizer to split its pass over threads.
