@@ -230,6 +230,11 @@ public sealed class CoordinatorActor : ReceiveActor
             }
 
             job.Round.TakeHead();
+            if (!worker.InProcess)
+            {
+                job.Round.Detach(worker.Id);
+            }
+
             worker.Assign(block.Index);
             if (worker.InProcess)
             {
@@ -328,12 +333,13 @@ public sealed class CoordinatorActor : ReceiveActor
             return;
         }
 
-        // Read in place: the worker rewrites this slot only for a block handed out after Accept, which has copied or
-        // reduced it by then; a connection closed meanwhile takes the worker's blocks back on its Disconnected event.
-        using var lease = job.Server!.LeaseGradient(arrived.WorkerId, arrived.Header);
-        if (lease.IsHeld)
+        // Read in place, pinned, until the step is reduced: the worker rewrites this slot only for a block handed out
+        // later, and Dispatch copies the gradient out first when that happens within the step. A connection closed
+        // before the pin takes the worker's blocks back on its Disconnected event; one closed after leaves the pinned
+        // slot mapped, and its accepted result stands.
+        if (job.Server!.PinGradient(arrived.WorkerId, arrived.Header) is { } pin)
         {
-            Accept(job, worker, arrived.Header, lease.Gradient, null, computeMilliseconds);
+            Accept(job, worker, arrived.Header, pin.Gradient, null, computeMilliseconds, arrived.WorkerId, pin);
         }
         else
         {
@@ -343,9 +349,11 @@ public sealed class CoordinatorActor : ReceiveActor
 
     /// <summary>
     /// Takes a block's result: <paramref name="owned"/> is the pool buffer that is <paramref name="gradient"/>, or null
-    /// for a gradient lent only for this call (read in place, and reduced here if it completes the step).
+    /// for a gradient lent by worker <paramref name="lender"/> until <paramref name="loan"/> is disposed. Either goes
+    /// back (to the pool, or disposed) unless the ledger keeps it.
     /// </summary>
-    private void Accept(JobState job, WorkerEntry? worker, FrameHeader result, ReadOnlyMemory<float> gradient, float[]? owned, double computeMilliseconds)
+    private void Accept(
+        JobState job, WorkerEntry? worker, FrameHeader result, ReadOnlyMemory<float> gradient, float[]? owned, double computeMilliseconds, int lender = 0, IDisposable? loan = null)
     {
         var blockIndex = job.Round.IsCurrent(result.ParameterVersion, result.Epoch, result.Step) ? job.Round.BlockIndexOf(result.FirstMicrobatch) : -1;
         if (worker is not null && blockIndex >= 0)
@@ -354,10 +362,15 @@ public sealed class CoordinatorActor : ReceiveActor
         }
 
         var outcome = job.Round.Offer(
-            result.ParameterVersion, result.Epoch, result.Step, result.FirstMicrobatch, result.MicrobatchCount, result.SampleCount, result.LossSum, gradient, owned, computeMilliseconds);
-        if (outcome != LedgerOutcome.Accepted && owned is not null && owned.Length == job.Pool.Length)
+            result.ParameterVersion, result.Epoch, result.Step, result.FirstMicrobatch, result.MicrobatchCount, result.SampleCount, result.LossSum, gradient, owned, computeMilliseconds,
+            lender, loan);
+        if (outcome != LedgerOutcome.Accepted)
         {
-            job.Pool.Return(owned);
+            loan?.Dispose();
+            if (owned is not null && owned.Length == job.Pool.Length)
+            {
+                job.Pool.Return(owned);
+            }
         }
 
         if (outcome == LedgerOutcome.Invalid)

@@ -8,7 +8,7 @@ public abstract record DataPlaneEvent(int WorkerId) : INoSerializationVerificati
 {
     /// <summary>
     /// A gradient: checksum-verified in a buffer rented from the coordinator's pool, or (<see cref="Gradient"/> null)
-    /// left in the worker's shared memory, to be read in place through <see cref="DataPlaneServer.LeaseGradient"/>.
+    /// left in the worker's shared memory, to be read in place through <see cref="DataPlaneServer.PinGradient"/>.
     /// </summary>
     public sealed record GradientArrived(int WorkerId, FrameHeader Header, float[]? Gradient) : DataPlaneEvent(WorkerId);
 

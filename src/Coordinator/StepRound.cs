@@ -117,23 +117,33 @@ public sealed class StepRound
     /// <summary>The block's data rows as an Assign frame's payload.</summary>
     public float[] RowsPayload(WorkBlock block) => FrameCodec.RowsPayload(_rows.AsSpan(block.FirstSample, block.SampleCount));
 
+    /// <summary>Copies out what <paramref name="lender"/> lent this step before it is handed another block (see <see cref="StepLedger.Detach"/>).</summary>
+    public void Detach(int lender)
+    {
+        if (IsActive)
+        {
+            _ledger.Detach(lender);
+        }
+    }
+
     /// <summary>Index of the block starting at <paramref name="firstMicrobatch"/>, or -1.</summary>
     public int BlockIndexOf(int firstMicrobatch) => _ledger.IndexOf(firstMicrobatch);
 
     /// <summary>
     /// Offers a block's result to the ledger and counts it: <paramref name="owned"/> (the pool buffer that is
-    /// <paramref name="gradient"/>) is kept only when accepted; a lent gradient (<paramref name="owned"/> null) must stay
-    /// readable until <see cref="Finish"/> when it completes the step (see <see cref="StepLedger"/>).
+    /// <paramref name="gradient"/>) or, for a lent gradient (<paramref name="owned"/> null), <paramref name="loan"/> is
+    /// kept only when accepted (see <see cref="StepLedger"/>); otherwise the caller still owns it.
     /// </summary>
     public LedgerOutcome Offer(
-        long version, int epoch, int step, int firstMicrobatch, int microbatchCount, int sampleCount, double lossSum, ReadOnlyMemory<float> gradient, float[]? owned, double computeMilliseconds)
+        long version, int epoch, int step, int firstMicrobatch, int microbatchCount, int sampleCount, double lossSum, ReadOnlyMemory<float> gradient, float[]? owned, double computeMilliseconds,
+        int lender = 0, IDisposable? loan = null)
     {
         if (!IsActive)
         {
             return LedgerOutcome.Stale;
         }
 
-        var outcome = _ledger.Offer(version, epoch, step, firstMicrobatch, microbatchCount, sampleCount, lossSum, gradient, owned);
+        var outcome = _ledger.Offer(version, epoch, step, firstMicrobatch, microbatchCount, sampleCount, lossSum, gradient, owned, lender, loan);
         switch (outcome)
         {
             case LedgerOutcome.Accepted:

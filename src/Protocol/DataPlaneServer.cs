@@ -156,13 +156,14 @@ public sealed class DataPlaneServer : IAsyncDisposable
         header with { Kind = FrameKind.Assign, JobId = _jobId, WorkerId = workerId, SampleCount = rows.Length };
 
     /// <summary>
-    /// A hold on the shared-memory slot of a gradient reported through <see cref="DataPlaneServerCallbacks.OnSharedGradient"/>,
-    /// to read it in place; not held once the worker's connection (and so its file) is gone.
+    /// A pin on the shared-memory slot of a gradient reported through <see cref="DataPlaneServerCallbacks.OnSharedGradient"/>,
+    /// to read it in place until disposed, even after the worker is gone; null once the worker's connection (and so its
+    /// file) is gone.
     /// </summary>
-    public SharedSlotLease LeaseGradient(int workerId, in FrameHeader header) =>
+    public SharedSlotPin? PinGradient(int workerId, in FrameHeader header) =>
         header.SharedSlot >= FrameHeader.SharedSlotBase && _shared.TryGetValue(workerId, out var shared)
-            ? shared.LeaseSlot(header.SharedSlot - FrameHeader.SharedSlotBase)
-            : default;
+            ? shared.PinSlot(header.SharedSlot - FrameHeader.SharedSlotBase)
+            : null;
 
     /// <summary>Closes a worker's connection, e.g. when the cluster reports it unreachable; <see cref="DataPlaneServerCallbacks.OnDisconnected"/> follows.</summary>
     public void Disconnect(int workerId)

@@ -22,8 +22,8 @@ public sealed class DataPlaneServerCallbacks
 
     /// <summary>
     /// A gradient arrived in the worker's shared memory (its header says which slot). When set, the server leaves it
-    /// there and the callee reads it in place through <see cref="DataPlaneServer.LeaseGradient"/> before it hands that
-    /// worker another block; when not set, the server copies it into a rented buffer for <see cref="OnGradient"/>.
+    /// there and the callee reads it in place through <see cref="DataPlaneServer.PinGradient"/>, copying it out before it
+    /// hands that worker another block; when not set, the server copies it into a rented buffer for <see cref="OnGradient"/>.
     /// </summary>
     public Action<int, FrameHeader>? OnSharedGradient { get; init; }
 

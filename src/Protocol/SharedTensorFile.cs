@@ -5,8 +5,9 @@ namespace SegaLearn.Protocol;
 /// <summary>
 /// The tensors of one worker that shares a machine with its coordinator, in a file under /dev/shm mapped by both:
 /// a parameter region and <see cref="Slots"/> gradient slots, each of the model's parameter count. Over it the data
-/// plane sends only frame headers (payload flagged as shared), so a step copies the parameters once into the file and
-/// the gradient once out of it, instead of pushing both through the loopback socket and checksumming them.
+/// plane sends only frame headers (payload flagged as shared), so the parameters are written once into the file and the
+/// coordinator reduces the gradient where the worker wrote it, instead of pushing both through the loopback socket and
+/// checksumming them.
 /// <para>
 /// The worker creates the file and offers it in its Hello; the coordinator maps it when it finds it with the exact
 /// name and size (which proves the same machine) and unlinks it at once, so nothing is left behind even after a
@@ -121,25 +122,12 @@ public sealed unsafe class SharedTensorFile : IDisposable
     }
 
     /// <summary>
-    /// Coordinator side: a hold on gradient slot <paramref name="slot"/>, to read it in place; not held when the slot does
-    /// not exist or the file is closed. The worker rewrites a slot only for a block it is handed after its result was read.
+    /// Coordinator side, from any thread: a pin on gradient slot <paramref name="slot"/>, to read it in place until the
+    /// pin is disposed; null when the slot does not exist or the file is closed. The worker rewrites a slot only for a
+    /// block it is handed after its result was taken: the coordinator copies a pinned result out before that.
     /// </summary>
-    public SharedSlotLease LeaseSlot(int slot)
-    {
-        if ((uint)slot >= (uint)Slots)
-        {
-            return default;
-        }
-
-        _map.Gate.Enter();
-        if (!_map.IsOpen)
-        {
-            _map.Gate.Exit();
-            return default;
-        }
-
-        return new SharedSlotLease(_map.Gate, _slots[slot].Memory);
-    }
+    public SharedSlotPin? PinSlot(int slot) =>
+        (uint)slot < (uint)Slots && _map.TryPin() ? new SharedSlotPin(_map, _slots[slot].Memory) : null;
 
     public void Dispose() => _map.Dispose();
 

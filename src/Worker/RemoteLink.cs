@@ -37,8 +37,9 @@ public sealed class RemoteLink : IDisposable
     /// <summary>
     /// Connects the worker's data plane and starts computing what arrives on it, offering shared memory with as many
     /// gradient slots as the worker has <paramref name="credits"/>: the coordinator hands this worker a new block only
-    /// after reading the result of its oldest one, so a slot, used round robin, is never rewritten before it was read
-    /// (a result of a finished step may be, but such a result is dropped as stale). <paramref name="worker"/> is told
+    /// once it has the result of its oldest one, and first copies out any result of this worker it still reads in place,
+    /// so a slot, used round robin, is never rewritten while the coordinator reads it (a result of a finished step may
+    /// be, but such a result is dropped as stale). <paramref name="worker"/> is told
     /// <see cref="DataPlaneClosed"/> when the link ends.
     /// </summary>
     public static async Task<RemoteLink> ConnectAsync(string host, int port, WorkerJob job, int workerId, int credits, IActorRef worker)

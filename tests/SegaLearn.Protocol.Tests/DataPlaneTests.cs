@@ -262,7 +262,7 @@ public sealed class DataPlaneTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Server_should_lend_a_shared_gradient_in_place_until_the_worker_is_gone_when_asked_to()
+    public async Task Server_should_pin_a_shared_gradient_in_place_and_keep_it_readable_after_the_worker_is_gone()
     {
         var arrived = new BlockingCollection<FrameHeader>();
         var disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -281,17 +281,18 @@ public sealed class DataPlaneTests : IAsyncDisposable
         await client.SendSharedGradientAsync(new FrameHeader { ParameterVersion = 1, SampleCount = 64 }, slot: 1);
         Assert.True(arrived.TryTake(out var header, Timeout));
 
-        using (var lease = server.LeaseGradient(4, header))
-        {
-            Assert.True(lease.IsHeld);
-            Assert.Equal(BitsOf(gradient), BitsOf(lease.Gradient.ToArray()));
-            Assert.False(MemoryMarshal.TryGetArray(lease.Gradient, out _));
-        }
+        var pin = server.PinGradient(4, header);
+        Assert.NotNull(pin);
+        Assert.Equal(BitsOf(gradient), BitsOf(pin.Gradient.ToArray()));
+        Assert.False(MemoryMarshal.TryGetArray(pin.Gradient, out _));
 
+        // The worker's file is closed with its connection; the pinned slot stays mapped until the pin goes.
         await client.DisposeAsync();
         await disconnected.Task.WaitAsync(Timeout);
-        using var gone = server.LeaseGradient(4, header);
-        Assert.False(gone.IsHeld);
+        Assert.Null(server.PinGradient(4, header));
+        Assert.Equal(BitsOf(gradient), BitsOf(pin.Gradient.ToArray()));
+        pin.Dispose();
+        pin.Dispose();
     }
 
     [Fact]

@@ -100,30 +100,33 @@ public sealed class GradientTree
 
     /// <summary>
     /// Adds pre-summed blocks (each an aligned power-of-two run of leaves, the last possibly shorter, in leaf order)
-    /// in the tree's order, working in place in the blocks' own buffers (their contents are destroyed), the root's add
-    /// writing into <paramref name="destination"/>. Gives the same bits as pushing every leaf one by one. Block
-    /// <paramref name="borrowedIndex"/> (-1: none) is <paramref name="borrowed"/>, read but never written (its entry in
-    /// <paramref name="buffers"/> is ignored): e.g. a gradient still in a worker's shared memory. A merge whose left
-    /// side is borrowed writes into the right side's buffer, which gives the same bits since x + y = y + x.
+    /// in the tree's order, the root's add writing into <paramref name="destination"/>. Gives the same bits as pushing
+    /// every leaf one by one. Block i is <c>buffers[i]</c>, worked on in place (its contents are destroyed), or, where
+    /// that is null, <c>lent[i]</c>, read but never written: e.g. a gradient still in a worker's shared memory. A merge
+    /// whose left side is lent writes into the right side's buffer, which gives the same bits since x + y = y + x; a
+    /// merge of two lent blocks writes into a buffer from <paramref name="rent"/>, left in <c>buffers</c> at the left
+    /// block's index for the caller to give back.
     /// </summary>
     public static void SumBlocks(
-        IComputeBackend backend, IReadOnlyList<float[]?> buffers, IReadOnlyList<int> leaves, Span<float> destination, int borrowedIndex, ReadOnlyMemory<float> borrowed)
+        IComputeBackend backend, float[]?[] buffers, IReadOnlyList<ReadOnlyMemory<float>> lent, IReadOnlyList<int> leaves, Span<float> destination, Func<float[]> rent)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(buffers);
+        ArgumentNullException.ThrowIfNull(lent);
         ArgumentNullException.ThrowIfNull(leaves);
-        if (buffers.Count == 0 || buffers.Count != leaves.Count)
+        ArgumentNullException.ThrowIfNull(rent);
+        if (buffers.Length == 0 || buffers.Length != leaves.Count || buffers.Length != lent.Count)
         {
-            throw new ArgumentException("one leaf count per block buffer, at least one block");
+            throw new ArgumentException("one leaf count and one buffer or lent block per block, at least one block");
         }
 
-        ReadOnlySpan<float> Read(int block) => block == borrowedIndex ? borrowed.Span : buffers[block];
+        ReadOnlySpan<float> Read(int block) => buffers[block] ?? lent[block].Span;
 
         Span<int> stack = stackalloc int[64];
         Span<int> sizes = stackalloc int[64];
         var depth = 0;
         var pushed = 0;
-        for (var i = 0; i < buffers.Count; i++)
+        for (var i = 0; i < buffers.Length; i++)
         {
             var size = leaves[i];
             if (size <= 0 || pushed % BlockAlignment(size) != 0 || (depth > 0 && sizes[depth - 1] < size))
@@ -137,14 +140,14 @@ public sealed class GradientTree
             pushed += size;
             while (depth >= 2 && sizes[depth - 1] == sizes[depth - 2])
             {
-                if (depth == 2 && i == buffers.Count - 1)
+                if (depth == 2 && i == buffers.Length - 1)
                 {
                     // The last merge is the root: written straight into the destination rather than added in place and copied.
                     AddRoot(backend, Read(stack[0]), Read(stack[1]), destination);
                     return;
                 }
 
-                stack[depth - 2] = Merge(backend, stack[depth - 2], stack[depth - 1], buffers, borrowedIndex, borrowed);
+                stack[depth - 2] = Merge(backend, stack[depth - 2], stack[depth - 1], buffers, lent, rent);
                 sizes[depth - 2] *= 2;
                 depth--;
             }
@@ -152,7 +155,7 @@ public sealed class GradientTree
 
         for (var i = depth - 1; i > 1; i--)
         {
-            stack[i - 1] = Merge(backend, stack[i - 1], stack[i], buffers, borrowedIndex, borrowed);
+            stack[i - 1] = Merge(backend, stack[i - 1], stack[i], buffers, lent, rent);
         }
 
         if (depth > 1)
@@ -165,18 +168,26 @@ public sealed class GradientTree
         }
     }
 
-    /// <summary>Adds block <paramref name="right"/> to block <paramref name="left"/>; returns the block that now holds the sum.</summary>
-    private static int Merge(IComputeBackend backend, int left, int right, IReadOnlyList<float[]?> buffers, int borrowedIndex, ReadOnlyMemory<float> borrowed)
+    /// <summary>Adds block <paramref name="right"/> to block <paramref name="left"/>; returns the block whose buffer now holds the sum.</summary>
+    private static int Merge(IComputeBackend backend, int left, int right, float[]?[] buffers, IReadOnlyList<ReadOnlyMemory<float>> lent, Func<float[]> rent)
     {
-        if (left != borrowedIndex)
+        if (buffers[left] is { } leftBuffer)
         {
-            backend.Add(buffers[left]!, right == borrowedIndex ? borrowed.Span : buffers[right]);
+            backend.Add(leftBuffer, buffers[right] ?? lent[right].Span);
             return left;
         }
 
-        var sum = buffers[right]!;
-        backend.Add(borrowed.Span, sum, sum);
-        return right;
+        if (buffers[right] is { } rightBuffer)
+        {
+            backend.Add(lent[left].Span, rightBuffer, rightBuffer);
+            return right;
+        }
+
+        var length = lent[left].Length;
+        var sum = rent();
+        buffers[left] = sum;
+        backend.Add(lent[left].Span, lent[right].Span[..length], sum.AsSpan(0, length));
+        return left;
     }
 
     /// <summary>The root of the tree, written straight into <paramref name="destination"/>: left + right.</summary>

@@ -7,17 +7,20 @@ namespace SegaLearn.Training;
 /// The coordinator's book of one step: which blocks exist, and the first valid gradient for each. Late replies
 /// (another step or version) and duplicates (a reassigned block answered twice) are dropped; invalid ones (wrong
 /// length or sample count, NaN/Inf) are rejected so the block can be recomputed elsewhere. When every block has
-/// exactly one accepted gradient, <see cref="Reduce"/> adds them in the fixed tree order.
+/// exactly one accepted gradient, <see cref="Reduce"/> adds them in the fixed tree order. A gradient may be handed
+/// over (a pool buffer) or lent (e.g. still in a worker's shared memory): a lent one is read where it is, never copied,
+/// unless its lender is about to overwrite it (<see cref="Detach"/>).
 /// </summary>
 public sealed class StepLedger
 {
     private readonly GradientBufferPool _pool;
     private WorkBlock[] _blocks = [];
     private float[]?[] _gradients = [];
+    private ReadOnlyMemory<float>[] _lent = [];
+    private IDisposable?[] _loans = [];
+    private int[] _lenders = [];
     private double[] _losses = [];
     private int _accepted;
-    private int _borrowedIndex = -1;
-    private ReadOnlyMemory<float> _borrowed;
 
     public StepLedger(GradientBufferPool pool)
     {
@@ -49,6 +52,9 @@ public sealed class StepLedger
         if (_gradients.Length < blocks.Length)
         {
             _gradients = new float[]?[blocks.Length];
+            _lent = new ReadOnlyMemory<float>[blocks.Length];
+            _loans = new IDisposable?[blocks.Length];
+            _lenders = new int[blocks.Length];
             _losses = new double[blocks.Length];
         }
 
@@ -70,7 +76,7 @@ public sealed class StepLedger
         return -1;
     }
 
-    public bool HasResult(int blockIndex) => (uint)blockIndex < (uint)_blocks.Length && (_gradients[blockIndex] is not null || blockIndex == _borrowedIndex);
+    public bool HasResult(int blockIndex) => (uint)blockIndex < (uint)_blocks.Length && (_gradients[blockIndex] is not null || !_lent[blockIndex].IsEmpty);
 
     /// <summary>
     /// Offers a block's result. When <see cref="LedgerOutcome.Accepted"/>, the ledger keeps <paramref name="gradient"/>
@@ -83,13 +89,15 @@ public sealed class StepLedger
     }
 
     /// <summary>
-    /// Offers a block's result that the caller only lends (<paramref name="owned"/> null), e.g. a gradient still in a
-    /// worker's shared memory, or hands over (<paramref name="owned"/>, a pool buffer, is <paramref name="gradient"/>).
-    /// A lent gradient is copied into a pool buffer, except when it completes the step: then the ledger reads it where
-    /// it is, and the caller must call <see cref="Reduce"/> before its loan ends.
+    /// Offers a block's result that the caller hands over (<paramref name="owned"/>, a pool buffer, is
+    /// <paramref name="gradient"/>) or lends (<paramref name="owned"/> null). A lent gradient is read where it is until
+    /// the ledger lets it go (<see cref="Reduce"/>, <see cref="Begin"/>, or <see cref="Detach"/> for its
+    /// <paramref name="lender"/>), which disposes <paramref name="loan"/>: it must stay readable until then. When the
+    /// outcome is not <see cref="LedgerOutcome.Accepted"/>, the ledger keeps nothing and the caller still owns both.
     /// </summary>
     public LedgerOutcome Offer(
-        long parameterVersion, int epoch, int step, int firstMicrobatch, int microbatchCount, int sampleCount, double lossSum, ReadOnlyMemory<float> gradient, float[]? owned)
+        long parameterVersion, int epoch, int step, int firstMicrobatch, int microbatchCount, int sampleCount, double lossSum, ReadOnlyMemory<float> gradient, float[]? owned,
+        int lender = 0, IDisposable? loan = null)
     {
         var outcome = Check(parameterVersion, epoch, step, firstMicrobatch, microbatchCount, sampleCount, lossSum, gradient.Span, out var index);
         if (outcome != LedgerOutcome.Accepted)
@@ -101,21 +109,38 @@ public sealed class StepLedger
         {
             _gradients[index] = owned;
         }
-        else if (_accepted + 1 == _blocks.Length)
-        {
-            _borrowedIndex = index;
-            _borrowed = gradient;
-        }
         else
         {
-            var copy = _pool.Rent();
-            gradient.Span.CopyTo(copy);
-            _gradients[index] = copy;
+            _lent[index] = gradient;
+            _loans[index] = loan;
+            _lenders[index] = lender;
         }
 
         _losses[index] = lossSum;
         _accepted++;
         return LedgerOutcome.Accepted;
+    }
+
+    /// <summary>
+    /// Copies the gradients lent by <paramref name="lender"/> into pool buffers and lets their loans go, before that
+    /// lender is handed another block of the step, which may overwrite them (a reassigned one); returns how many.
+    /// </summary>
+    public int Detach(int lender)
+    {
+        var detached = 0;
+        for (var i = 0; i < _blocks.Length; i++)
+        {
+            if (!_lent[i].IsEmpty && _lenders[i] == lender)
+            {
+                var copy = _pool.Rent();
+                _lent[i].Span.CopyTo(copy);
+                _gradients[i] = copy;
+                Release(i);
+                detached++;
+            }
+        }
+
+        return detached;
     }
 
     private LedgerOutcome Check(
@@ -155,7 +180,15 @@ public sealed class StepLedger
             loss += _losses[i];
         }
 
-        GradientTree.SumBlocks(backend, buffers, leaves, destination, _borrowedIndex, _borrowed);
+        GradientTree.SumBlocks(backend, buffers, _lent[.._blocks.Length], leaves, destination, _pool.Rent);
+        for (var i = 0; i < _blocks.Length; i++)
+        {
+            if (buffers[i] is { } rented && !ReferenceEquals(rented, _gradients[i]))
+            {
+                _pool.Return(rented);
+            }
+        }
+
         ReleaseAll();
         _blocks = [];
         return loss;
@@ -170,10 +203,18 @@ public sealed class StepLedger
                 _pool.Return(buffer);
                 _gradients[i] = null;
             }
+
+            Release(i);
         }
 
-        _borrowedIndex = -1;
-        _borrowed = default;
         _accepted = 0;
+    }
+
+    private void Release(int index)
+    {
+        _lent[index] = default;
+        var loan = _loans[index];
+        _loans[index] = null;
+        loan?.Dispose();
     }
 }

@@ -38,7 +38,7 @@ public sealed class GradientTreeTests
 
     [Theory]
     [MemberData(nameof(Backends))]
-    public void SumBlocks_should_give_the_tree_sum_and_leave_the_borrowed_block_unwritten_wherever_it_is(string backendName)
+    public void SumBlocks_should_give_the_tree_sum_and_leave_lent_blocks_unwritten_whichever_are_lent(string backendName)
     {
         // Large vectors so the threaded backend splits its adds.
         const int length = 300_001;
@@ -51,26 +51,45 @@ public sealed class GradientTreeTests
             var leaves = Leaves(leafCount, length);
             var expected = new float[length];
             GradientTree.Sum(backend, leaves, expected);
-            for (var borrowedIndex = 0; borrowedIndex < cut.Length; borrowedIndex++)
+            for (var lentMask = 0; lentMask < 1 << cut.Length; lentMask++)
             {
-                var blocks = new float[]?[cut.Length];
+                var buffers = new float[]?[cut.Length];
+                var lent = new ReadOnlyMemory<float>[cut.Length];
+                var untouched = new float[]?[cut.Length];
                 var first = 0;
                 for (var b = 0; b < cut.Length; b++)
                 {
-                    blocks[b] = new float[length];
-                    GradientTree.Sum(backend, leaves[first..(first + cut[b])], blocks[b]);
+                    var block = new float[length];
+                    GradientTree.Sum(backend, leaves[first..(first + cut[b])], block);
                     first += cut[b];
+                    if ((lentMask & (1 << b)) != 0)
+                    {
+                        lent[b] = block;
+                        untouched[b] = (float[])block.Clone();
+                    }
+                    else
+                    {
+                        buffers[b] = block;
+                    }
                 }
 
-                var borrowed = blocks[borrowedIndex]!;
-                var untouched = (float[])borrowed.Clone();
-                blocks[borrowedIndex] = null;
+                var rented = new List<float[]>();
                 var actual = new float[length];
 
-                GradientTree.SumBlocks(backend, blocks, cut, actual, borrowedIndex, borrowed);
+                GradientTree.SumBlocks(backend, buffers, lent, cut, actual, () =>
+                {
+                    rented.Add(new float[length]);
+                    return rented[^1];
+                });
 
-                Assert.True(expected.AsSpan().SequenceEqual(actual), $"cut [{string.Join(',', cut)}], block {borrowedIndex} borrowed");
-                Assert.True(untouched.AsSpan().SequenceEqual(borrowed), $"cut [{string.Join(',', cut)}]: block {borrowedIndex} was written");
+                var what = $"cut [{string.Join(',', cut)}], lent mask {lentMask}";
+                Assert.True(expected.AsSpan().SequenceEqual(actual), what);
+                for (var b = 0; b < cut.Length; b++)
+                {
+                    Assert.True(untouched[b] is null || untouched[b].AsSpan().SequenceEqual(lent[b].Span), $"{what}: lent block {b} was written");
+                }
+
+                Assert.All(rented, buffer => Assert.Contains(buffer, buffers));
             }
         }
     }

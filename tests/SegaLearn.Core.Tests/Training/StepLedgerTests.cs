@@ -113,40 +113,102 @@ public sealed class StepLedgerTests
     [Theory]
     [InlineData(2)]
     [InlineData(3)]
-    public void Offer_should_copy_a_lent_gradient_unless_it_completes_the_step_and_reduce_to_the_tree_sum(int workers)
+    public void Offer_should_read_lent_gradients_in_place_and_release_each_loan_once_when_reduced(int workers)
     {
         const int length = 257;
-        var random = new DeterministicRandom(3, (ulong)workers);
-        var leaves = Enumerable.Range(0, 4).Select(_ => Enumerable.Range(0, length).Select(_ => (float)random.NextGaussian()).ToArray()).ToArray();
-        var expected = new float[length];
-        GradientTree.Sum(Backend, leaves, expected);
+        var (leaves, expected) = TreeOf(4, length, seed: (ulong)workers);
         var pool = new GradientBufferPool(length);
         var ledger = new StepLedger(pool);
         var blocks = WorkBlock.Plan(128, 32, workers);
         ledger.Begin(2, 0, 1, blocks);
 
-        // Lent in reverse order, so the last one (the step's completion, read in place) is the tree's leftmost block.
-        var lent = new List<float[]>();
+        var lent = new List<(float[] Gradient, float[] Untouched, Loan Loan)>();
         foreach (var block in blocks.Reverse())
         {
-            var gradient = new float[length];
-            GradientTree.Sum(Backend, leaves[block.FirstMicrobatch..(block.FirstMicrobatch + block.MicrobatchCount)], gradient);
-            Assert.Equal(LedgerOutcome.Accepted, ledger.Offer(2, 0, 1, block.FirstMicrobatch, block.MicrobatchCount, block.SampleCount, 1, gradient, null));
-            lent.Add(gradient);
-            Assert.Equal(LedgerOutcome.Duplicate, ledger.Offer(2, 0, 1, block.FirstMicrobatch, block.MicrobatchCount, block.SampleCount, 1, gradient, null));
+            var gradient = BlockSum(leaves, block, length);
+            var loan = new Loan();
+            Assert.Equal(LedgerOutcome.Accepted, ledger.Offer(2, 0, 1, block.FirstMicrobatch, block.MicrobatchCount, block.SampleCount, 1, gradient, null, lender: block.Index, loan));
+            lent.Add((gradient, (float[])gradient.Clone(), loan));
+            var duplicateLoan = new Loan();
+            Assert.Equal(LedgerOutcome.Duplicate, ledger.Offer(2, 0, 1, block.FirstMicrobatch, block.MicrobatchCount, block.SampleCount, 1, gradient, null, lender: block.Index, duplicateLoan));
+            Assert.Equal(0, duplicateLoan.Disposals);
         }
 
-        var completing = lent[^1];
-        var untouched = (float[])completing.Clone();
-        foreach (var earlier in lent[..^1])
-        {
-            // A lender may reuse its buffer as soon as Offer returns, unless its gradient completed the step.
-            Array.Fill(earlier, float.NaN);
-        }
-
+        Assert.All(lent, l => Assert.Equal(0, l.Loan.Disposals));
         var actual = new float[length];
         Assert.Equal(blocks.Length, ledger.Reduce(Backend, actual));
         Assert.Equal(expected, actual);
-        Assert.Equal(untouched, completing);
+        Assert.All(lent, l => Assert.Equal(l.Untouched, l.Gradient));
+        Assert.All(lent, l => Assert.Equal(1, l.Loan.Disposals));
+    }
+
+    [Fact]
+    public void Detach_should_copy_out_only_the_lenders_gradients_so_it_may_overwrite_them_before_the_reduce()
+    {
+        const int length = 300;
+        var (leaves, expected) = TreeOf(4, length, seed: 9);
+        var pool = new GradientBufferPool(length);
+        var ledger = new StepLedger(pool);
+        var blocks = WorkBlock.Plan(128, 32, 3);
+        ledger.Begin(4, 1, 0, blocks);
+
+        // Worker 7 lends blocks 0 and 2, worker 8 lends block 1; block 3 is still out.
+        var lenders = new[] { 7, 8, 7 };
+        var gradients = new float[3][];
+        var loans = new Loan[3];
+        for (var b = 0; b < 3; b++)
+        {
+            gradients[b] = BlockSum(leaves, blocks[b], length);
+            loans[b] = new Loan();
+            Assert.Equal(LedgerOutcome.Accepted, ledger.Offer(4, 1, 0, blocks[b].FirstMicrobatch, 1, blocks[b].SampleCount, 0.5, gradients[b], null, lenders[b], loans[b]));
+        }
+
+        Assert.Equal(2, ledger.Detach(7));
+        Assert.Equal([1, 0, 1], loans.Select(l => l.Disposals));
+        Array.Fill(gradients[0], float.NaN);
+        Array.Fill(gradients[2], float.NaN);
+        Assert.Equal(0, ledger.Detach(7));
+        Assert.True(ledger.HasResult(0) && ledger.HasResult(2));
+
+        Assert.Equal(LedgerOutcome.Accepted, ledger.Offer(4, 1, 0, blocks[3].FirstMicrobatch, 1, blocks[3].SampleCount, 0.5, BlockSum(leaves, blocks[3], length), null, 7, new Loan()));
+        var actual = new float[length];
+        ledger.Reduce(Backend, actual);
+        Assert.Equal(expected, actual);
+        Assert.Equal([1, 1, 1], loans.Select(l => l.Disposals));
+    }
+
+    [Fact]
+    public void Begin_should_release_the_loans_of_an_unfinished_step()
+    {
+        var ledger = new StepLedger(new GradientBufferPool(3));
+        ledger.Begin(1, 0, 0, WorkBlock.Plan(64, 32, 2));
+        var loan = new Loan();
+        Assert.Equal(LedgerOutcome.Accepted, ledger.Offer(1, 0, 0, 0, 1, 32, 0.5, new float[] { 1, 2, 3 }, null, 5, loan));
+        ledger.Begin(2, 0, 1, WorkBlock.Plan(64, 32, 2));
+        Assert.Equal(1, loan.Disposals);
+        Assert.False(ledger.HasResult(0));
+    }
+
+    private static (float[][] Leaves, float[] Sum) TreeOf(int count, int length, ulong seed)
+    {
+        var random = new DeterministicRandom(3, seed);
+        var leaves = Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, length).Select(_ => (float)random.NextGaussian()).ToArray()).ToArray();
+        var sum = new float[length];
+        GradientTree.Sum(Backend, leaves, sum);
+        return (leaves, sum);
+    }
+
+    private static float[] BlockSum(float[][] leaves, WorkBlock block, int length)
+    {
+        var sum = new float[length];
+        GradientTree.Sum(Backend, leaves[block.FirstMicrobatch..(block.FirstMicrobatch + block.MicrobatchCount)], sum);
+        return sum;
+    }
+
+    private sealed class Loan : IDisposable
+    {
+        public int Disposals { get; private set; }
+
+        public void Dispose() => Disposals++;
     }
 }
