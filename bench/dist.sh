@@ -3,8 +3,9 @@
 # PyTorch DDP (torch_ddp.py, gloo, --world 1 and N), in the same run, then the ratio table.
 #
 # Usage: bench/dist.sh [N=2] [EPOCHS=5]
-# Each side runs REPEATS times (default 3; BENCHMARKS.md asks for medians of at least 3), N=1 and N alternating, and
-# the table compares medians; efficiency is median rate(N) / (N x median rate(1)).
+# Each side runs REPEATS times (default 5; BENCHMARKS.md asks for medians of at least 3, and on a shared 2-core VM one
+# invocation's N=2 runs spread from 76k to 114k samples/s), N=1 and N alternating, and the table compares medians;
+# efficiency is median rate(N) / (N x median rate(1)).
 # Environment: TORCH_DDP  the yardstick (default ../shared/bench/torch_ddp.py from the repository root)
 #              COORDINATOR_THREADS  threads of the coordinator's reduce and optimizer, which run while the workers
 #                         wait for the next step (default: all cores); workers always have one thread each
@@ -14,7 +15,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 world="${1:-2}"
 epochs="${2:-5}"
-repeats="${REPEATS:-3}"
+repeats="${REPEATS:-5}"
 torch_ddp="${TORCH_DDP:-$root/../shared/bench/torch_ddp.py}"
 python="${PYTHON:-/usr/bin/python3}"
 [ -f "$torch_ddp" ] || { echo "torch_ddp.py not found at $torch_ddp (set TORCH_DDP)" >&2; exit 2; }
