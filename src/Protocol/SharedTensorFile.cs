@@ -19,22 +19,19 @@ public sealed unsafe class SharedTensorFile : IDisposable
     private const string Directory = "/dev/shm";
 
     private readonly MappedView _map;
-    private readonly float* _base;
-    private readonly int _parameterCount;
     private readonly MappedRegionMemory _parameters;
     private readonly MappedRegionMemory[] _slots;
 
     private SharedTensorFile(MemoryMappedFile file, int parameterCount, int slots)
     {
-        _parameterCount = parameterCount;
         Slots = slots;
         _map = new MappedView(file, ByteLength(parameterCount, slots), MemoryMappedFileAccess.ReadWrite);
-        _base = (float*)_map.Pointer;
-        _parameters = new MappedRegionMemory(_base, parameterCount);
+        var start = (float*)_map.Pointer;
+        _parameters = new MappedRegionMemory(start, parameterCount);
         _slots = new MappedRegionMemory[slots];
         for (var slot = 0; slot < slots; slot++)
         {
-            _slots[slot] = new MappedRegionMemory(_base + ((long)(slot + 1) * parameterCount), parameterCount);
+            _slots[slot] = new MappedRegionMemory(start + ((long)(slot + 1) * parameterCount), parameterCount);
         }
     }
 

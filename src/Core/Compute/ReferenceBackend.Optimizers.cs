@@ -15,10 +15,7 @@ public sealed partial class ReferenceBackend
             w[i] -= step.LearningRate * (mHat / (MathF.Sqrt(vHat) + step.Epsilon) + step.Decay * w[i]);
         }
 
-        if (!mirror.IsEmpty)
-        {
-            w.CopyTo(mirror);
-        }
+        UpdateMirror.Fill(w, mirror);
     }
 
     public void SgdUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> velocity, float learningRate, float momentum, float decay, GradientTransform transform, Span<float> mirror = default)
@@ -36,10 +33,7 @@ public sealed partial class ReferenceBackend
             w[i] += step - learningRate * decay * w[i];
         }
 
-        if (!mirror.IsEmpty)
-        {
-            w.CopyTo(mirror);
-        }
+        UpdateMirror.Fill(w, mirror);
     }
 
     public void AdadeltaUpdate(
@@ -56,9 +50,6 @@ public sealed partial class ReferenceBackend
             w[i] += learningRate * delta - learningRate * decay * w[i];
         }
 
-        if (!mirror.IsEmpty)
-        {
-            w.CopyTo(mirror);
-        }
+        UpdateMirror.Fill(w, mirror);
     }
 }

@@ -11,4 +11,13 @@ internal static class UpdateMirror
             throw new ArgumentException($"an update of {length} parameters got a mirror of {mirror}", nameof(mirror));
         }
     }
+
+    /// <summary>Copies the updated <paramref name="weights"/> to <paramref name="mirror"/> unless it is empty.</summary>
+    public static void Fill(ReadOnlySpan<float> weights, Span<float> mirror)
+    {
+        if (!mirror.IsEmpty)
+        {
+            weights.CopyTo(mirror);
+        }
+    }
 }

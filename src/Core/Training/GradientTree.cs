@@ -86,15 +86,7 @@ public sealed class GradientTree
             _backend.Add(_buffers[i - 1], _buffers[i]);
         }
 
-        if (_depth > 1)
-        {
-            AddRoot(_backend, _buffers[0], _buffers[1], destination[.._length]);
-        }
-        else
-        {
-            _buffers[0].AsSpan(0, _length).CopyTo(destination);
-        }
-
+        AddRoot(_backend, _buffers[0], _depth > 1 ? _buffers[1] : default, destination[.._length]);
         Reset();
     }
 
@@ -158,14 +150,7 @@ public sealed class GradientTree
             stack[i - 1] = Merge(backend, stack[i - 1], stack[i], buffers, lent, rent);
         }
 
-        if (depth > 1)
-        {
-            AddRoot(backend, Read(stack[0]), Read(stack[1]), destination);
-        }
-        else
-        {
-            Read(stack[0])[..destination.Length].CopyTo(destination);
-        }
+        AddRoot(backend, Read(stack[0]), depth > 1 ? Read(stack[1]) : default, destination);
     }
 
     /// <summary>Adds block <paramref name="right"/> to block <paramref name="left"/>; returns the block whose buffer now holds the sum.</summary>
@@ -190,10 +175,19 @@ public sealed class GradientTree
         return left;
     }
 
-    /// <summary>The root of the tree, written straight into <paramref name="destination"/>: left + right.</summary>
+    /// <summary>
+    /// The root of the tree, written straight into <paramref name="destination"/>: left + right, or left alone when
+    /// <paramref name="right"/> is empty (a tree of one subtree).
+    /// </summary>
     private static void AddRoot(IComputeBackend backend, ReadOnlySpan<float> left, ReadOnlySpan<float> right, Span<float> destination)
     {
         var length = destination.Length;
+        if (right.IsEmpty)
+        {
+            left[..length].CopyTo(destination);
+            return;
+        }
+
         backend.Add(left[..length], right[..length], destination);
     }
 
