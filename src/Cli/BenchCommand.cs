@@ -17,8 +17,10 @@ internal static class BenchCommand
     private static readonly Option<int> Threads = new("--threads") { Description = "threads for the kernels (the yardstick's default: 1)", DefaultValueFactory = _ => 1 };
     private static readonly Option<string> BackendName = new("--backend") { Description = "compute backend: " + string.Join(", ", Backends.Names), DefaultValueFactory = _ => "simd" };
     private static readonly Option<int?> Size = new("--size") { Description = "gemm: matrix size n (default 4096)" };
-    private static readonly Option<int?> Epochs = new("--epochs") { Description = "fmnist, wide: epochs (default 5, 2)" };
-    private static readonly Option<string?> Data = new("--data") { Description = "fmnist: directory of the Fashion-MNIST IDX files (default " + SegaLearn.Data.FashionMnist.DefaultDirectory + ")" };
+    private static readonly Option<int?> Epochs = new("--epochs") { Description = "fmnist, seed, wide: epochs (default 5, 3, 2)" };
+    private static readonly Option<string?> Data = new("--data") { Description = "fmnist, seed: directory of the Fashion-MNIST IDX files (default " + SegaLearn.Data.FashionMnist.DefaultDirectory + ")" };
+    private static readonly Option<double?> RegLambda = new("--reg-lambda") { Description = "seed: L2 term of the loss (default 0.01, the seed's)" };
+    private static readonly Option<double?> WeightDecay = new("--weight-decay") { Description = "seed: Adam's own decay (default 0.01, the seed's)" };
     private static readonly Option<int> Warm = new("--warm") { Description = "tiny: in-process repeats after the cold run", DefaultValueFactory = _ => 5 };
     private static readonly Option<int?> WorkerProcesses = new("--worker-processes") { Description = "dist: worker processes N (default 2); N = 1 runs too, for the efficiency" };
     private static readonly Option<int?> Reps = new("--reps")
@@ -30,7 +32,7 @@ internal static class BenchCommand
     {
         var command = new Command("bench", "Run a benchmark workload and print RESULT {json}, comparable with bench/torch_bench.py.")
         {
-            Workload, Threads, BackendName, Size, Epochs, Data, Warm, Reps, WorkerProcesses,
+            Workload, Threads, BackendName, Size, Epochs, Data, Warm, Reps, WorkerProcesses, RegLambda, WeightDecay,
         };
         command.SetAction(Execute);
         return command;
@@ -46,7 +48,9 @@ internal static class BenchCommand
         var reps = parse.GetValue(Reps) is { } r ? OptionParsing.Positive(r, "--reps") : (int?)null;
         var backend = Backends.Use(parse.GetValue(BackendName)!, threads);
         var processes = parse.GetValue(WorkerProcesses) is { } n ? OptionParsing.Positive(n, "--worker-processes") : (int?)null;
-        var settings = new BenchSettings(backend, threads, size, epochs, parse.GetValue(Data), warm, reps, processes);
+        var regLambda = parse.GetValue(RegLambda) is { } l ? OptionParsing.NonNegative(l, "--reg-lambda") : (double?)null;
+        var weightDecay = parse.GetValue(WeightDecay) is { } d ? OptionParsing.NonNegative(d, "--weight-decay") : (double?)null;
+        var settings = new BenchSettings(backend, threads, size, epochs, parse.GetValue(Data), warm, reps, processes, regLambda, weightDecay);
         var result = new BenchResult();
         workload.Run(settings, result);
         result.Add("system", "segalearn-" + backend.Name)

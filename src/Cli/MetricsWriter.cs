@@ -41,6 +41,7 @@ internal sealed class MetricsWriter : IDisposable
             writer.WriteNumber("learning_rate", m.LearningRate);
             writer.WriteNumber("seconds", m.Seconds);
             writer.WriteNumber("samples_per_s", m.SamplesPerSecond);
+            writer.WriteNumber("eval_seconds", m.EvaluationSeconds);
             writer.WriteEndObject();
         }
 

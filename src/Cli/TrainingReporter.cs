@@ -5,8 +5,9 @@ using SegaLearn.Training;
 namespace SegaLearn.Cli;
 
 /// <summary>
-/// Shows training progress: a Spectre.Console progress bar (epoch, step, loss, samples/s, ETA) on an interactive
-/// terminal, and otherwise the seed's plain lines, <c>Epoch 1/100 - Loss: 0.1234, Train Acc: 0.9876</c>.
+/// Shows training progress: a Spectre.Console progress bar (epoch, step, loss, ETA; "evaluating" while the epoch's
+/// end-of-epoch evaluation runs) on an interactive terminal, and otherwise the seed's plain lines,
+/// <c>Epoch 1/100 - Loss: 0.1234, Train Acc: 0.9876 (4.1 s, 14634 samples/s)</c>, timed over the whole epoch.
 /// Scheduler and early-stopping messages are printed as lines in both modes.
 /// </summary>
 internal sealed class TrainingReporter(TextWriter output)
@@ -34,7 +35,9 @@ internal sealed class TrainingReporter(TextWriter output)
                     {
                         case StepCompleted s:
                             task.Value = s.Epoch + (double)(s.Step + 1) / s.StepsPerEpoch;
-                            task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {s.Epoch + 1}/{s.Epochs} step {s.Step + 1}/{s.StepsPerEpoch} loss {s.MeanLoss:F4}");
+                            task.Description = s.Step + 1 == s.StepsPerEpoch
+                                ? string.Create(CultureInfo.InvariantCulture, $"epoch {s.Epoch + 1}/{s.Epochs} evaluating")
+                                : string.Create(CultureInfo.InvariantCulture, $"epoch {s.Epoch + 1}/{s.Epochs} step {s.Step + 1}/{s.StepsPerEpoch} loss {s.MeanLoss:F4}");
                             break;
                         case EpochCompleted c:
                             AnsiConsole.WriteLine(EpochLine(c));
@@ -76,6 +79,6 @@ internal sealed class TrainingReporter(TextWriter output)
             line += string.Create(CultureInfo.InvariantCulture, $", Val Loss: {valLoss:F4}, Val Acc: {valAccuracy:F4}");
         }
 
-        return line + string.Create(CultureInfo.InvariantCulture, $" ({m.SamplesPerSecond:F0} samples/s)");
+        return line + string.Create(CultureInfo.InvariantCulture, $" ({m.Seconds:F1} s, {m.SamplesPerSecond:F0} samples/s)");
     }
 }

@@ -336,7 +336,7 @@ public sealed class NeuralNetwork
                 }
             }
 
-            var trainSeconds = clock.Elapsed.TotalSeconds;
+            var evaluationStart = clock.Elapsed;
             var (trainLoss, trainAccuracy) = evaluateTrainingSet
                 ? Measure(x, y)
                 : (state.EpochLossSum / n + RegLambda * SumOfSquaredWeights(), (double?)null);
@@ -348,7 +348,9 @@ public sealed class NeuralNetwork
                 (valLoss, valAccuracy) = (vl, va);
             }
 
-            var metrics = new EpochMetrics(epoch, trainLoss, trainAccuracy, valLoss, valAccuracy, learningRate, trainSeconds, n / Math.Max(trainSeconds, 1e-9));
+            var seconds = clock.Elapsed.TotalSeconds;
+            var metrics = new EpochMetrics(
+                epoch, trainLoss, trainAccuracy, valLoss, valAccuracy, learningRate, seconds, n / Math.Max(seconds, 1e-9), seconds - evaluationStart.TotalSeconds);
             state.History.Add(metrics);
             progress?.Invoke(new EpochCompleted(metrics, epochs));
             var monitored = valLoss ?? trainLoss;

@@ -7,6 +7,7 @@ internal static class BenchWorkloads
     [
         new TinyWorkload(),
         new FashionMnistWorkload(),
+        new SeedWorkload(),
         new WideWorkload(),
         new GemmWorkload(),
         new DistributedWorkload(),

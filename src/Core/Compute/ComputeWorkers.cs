@@ -159,6 +159,9 @@ internal sealed class ComputeWorkers
 
     private void Loop(int participant)
     {
+        // A thread inherits the floating-point mode of the thread that starts it, here one inside a kernel's scope; set
+        // it anyway, so that the helpers' bits do not hinge on where they happen to be created.
+        FlushToZeroMode.EnableForThread();
         var seen = Volatile.Read(ref _generation);
         while (true)
         {

@@ -20,8 +20,8 @@ internal static class CrossEntropy
             var q = 1.0 - p;
             double y = labels[i];
             loss -= y * Math.Log(p + LogEpsilon) + (1 - y) * Math.Log(q + LogEpsilon);
-            probabilities[i] = (float)p;
-            gradient[i] = (float)(p - y);
+            probabilities[i] = Denormals.Flush((float)p);
+            gradient[i] = Denormals.Flush((float)(p - y));
         }
 
         return loss;

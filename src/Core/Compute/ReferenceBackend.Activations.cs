@@ -28,7 +28,7 @@ public sealed partial class ReferenceBackend
 
             for (var j = 0; j < cols; j++)
             {
-                ar[j] = Apply(activation, zr[j]);
+                ar[j] = Denormals.Flush(Apply(activation, zr[j]));
             }
         }
     }
@@ -50,7 +50,7 @@ public sealed partial class ReferenceBackend
 
                 for (var j = 0; j < cols; j++)
                 {
-                    gr[j] = (float)(ar[j] * (gr[j] - dot));
+                    gr[j] = Denormals.Flush((float)(ar[j] * (gr[j] - dot)));
                 }
 
                 continue;
@@ -58,7 +58,7 @@ public sealed partial class ReferenceBackend
 
             for (var j = 0; j < cols; j++)
             {
-                gr[j] *= Derivative(activation, zr[j], ar[j]);
+                gr[j] = Denormals.Flush(gr[j] * Derivative(activation, zr[j], ar[j]));
             }
         }
     }
@@ -101,7 +101,7 @@ public sealed partial class ReferenceBackend
 
         for (var j = 0; j < z.Length; j++)
         {
-            output[j] = (float)(Math.Exp(z[j] - max) / sum);
+            output[j] = Denormals.Flush((float)(Math.Exp(z[j] - max) / sum));
         }
     }
 

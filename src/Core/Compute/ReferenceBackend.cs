@@ -60,7 +60,7 @@ public sealed partial class ReferenceBackend : IComputeBackend
                 sum += x[i * cols + j];
             }
 
-            sums[j] = (float)sum;
+            sums[j] = Denormals.Flush((float)sum);
         }
     }
 
@@ -84,7 +84,7 @@ public sealed partial class ReferenceBackend : IComputeBackend
     {
         for (var i = 0; i < x.Length; i++)
         {
-            x[i] += y[i];
+            x[i] = Denormals.Flush(x[i] + y[i]);
         }
     }
 
@@ -92,7 +92,7 @@ public sealed partial class ReferenceBackend : IComputeBackend
     {
         for (var i = 0; i < x.Length; i++)
         {
-            sum[i] = x[i] + y[i];
+            sum[i] = Denormals.Flush(x[i] + y[i]);
         }
     }
 

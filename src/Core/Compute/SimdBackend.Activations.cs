@@ -9,6 +9,7 @@ public sealed partial class SimdBackend
 {
     public void BiasActivation(Span<float> z, ReadOnlySpan<float> bias, Span<float> output, int rows, int cols, Activation activation)
     {
+        using var mode = FlushToZeroMode.Enter();
         bias = bias[..cols];
         for (var i = 0; i < rows; i++)
         {
@@ -35,6 +36,7 @@ public sealed partial class SimdBackend
 
     public void ActivationBackward(ReadOnlySpan<float> z, ReadOnlySpan<float> output, Span<float> gradient, int rows, int cols, Activation activation)
     {
+        using var mode = FlushToZeroMode.Enter();
         var size = rows * cols;
         z = z[..size];
         output = output[..size];
@@ -53,6 +55,9 @@ public sealed partial class SimdBackend
             case ActivationKind.Sigmoid:
                 Elementwise<SigmoidGradient>(gradient, output, gradient, 0f);
                 break;
+            case ActivationKind.Linear:
+                Denormals.Flush(gradient);
+                break;
             case ActivationKind.Softmax:
                 for (var i = 0; i < rows; i++)
                 {
@@ -61,7 +66,7 @@ public sealed partial class SimdBackend
                     var dot = Vectorized ? TensorPrimitives.Dot(gr, ar) : ScalarDot(gr, ar);
                     for (var j = 0; j < cols; j++)
                     {
-                        gr[j] = ar[j] * (gr[j] - dot);
+                        gr[j] = Denormals.Flush(ar[j] * (gr[j] - dot));
                     }
                 }
 
@@ -71,6 +76,7 @@ public sealed partial class SimdBackend
 
     public double SoftmaxCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probabilities, Span<float> gradient, int rows, int cols)
     {
+        using var mode = FlushToZeroMode.Enter();
         double loss = 0;
         for (var i = 0; i < rows; i++)
         {
@@ -87,8 +93,11 @@ public sealed partial class SimdBackend
     }
 
     /// <summary>One logit per row and the exact double conventions of the interface: the reference's own arithmetic.</summary>
-    public double SigmoidBinaryCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probabilities, Span<float> gradient, int rows) =>
-        CrossEntropy.SigmoidBinary(logits, labels, probabilities, gradient, rows);
+    public double SigmoidBinaryCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> probabilities, Span<float> gradient, int rows)
+    {
+        using var mode = FlushToZeroMode.Enter();
+        return CrossEntropy.SigmoidBinary(logits, labels, probabilities, gradient, rows);
+    }
 
     private void Activate(ReadOnlySpan<float> z, Span<float> output, ActivationKind kind)
     {
@@ -99,15 +108,17 @@ public sealed partial class SimdBackend
                 return;
             case ActivationKind.Tanh when Vectorized:
                 TensorPrimitives.Tanh(z, output);
+                Denormals.Flush(output[..z.Length]);
                 return;
             case ActivationKind.Sigmoid when Vectorized:
                 TensorPrimitives.Sigmoid(z, output);
+                Denormals.Flush(output[..z.Length]);
                 return;
         }
 
         for (var j = 0; j < z.Length; j++)
         {
-            output[j] = kind == ActivationKind.Tanh ? MathF.Tanh(z[j]) : (float)CrossEntropy.StableSigmoid(z[j]);
+            output[j] = Denormals.Flush(kind == ActivationKind.Tanh ? MathF.Tanh(z[j]) : (float)CrossEntropy.StableSigmoid(z[j]));
         }
     }
 
@@ -120,6 +131,7 @@ public sealed partial class SimdBackend
             TensorPrimitives.Subtract(z, max, output);
             TensorPrimitives.Exp(output, output);
             TensorPrimitives.Divide(output, TensorPrimitives.Sum(output), output);
+            Denormals.Flush(output);
             return;
         }
 
@@ -138,7 +150,7 @@ public sealed partial class SimdBackend
 
         for (var j = 0; j < z.Length; j++)
         {
-            output[j] /= sum;
+            output[j] = Denormals.Flush(output[j] / sum);
         }
     }
 
@@ -155,7 +167,8 @@ public sealed partial class SimdBackend
 
     /// <summary>
     /// Runs <typeparamref name="TRule"/> over (x, y) lane by lane, writing <c>x</c> (the first operand, updated in
-    /// place) and <c>result</c>; one loop for the three widths, specialized per rule by the JIT.
+    /// place) and <c>result</c>, flushed to zero where denormal (see <see cref="Denormals"/>); one loop for the three
+    /// widths, specialized per rule by the JIT.
     /// </summary>
     private void Elementwise<TRule>(Span<float> x, ReadOnlySpan<float> y, Span<float> result, float alpha)
         where TRule : struct, IElementRule
@@ -173,7 +186,7 @@ public sealed partial class SimdBackend
             for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
                 var xv = Vector256.LoadUnsafe(ref xr, (nuint)i);
-                var rv = TRule.Apply(ref xv, Vector256.LoadUnsafe(ref yr, (nuint)i), a);
+                var rv = Denormals.Flush(TRule.Apply(ref xv, Vector256.LoadUnsafe(ref yr, (nuint)i), a));
                 xv.StoreUnsafe(ref xr, (nuint)i);
                 rv.StoreUnsafe(ref rr, (nuint)i);
             }
@@ -185,7 +198,7 @@ public sealed partial class SimdBackend
             for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
             {
                 var xv = Vector128.LoadUnsafe(ref xr, (nuint)i);
-                var rv = TRule.Apply(ref xv, Vector128.LoadUnsafe(ref yr, (nuint)i), a);
+                var rv = Denormals.Flush(TRule.Apply(ref xv, Vector128.LoadUnsafe(ref yr, (nuint)i), a));
                 xv.StoreUnsafe(ref xr, (nuint)i);
                 rv.StoreUnsafe(ref rr, (nuint)i);
             }
@@ -194,7 +207,7 @@ public sealed partial class SimdBackend
         for (; i < length; i++)
         {
             var xs = x[i];
-            var rs = TRule.Apply(ref xs, y[i], alpha);
+            var rs = Denormals.Flush(TRule.Apply(ref xs, y[i], alpha));
             x[i] = xs;
             result[i] = rs;
         }

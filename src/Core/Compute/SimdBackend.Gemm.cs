@@ -36,12 +36,16 @@ public sealed partial class SimdBackend
     [ThreadStatic]
     private static GemmJob? t_job;
 
-    public unsafe void Gemm(bool transposeA, bool transposeB, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, float beta) =>
+    public unsafe void Gemm(bool transposeA, bool transposeB, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, float beta)
+    {
+        using var mode = FlushToZeroMode.Enter();
         Multiply(transposeA, transposeB, m, n, k, a, b, c, beta, null, null);
+    }
 
     public unsafe void LinearForward(
         int rows, int cols, int depth, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> z, Span<float> output, Activation activation, ReadOnlySpan<int> rowOrder = default)
     {
+        using var mode = FlushToZeroMode.Enter();
         if (bias.Length < cols || output.Length < (long)rows * cols)
         {
             throw new ArgumentException($"a {rows}x{cols} layer needs {cols} biases and {rows * cols} outputs, got {bias.Length} and {output.Length}");

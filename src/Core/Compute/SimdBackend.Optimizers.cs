@@ -20,6 +20,7 @@ public sealed unsafe partial class SimdBackend
 
     public void AdamUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, in AdamStep step, GradientTransform transform, Span<float> mirror = default)
     {
+        using var mode = FlushToZeroMode.Enter();
         var length = w.Length;
         CheckLengths(length, g.Length, m.Length, v.Length, mirror.Length);
         fixed (float* pw = w, pg = g, pm = m, pv = v, pmirror = mirror)
@@ -32,6 +33,7 @@ public sealed unsafe partial class SimdBackend
 
     public void SgdUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> velocity, float learningRate, float momentum, float decay, GradientTransform transform, Span<float> mirror = default)
     {
+        using var mode = FlushToZeroMode.Enter();
         var length = w.Length;
         CheckLengths(length, g.Length, velocity.Length, length, mirror.Length);
         fixed (float* pw = w, pg = g, pv = velocity, pmirror = mirror)
@@ -46,6 +48,7 @@ public sealed unsafe partial class SimdBackend
         Span<float> w, ReadOnlySpan<float> g, Span<float> squaredGradients, Span<float> squaredUpdates, float learningRate, float rho, float epsilon, float decay, GradientTransform transform,
         Span<float> mirror = default)
     {
+        using var mode = FlushToZeroMode.Enter();
         var length = w.Length;
         CheckLengths(length, g.Length, squaredGradients.Length, squaredUpdates.Length, mirror.Length);
         fixed (float* pw = w, pg = g, psg = squaredGradients, psu = squaredUpdates, pmirror = mirror)
@@ -207,15 +210,26 @@ public sealed unsafe partial class SimdBackend
 
     private static void Sum(VectorWidth width, float* x, float* y, float* sum, int length)
     {
-        if (width != VectorWidth.Scalar)
+        var i = 0;
+        if (width == VectorWidth.V256)
         {
-            TensorPrimitives.Add(new ReadOnlySpan<float>(x, length), new ReadOnlySpan<float>(y, length), new Span<float>(sum, length));
-            return;
+            for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                Denormals.Flush(Vector256.Load(x + i) + Vector256.Load(y + i)).Store(sum + i);
+            }
         }
 
-        for (var i = 0; i < length; i++)
+        if (width != VectorWidth.Scalar)
         {
-            sum[i] = x[i] + y[i];
+            for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                Denormals.Flush(Vector128.Load(x + i) + Vector128.Load(y + i)).Store(sum + i);
+            }
+        }
+
+        for (; i < length; i++)
+        {
+            sum[i] = Denormals.Flush(x[i] + y[i]);
         }
     }
 
@@ -241,10 +255,10 @@ public sealed unsafe partial class SimdBackend
             for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
                 var wi = Vector256.Load(w + i);
-                var gi = Vector256.Load(g + i) * scale + l2 * wi;
-                var mi = beta1 * Vector256.Load(m + i) + rest1 * gi;
-                var vi = beta2 * Vector256.Load(v + i) + rest2 * gi * gi;
-                wi -= stepSize * mi / (Vector256.Sqrt(vi) * root2 + epsilon) + shrink * wi;
+                var gi = Denormals.Flush(Vector256.Load(g + i)) * scale + l2 * wi;
+                var mi = Denormals.Flush(beta1 * Vector256.Load(m + i) + rest1 * gi);
+                var vi = Denormals.Flush(beta2 * Vector256.Load(v + i) + rest2 * gi * gi);
+                wi = Denormals.Flush(wi - (stepSize * mi / (Vector256.Sqrt(vi) * root2 + epsilon) + shrink * wi));
                 mi.Store(m + i);
                 vi.Store(v + i);
                 wi.Store(w + i);
@@ -266,10 +280,10 @@ public sealed unsafe partial class SimdBackend
             for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
             {
                 var wi = Vector128.Load(w + i);
-                var gi = Vector128.Load(g + i) * scale + l2 * wi;
-                var mi = beta1 * Vector128.Load(m + i) + rest1 * gi;
-                var vi = beta2 * Vector128.Load(v + i) + rest2 * gi * gi;
-                wi -= stepSize * mi / (Vector128.Sqrt(vi) * root2 + epsilon) + shrink * wi;
+                var gi = Denormals.Flush(Vector128.Load(g + i)) * scale + l2 * wi;
+                var mi = Denormals.Flush(beta1 * Vector128.Load(m + i) + rest1 * gi);
+                var vi = Denormals.Flush(beta2 * Vector128.Load(v + i) + rest2 * gi * gi);
+                wi = Denormals.Flush(wi - (stepSize * mi / (Vector128.Sqrt(vi) * root2 + epsilon) + shrink * wi));
                 mi.Store(m + i);
                 vi.Store(v + i);
                 wi.Store(w + i);
@@ -278,10 +292,10 @@ public sealed unsafe partial class SimdBackend
 
         for (; i < length; i++)
         {
-            var gi = g[i] * transform.Scale + transform.L2 * w[i];
-            m[i] = step.Beta1 * m[i] + (1f - step.Beta1) * gi;
-            v[i] = step.Beta2 * v[i] + (1f - step.Beta2) * gi * gi;
-            w[i] -= stepScale * m[i] / (MathF.Sqrt(v[i]) * rootCorrection2 + step.Epsilon) + rateDecay * w[i];
+            var gi = Denormals.Flush(g[i]) * transform.Scale + transform.L2 * w[i];
+            m[i] = Denormals.Flush(step.Beta1 * m[i] + (1f - step.Beta1) * gi);
+            v[i] = Denormals.Flush(step.Beta2 * v[i] + (1f - step.Beta2) * gi * gi);
+            w[i] = Denormals.Flush(w[i] - (stepScale * m[i] / (MathF.Sqrt(v[i]) * rootCorrection2 + step.Epsilon) + rateDecay * w[i]));
         }
     }
 
@@ -300,17 +314,17 @@ public sealed unsafe partial class SimdBackend
             for (; momentum == 0f && i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
                 var wi = Vector256.Load(w + i);
-                var gi = Vector256.Load(g + i) * scale + l2 * wi;
-                wi += Vector256<float>.Zero - rate * gi - shrink * wi;
+                var gi = Denormals.Flush(Vector256.Load(g + i)) * scale + l2 * wi;
+                wi = Denormals.Flush(wi + (Vector256<float>.Zero - rate * gi - shrink * wi));
                 wi.Store(w + i);
             }
 
             for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
                 var wi = Vector256.Load(w + i);
-                var gi = Vector256.Load(g + i) * scale + l2 * wi;
-                var vi = mu * Vector256.Load(velocity + i) - rate * gi;
-                wi += vi - shrink * wi;
+                var gi = Denormals.Flush(Vector256.Load(g + i)) * scale + l2 * wi;
+                var vi = Denormals.Flush(mu * Vector256.Load(velocity + i) - rate * gi);
+                wi = Denormals.Flush(wi + (vi - shrink * wi));
                 vi.Store(velocity + i);
                 wi.Store(w + i);
             }
@@ -326,17 +340,17 @@ public sealed unsafe partial class SimdBackend
             for (; momentum == 0f && i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
             {
                 var wi = Vector128.Load(w + i);
-                var gi = Vector128.Load(g + i) * scale + l2 * wi;
-                wi += Vector128<float>.Zero - rate * gi - shrink * wi;
+                var gi = Denormals.Flush(Vector128.Load(g + i)) * scale + l2 * wi;
+                wi = Denormals.Flush(wi + (Vector128<float>.Zero - rate * gi - shrink * wi));
                 wi.Store(w + i);
             }
 
             for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
             {
                 var wi = Vector128.Load(w + i);
-                var gi = Vector128.Load(g + i) * scale + l2 * wi;
-                var vi = mu * Vector128.Load(velocity + i) - rate * gi;
-                wi += vi - shrink * wi;
+                var gi = Denormals.Flush(Vector128.Load(g + i)) * scale + l2 * wi;
+                var vi = Denormals.Flush(mu * Vector128.Load(velocity + i) - rate * gi);
+                wi = Denormals.Flush(wi + (vi - shrink * wi));
                 vi.Store(velocity + i);
                 wi.Store(w + i);
             }
@@ -344,14 +358,14 @@ public sealed unsafe partial class SimdBackend
 
         for (; i < length; i++)
         {
-            var gi = g[i] * transform.Scale + transform.L2 * w[i];
-            var step = momentum == 0f ? 0f - learningRate * gi : momentum * velocity[i] - learningRate * gi;
+            var gi = Denormals.Flush(g[i]) * transform.Scale + transform.L2 * w[i];
+            var step = momentum == 0f ? 0f - learningRate * gi : Denormals.Flush(momentum * velocity[i] - learningRate * gi);
             if (momentum != 0f)
             {
                 velocity[i] = step;
             }
 
-            w[i] += step - rateDecay * w[i];
+            w[i] = Denormals.Flush(w[i] + (step - rateDecay * w[i]));
         }
     }
 
@@ -373,12 +387,12 @@ public sealed unsafe partial class SimdBackend
             for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
                 var wi = Vector256.Load(w + i);
-                var gi = Vector256.Load(g + i) * scale + l2 * wi;
-                var sg = r * Vector256.Load(squaredGradients + i) + rest * gi * gi;
+                var gi = Denormals.Flush(Vector256.Load(g + i)) * scale + l2 * wi;
+                var sg = Denormals.Flush(r * Vector256.Load(squaredGradients + i) + rest * gi * gi);
                 var su = Vector256.Load(squaredUpdates + i);
                 var delta = -Vector256.Sqrt(su + eps) / Vector256.Sqrt(sg + eps) * gi;
-                su = r * su + rest * delta * delta;
-                wi += rate * delta - shrink * wi;
+                su = Denormals.Flush(r * su + rest * delta * delta);
+                wi = Denormals.Flush(wi + (rate * delta - shrink * wi));
                 sg.Store(squaredGradients + i);
                 su.Store(squaredUpdates + i);
                 wi.Store(w + i);
@@ -397,12 +411,12 @@ public sealed unsafe partial class SimdBackend
             for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
             {
                 var wi = Vector128.Load(w + i);
-                var gi = Vector128.Load(g + i) * scale + l2 * wi;
-                var sg = r * Vector128.Load(squaredGradients + i) + rest * gi * gi;
+                var gi = Denormals.Flush(Vector128.Load(g + i)) * scale + l2 * wi;
+                var sg = Denormals.Flush(r * Vector128.Load(squaredGradients + i) + rest * gi * gi);
                 var su = Vector128.Load(squaredUpdates + i);
                 var delta = -Vector128.Sqrt(su + eps) / Vector128.Sqrt(sg + eps) * gi;
-                su = r * su + rest * delta * delta;
-                wi += rate * delta - shrink * wi;
+                su = Denormals.Flush(r * su + rest * delta * delta);
+                wi = Denormals.Flush(wi + (rate * delta - shrink * wi));
                 sg.Store(squaredGradients + i);
                 su.Store(squaredUpdates + i);
                 wi.Store(w + i);
@@ -411,11 +425,11 @@ public sealed unsafe partial class SimdBackend
 
         for (; i < length; i++)
         {
-            var gi = g[i] * transform.Scale + transform.L2 * w[i];
-            squaredGradients[i] = rho * squaredGradients[i] + (1f - rho) * gi * gi;
+            var gi = Denormals.Flush(g[i]) * transform.Scale + transform.L2 * w[i];
+            squaredGradients[i] = Denormals.Flush(rho * squaredGradients[i] + (1f - rho) * gi * gi);
             var delta = -MathF.Sqrt(squaredUpdates[i] + epsilon) / MathF.Sqrt(squaredGradients[i] + epsilon) * gi;
-            squaredUpdates[i] = rho * squaredUpdates[i] + (1f - rho) * delta * delta;
-            w[i] += learningRate * delta - rateDecay * w[i];
+            squaredUpdates[i] = Denormals.Flush(rho * squaredUpdates[i] + (1f - rho) * delta * delta);
+            w[i] = Denormals.Flush(w[i] + (learningRate * delta - rateDecay * w[i]));
         }
     }
 }

@@ -57,7 +57,8 @@ public sealed partial class SimdBackend : IComputeBackend
 
     public int Threads { get; }
 
-    public string Describe() => $"simd ({WidthName}, {Threads} thread{(Threads == 1 ? string.Empty : "s")})";
+    public string Describe() =>
+        $"simd ({WidthName}{(FlushToZeroMode.IsSupported ? ", FTZ/DAZ" : string.Empty)}, {Threads} thread{(Threads == 1 ? string.Empty : "s")})";
 
     private string WidthName => _width switch
     {
@@ -72,6 +73,7 @@ public sealed partial class SimdBackend : IComputeBackend
 
     public void ColumnSums(ReadOnlySpan<float> x, int rows, int cols, Span<float> sums)
     {
+        using var mode = FlushToZeroMode.Enter();
         var destination = sums[..cols];
         if (rows == 0)
         {
@@ -80,6 +82,11 @@ public sealed partial class SimdBackend : IComputeBackend
         }
 
         x[..cols].CopyTo(destination);
+        if (rows == 1)
+        {
+            Denormals.Flush(destination);
+        }
+
         for (var i = 1; i < rows; i++)
         {
             Add(destination, x.Slice(i * cols, cols));
@@ -88,6 +95,7 @@ public sealed partial class SimdBackend : IComputeBackend
 
     public void Multiply(Span<float> x, ReadOnlySpan<float> y)
     {
+        using var mode = FlushToZeroMode.Enter();
         if (Vectorized)
         {
             TensorPrimitives.Multiply(x, y[..x.Length], x);
@@ -102,6 +110,7 @@ public sealed partial class SimdBackend : IComputeBackend
 
     public void Scale(Span<float> x, float scale)
     {
+        using var mode = FlushToZeroMode.Enter();
         if (Vectorized)
         {
             TensorPrimitives.Multiply(x, scale, x);
@@ -118,6 +127,7 @@ public sealed partial class SimdBackend : IComputeBackend
 
     public unsafe void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> sum)
     {
+        using var mode = FlushToZeroMode.Enter();
         var length = x.Length;
         CheckLengths(length, y.Length, sum.Length, length, 0);
         fixed (float* px = x, py = y, ps = sum)
@@ -130,6 +140,7 @@ public sealed partial class SimdBackend : IComputeBackend
 
     public void ScaleAdd(Span<float> x, float scale, ReadOnlySpan<float> y, float alpha)
     {
+        using var mode = FlushToZeroMode.Enter();
         y = y[..x.Length];
         var i = 0;
         if (Wide)
@@ -164,6 +175,7 @@ public sealed partial class SimdBackend : IComputeBackend
 
     public double SumOfSquares(ReadOnlySpan<float> x)
     {
+        using var mode = FlushToZeroMode.Enter();
         var i = 0;
         double sum = 0;
         if (Wide)

@@ -147,6 +147,7 @@ public sealed class TrainingCheckpoint
         ["learning_rate"] = e.LearningRate,
         ["seconds"] = e.Seconds,
         ["samples_per_s"] = e.SamplesPerSecond,
+        ["eval_seconds"] = e.EvaluationSeconds,
     };
 
     private static EpochMetrics FromJson(JsonElement e)
@@ -166,6 +167,7 @@ public sealed class TrainingCheckpoint
             Get(e, "val_accuracy"),
             Get(e, "learning_rate")!.Value,
             Get(e, "seconds")!.Value,
-            Get(e, "samples_per_s")!.Value);
+            Get(e, "samples_per_s")!.Value,
+            e.TryGetProperty("eval_seconds", out _) ? Get(e, "eval_seconds")!.Value : 0);
     }
 }

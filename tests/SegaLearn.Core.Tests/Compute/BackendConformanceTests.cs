@@ -358,6 +358,134 @@ public abstract class BackendConformanceTests
         }
     }
 
+    [Fact]
+    public void Sums_should_flush_denormal_results_to_zero_and_keep_NaN()
+    {
+        if (CreateBackend() is not { } backend)
+        {
+            return;
+        }
+
+        // 37 elements reach every lane of every width and the scalar tail. 3e-38 - 2.5e-38 = 5e-39 is denormal.
+        const int length = 37;
+        var x = Enumerable.Range(0, length).Select(i => i % 3 == 2 ? float.NaN : i % 3 == 1 ? 1.5f : 3e-38f).ToArray();
+        var y = Enumerable.Range(0, length).Select(i => i % 3 == 1 ? 2f : -2.5e-38f).ToArray();
+        var sum = new float[length];
+        backend.Add(x, y, sum);
+        var inPlace = (float[])x.Clone();
+        backend.Add(inPlace, y);
+        foreach (var result in new[] { sum, inPlace })
+        {
+            for (var i = 0; i < length; i++)
+            {
+                var expected = i % 3 == 2 ? float.NaN : i % 3 == 1 ? 3.5f : 0f;
+                Assert.True(float.IsNaN(expected) ? float.IsNaN(result[i]) : expected.Equals(result[i]) && !float.IsNegative(result[i]), $"element {i}: {result[i]}, expected {expected}");
+            }
+        }
+
+        var sums = new float[length];
+        backend.ColumnSums(Enumerable.Repeat(5e-39f, length).ToArray(), 1, length, sums);
+        AssertAllPositiveZero(sums, "ColumnSums over one row");
+        backend.ColumnSums([.. Enumerable.Repeat(3e-38f, length), .. Enumerable.Repeat(-2.5e-38f, length)], 2, length, sums);
+        AssertAllPositiveZero(sums, "ColumnSums over two rows");
+    }
+
+    [Fact]
+    public void Activations_and_losses_should_flush_denormal_outputs_to_zero()
+    {
+        if (CreateBackend() is not { } backend)
+        {
+            return;
+        }
+
+        const int length = 37;
+        float[] Fill(float value) => Enumerable.Repeat(value, length).ToArray();
+
+        // z + bias = 5e-39 (linear, ReLU), alpha·z = -1e-38 (leaky), σ(-100) = 3.7e-44. (Tanh is left out: the
+        // vectorized tanh of TensorPrimitives returns about -6e-8 for such tiny arguments, not a denormal.)
+        var cases = new (Activation Activation, float Z, float Bias)[]
+        {
+            (Activation.Linear, 3e-38f, -2.5e-38f), (Activation.ReLU, 3e-38f, -2.5e-38f), (new Activation(ActivationKind.LeakyReLU, 0.01f), -1e-36f, 0f),
+            (Activation.Sigmoid, -100f, 0f),
+        };
+        foreach (var (activation, z, bias) in cases)
+        {
+            var output = Fill(float.NaN);
+            backend.BiasActivation(Fill(z), Fill(bias), output, 1, length, activation);
+            AssertAllPositiveZero(output, $"{activation.Kind} forward");
+        }
+
+        // Gradient 1e-39 times a derivative of 1 (linear, ReLU at z > 0), 1e-20 times σ'(a = 1e-20).
+        foreach (var (activation, z, a, g) in new[] { (Activation.Linear, 1f, 1f, 1e-39f), (Activation.ReLU, 1f, 1f, 1e-39f), (Activation.Sigmoid, -46f, 1e-20f, 1e-20f) })
+        {
+            var gradient = Fill(g);
+            backend.ActivationBackward(Fill(z), Fill(a), gradient, 1, length, activation);
+            AssertAllPositiveZero(gradient, $"{activation.Kind} backward");
+        }
+
+        // Softmax over [0, -100]: the second probability is e^-100 = 3.7e-44; its Jacobian row gives 1e-30·(1e-10 - ~0).
+        var probabilities = new float[2];
+        var lossGradient = new float[2];
+        backend.SoftmaxCrossEntropy([0f, -100f], [0], probabilities, lossGradient, 1, 2);
+        Assert.Equal([1f, 0f], probabilities);
+        Assert.Equal([0f, 0f], lossGradient);
+        var softmax = new float[2];
+        backend.BiasActivation(new float[] { 0f, -100f }, new float[2], softmax, 1, 2, Activation.Softmax);
+        Assert.Equal([1f, 0f], softmax);
+        float[] softmaxGradient = [1e-10f, 0f];
+        backend.ActivationBackward(new float[2], [1e-30f, 1f], softmaxGradient, 1, 2, Activation.Softmax);
+        Assert.Equal(0f, softmaxGradient[0]);
+
+        var bceProbability = new float[1];
+        var bceGradient = new float[1];
+        backend.SigmoidBinaryCrossEntropy([-100f], [0], bceProbability, bceGradient, 1);
+        AssertAllPositiveZero([bceProbability[0], bceGradient[0]], "sigmoid cross-entropy");
+    }
+
+    [Fact]
+    public void Optimizer_updates_should_flush_denormal_weights_state_and_gradients_to_zero()
+    {
+        if (CreateBackend() is not { } backend)
+        {
+            return;
+        }
+
+        const int length = 37;
+        float[] Fill(float value) => Enumerable.Repeat(value, length).ToArray();
+
+        // State 1e-38 (normal) decays below 2^-126 in one step; the weights start denormal; the gradient is 0.
+        var (w, m, v) = (Fill(1e-39f), Fill(1e-38f), Fill(1e-38f));
+        backend.AdamUpdate(w, new float[length], m, v, UpdateStep, GradientTransform.Identity);
+        AssertAllPositiveZero(w, "adam weights");
+        AssertAllPositiveZero(m, "adam m");
+        AssertAllPositiveZero(v, "adam v");
+
+        (w, var velocity) = (Fill(1e-39f), Fill(1e-38f));
+        backend.SgdUpdate(w, new float[length], velocity, 0.05f, 0.9f, 0.01f, GradientTransform.Identity);
+        AssertAllPositiveZero(w, "sgd weights");
+        AssertAllPositiveZero(velocity, "sgd velocity");
+
+        (w, var squaredGradients, var squaredUpdates) = (Fill(1e-39f), Fill(1e-38f), Fill(1e-38f));
+        backend.AdadeltaUpdate(w, new float[length], squaredGradients, squaredUpdates, 1.0f, 0.95f, 1e-6f, 0.01f, GradientTransform.Identity);
+        AssertAllPositiveZero(w, "adadelta weights");
+        AssertAllPositiveZero(squaredGradients, "adadelta squared gradients");
+        AssertAllPositiveZero(squaredUpdates, "adadelta squared updates");
+
+        // A denormal gradient is read as 0: Adam's moments stay exactly 0 instead of taking (1-β)·g.
+        (m, v) = (new float[length], new float[length]);
+        backend.AdamUpdate(Fill(1f), Fill(1e-39f), m, v, UpdateStep, GradientTransform.Identity);
+        AssertAllPositiveZero(m, "adam m after a denormal gradient");
+        AssertAllPositiveZero(v, "adam v after a denormal gradient");
+    }
+
+    private static void AssertAllPositiveZero(ReadOnlySpan<float> values, string what)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            Assert.True(values[i] == 0f && !float.IsNegative(values[i]), $"{what}: element {i} is {values[i]}, expected +0");
+        }
+    }
+
     /// <summary>Non-negative values (optimizer state such as Adam's v), from <see cref="Random"/>.</summary>
     private static float[] Positive(int length, int seed, float scale)
     {

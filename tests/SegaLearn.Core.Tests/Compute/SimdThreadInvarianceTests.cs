@@ -41,6 +41,26 @@ public sealed class SimdThreadInvarianceTests
     }
 
     [Fact]
+    public void Gemm_should_be_bitwise_identical_on_1_2_or_3_threads_when_every_product_is_denormal()
+    {
+        // Products of 1e-20 and 1e-20 are 1e-40; 2000 of them add up to a normal 2e-37 unless each is flushed, so a
+        // helper thread computing in another floating-point mode than the caller would change the result.
+        const int m = 300, n = 257, k = 2000;
+        var a = Enumerable.Repeat(1e-20f, m * k).ToArray();
+        var b = Enumerable.Repeat(1e-20f, k * n).ToArray();
+        float[]? first = null;
+        foreach (var backend in Backends)
+        {
+            var c = new float[m * n];
+            backend.Gemm(false, false, m, n, k, a, b, c, 0f);
+            first ??= c;
+            Assert.Equal(first, c);
+        }
+
+        Assert.All(first!, value => Assert.Equal(FlushToZeroMode.IsSupported ? 0f : 2e-37f, value, 1e-40f));
+    }
+
+    [Fact]
     public void Gemm_should_give_the_same_bits_when_several_threads_call_one_backend_at_once()
     {
         const int m = 200, n = 150, k = 300;
