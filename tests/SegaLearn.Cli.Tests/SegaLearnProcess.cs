@@ -13,15 +13,31 @@ internal static class SegaLearnProcess
     public static Result Run(string workingDirectory, params string[] args) => Run(workingDirectory, (Action<string, Process>?)null, args);
 
     /// <summary>Runs the command, calling <paramref name="onLine"/> with each line of standard output as it is written and the running process.</summary>
-    public static Result Run(string workingDirectory, Action<string, Process>? onLine, params string[] args)
+    public static Result Run(string workingDirectory, Action<string, Process>? onLine, params string[] args) => Run(workingDirectory, onLine, [], args);
+
+    /// <summary>
+    /// Runs the command through <paramref name="launcher"/> (a program and its arguments that end with the command to
+    /// run, e.g. a simulated host's <c>hosts.sh run I</c>), or directly when it is empty.
+    /// </summary>
+    public static Result Run(string workingDirectory, Action<string, Process>? onLine, IReadOnlyList<string> launcher, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(launcher.Count > 0 ? launcher[0] : "dotnet")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var word in launcher.Skip(1))
+        {
+            start.ArgumentList.Add(word);
+        }
+
+        if (launcher.Count > 0)
+        {
+            start.ArgumentList.Add("dotnet");
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "segalearn.dll"));
         foreach (var arg in args)
         {

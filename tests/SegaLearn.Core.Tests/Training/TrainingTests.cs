@@ -52,6 +52,36 @@ public sealed class TrainingTests
     }
 
     [Fact]
+    public void Epoch_seconds_should_cover_the_steps_and_the_end_of_epoch_evaluation()
+    {
+        // One step per epoch over the whole set: the evaluation on the training set costs about as much as the step,
+        // so an epoch time that left it out would cover about half of the time between two epoch events.
+        var (x, y) = Blobs(20_000, 4);
+        var network = new NeuralNetwork([4, 64, 3], regLambda: 0.01, seed: 1, backend: new SimdBackend(threads: 1));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var between = new List<double>();
+        var last = TimeSpan.Zero;
+        var history = network.Train(
+            x, y, new AdamOptimizer(0.01), epochs: 4, batchSize: 20_000, microbatchSize: 20_000, earlyStoppingThreshold: 0,
+            progress: e =>
+            {
+                if (e is EpochCompleted)
+                {
+                    between.Add((clock.Elapsed - last).TotalSeconds);
+                    last = clock.Elapsed;
+                }
+            });
+
+        for (var epoch = 1; epoch < history.Epochs.Count; epoch++)
+        {
+            var m = history.Epochs[epoch];
+            Assert.True(m.EvaluationSeconds > 0 && m.EvaluationSeconds < m.Seconds, $"epoch {epoch}: {m.EvaluationSeconds} s of {m.Seconds} s evaluating");
+            Assert.True(m.Seconds <= between[epoch] && m.Seconds > 0.75 * between[epoch], $"epoch {epoch}: {m.Seconds} s reported, {between[epoch]} s between epoch events");
+            Assert.Equal(x.Rows / m.Seconds, m.SamplesPerSecond, 1e-6 * m.SamplesPerSecond);
+        }
+    }
+
+    [Fact]
     public void Dropout_masks_should_depend_on_the_batch_position_not_on_the_microbatch_cut()
     {
         var (x, y) = Blobs(8, 3);
