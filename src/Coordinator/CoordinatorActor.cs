@@ -166,6 +166,8 @@ public sealed class CoordinatorActor : ReceiveActor
             : register.JobId != job.Offer.JobId ? $"job {register.JobId}, expected {job.Offer.JobId}"
             : !JobToken.Matches(job.Offer.Token, register.Token) ? "wrong job token"
             : register.ArchitectureHash != job.ArchitectureHash ? $"architecture hash {register.ArchitectureHash}, expected {job.ArchitectureHash}"
+            : register.NumericIdentity != job.Begin.Job.Backend.NumericIdentity
+                ? $"its backend computes as '{register.NumericIdentity}', this job as '{job.Begin.Job.Backend.NumericIdentity}' (its gradients would differ in the last bits)"
             : _workers.Find(Sender) is not null ? "already registered"
             : null;
         if (reason is not null)

@@ -46,8 +46,11 @@ public sealed record JobOffer(
     int DataPlanePort,
     string SharedParameters = "") : IControlMessage;
 
-/// <summary>Worker → coordinator: ready to work on the job, with the architecture hash it built.</summary>
-public sealed record RegisterWorker(string JobId, string Token, int ProtocolVersion, string ArchitectureHash, string WorkerName) : IControlMessage;
+/// <summary>
+/// Worker → coordinator: ready to work on the job, with the architecture hash it built and the
+/// <c>IComputeBackend.NumericIdentity</c> of the backend it computes on, which must equal the coordinator's.
+/// </summary>
+public sealed record RegisterWorker(string JobId, string Token, int ProtocolVersion, string ArchitectureHash, string WorkerName, string NumericIdentity) : IControlMessage;
 
 /// <summary>Coordinator → worker: registration accepted.</summary>
 public sealed record WorkerAccepted(string JobId, int WorkerId) : IControlMessage;

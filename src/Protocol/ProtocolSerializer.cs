@@ -85,6 +85,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                 writer.Int32(m.ProtocolVersion);
                 writer.String(m.ArchitectureHash);
                 writer.String(m.WorkerName);
+                writer.String(m.NumericIdentity);
                 break;
             case WorkerAccepted m:
                 writer.String(m.JobId);
@@ -164,7 +165,8 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                 reader.String("Token"),
                 reader.Int32("ProtocolVersion"),
                 reader.String("ArchitectureHash"),
-                reader.String("WorkerName")),
+                reader.String("WorkerName"),
+                reader.String("NumericIdentity")),
             WorkerAcceptedManifest => new WorkerAccepted(reader.String("JobId"), reader.Int32("WorkerId")),
             WorkerRefusedManifest => new WorkerRefused(reader.String("Reason")),
             RequestWorkManifest => new RequestWork(reader.String("JobId"), reader.Int32("Credits")),

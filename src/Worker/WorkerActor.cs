@@ -179,7 +179,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         }
 
         _job = new WorkerJob(offer, _architecture!, features, labels, backend);
-        _coordinator!.Tell(new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version, ArchitectureHash.Compute(_architecture!), _settings.Name));
+        _coordinator!.Tell(new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version, ArchitectureHash.Compute(_architecture!), _settings.Name, backend.NumericIdentity));
     }
 
     private void OnAccepted(WorkerAccepted accepted)

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.TestKit;
+using SegaLearn.Compute;
 using SegaLearn.Coordinator;
 using SegaLearn.Protocol;
 using SegaLearn.Training;
@@ -10,6 +11,8 @@ namespace SegaLearn.Distributed.Tests;
 public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecConfig.SerializeMessages)
 {
     private readonly SmallJob _job = new();
+
+    private string Identity => _job.Job.Backend.NumericIdentity;
     private IActorRef _coordinator = ActorRefs.Nobody;
 
     [Fact]
@@ -164,7 +167,7 @@ public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecCo
     }
 
     [Fact]
-    public void Coordinator_should_refuse_a_worker_of_another_protocol_job_token_or_architecture()
+    public void Coordinator_should_refuse_a_worker_of_another_protocol_job_token_architecture_or_numeric_identity()
     {
         var (coordinator, _) = BeginJob(minWorkers: 1);
         var probe = CreateTestProbe();
@@ -174,15 +177,17 @@ public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecCo
         probe.Send(coordinator, new WorkerHello(ProtocolInfo.Version, "w", 1));
         var offer = probe.ExpectMsg<LocalJobOffer>().Offer;
         var hash = ArchitectureHash.Compute(_job.Architecture);
-        probe.Reply(new RegisterWorker("another-job", offer.Token, ProtocolInfo.Version, hash, "w"));
+        probe.Reply(new RegisterWorker("another-job", offer.Token, ProtocolInfo.Version, hash, "w", Identity));
         Assert.Contains("job another-job", probe.ExpectMsg<WorkerRefused>().Reason);
-        probe.Reply(new RegisterWorker(offer.JobId, new string('0', offer.Token.Length), ProtocolInfo.Version, hash, "w"));
+        probe.Reply(new RegisterWorker(offer.JobId, new string('0', offer.Token.Length), ProtocolInfo.Version, hash, "w", Identity));
         Assert.Contains("wrong job token", probe.ExpectMsg<WorkerRefused>().Reason);
-        probe.Reply(new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version - 1, hash, "w"));
+        probe.Reply(new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version - 1, hash, "w", Identity));
         Assert.Contains("protocol", probe.ExpectMsg<WorkerRefused>().Reason);
-        probe.Reply(new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version, ArchitectureHash.Compute(new NetworkArchitecture([6, 4, 3])), "w"));
+        probe.Reply(new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version, ArchitectureHash.Compute(new NetworkArchitecture([6, 4, 3])), "w", Identity));
         Assert.Contains("architecture hash", probe.ExpectMsg<WorkerRefused>().Reason);
-        probe.Reply(new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version, hash, "w"));
+        probe.Reply(new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version, hash, "w", new SimdBackend(threads: 1, VectorWidth.Scalar).NumericIdentity));
+        Assert.Contains("would differ in the last bits", probe.ExpectMsg<WorkerRefused>().Reason);
+        probe.Reply(new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version, hash, "w", Identity));
         probe.ExpectMsg<WorkerAccepted>();
     }
 
@@ -199,7 +204,7 @@ public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecCo
 
         var offer = worker.ExpectMsg<LocalJobOffer>().Offer;
         worker.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
-        worker.Send(coordinator, new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version, ArchitectureHash.Compute(_job.Architecture), "eager"));
+        worker.Send(coordinator, new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version, ArchitectureHash.Compute(_job.Architecture), "eager", Identity));
         worker.ExpectMsg<WorkerAccepted>();
         worker.Send(coordinator, new WorkerHello(ProtocolInfo.Version, "eager", 1));
         worker.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
@@ -217,7 +222,9 @@ public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecCo
         coordinator.Reply(new LocalJobOffer(offer, _job.Job));
         coordinator.Reply(new LocalJobOffer(offer, _job.Job));
 
-        Assert.Equal(ArchitectureHash.Compute(_job.Architecture), coordinator.ExpectMsg<RegisterWorker>().ArchitectureHash);
+        var register = coordinator.ExpectMsg<RegisterWorker>();
+        Assert.Equal(ArchitectureHash.Compute(_job.Architecture), register.ArchitectureHash);
+        Assert.Equal(new ReferenceBackend().NumericIdentity, register.NumericIdentity);
         coordinator.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 
@@ -235,7 +242,7 @@ public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecCo
         var probe = CreateTestProbe();
         probe.Send(coordinator, new WorkerHello(ProtocolInfo.Version, name, 1));
         var offer = probe.ExpectMsg<LocalJobOffer>().Offer;
-        probe.Reply(new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version, ArchitectureHash.Compute(_job.Architecture), name));
+        probe.Reply(new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version, ArchitectureHash.Compute(_job.Architecture), name, Identity));
         probe.ExpectMsg<WorkerAccepted>();
         probe.Reply(new RequestWork(offer.JobId, credits));
         return probe;

@@ -82,7 +82,7 @@ internal sealed class DistributedWorkload : BenchWorkload
         var steady = epochs.Count > 1 ? steps.Skip(steps.Count / epochs.Count).ToArray() : steps.ToArray();
         return new Measured(
             seconds,
-            ProcessStats.Median(seconds.Length > 1 ? seconds[1..] : seconds),
+            ProcessStats.SteadyEpochMedian(seconds),
             network.Evaluate(context.Data.Test.Features, context.Data.Test.Labels).Accuracy,
             ProcessStats.Median(steady.Select(s => (double)(s.BytesIn + s.BytesOut)).ToArray()),
             ProcessStats.Median(steady.Select(s => s.WallMilliseconds).ToArray()),

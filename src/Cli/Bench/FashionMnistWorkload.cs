@@ -29,7 +29,7 @@ internal sealed class FashionMnistWorkload : BenchWorkload
         var history = network.Train(
             train.Features, train.Labels, optimizer, epochs, BatchSize, earlyStoppingThreshold: 0, microbatchSize: BatchSize, evaluateTrainingSet: false);
         var epochSeconds = history.Epochs.Select(e => e.Seconds).ToArray();
-        var median = ProcessStats.Median(epochSeconds.Length > 1 ? epochSeconds[1..] : epochSeconds);
+        var median = ProcessStats.SteadyEpochMedian(epochSeconds);
         var accuracy = network.Evaluate(split.Test.Features, split.Test.Labels).Accuracy;
         var weights = WeightCount(network);
         result.Add("epoch_s", epochSeconds)

@@ -33,6 +33,9 @@ internal static class ProcessStats
         return (DateTime.Now - process.StartTime).TotalSeconds;
     }
 
+    /// <summary>The median of the epochs after the first (the first, which warms up, when there is only one), as the yardstick reports s/epoch.</summary>
+    public static double SteadyEpochMedian(double[] epochSeconds) => Median(epochSeconds.Length > 1 ? epochSeconds[1..] : epochSeconds);
+
     public static double Median(IReadOnlyList<double> values)
     {
         var sorted = values.Order().ToArray();

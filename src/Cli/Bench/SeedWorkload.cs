@@ -34,8 +34,7 @@ internal sealed class SeedWorkload : BenchWorkload
             train.Features, train.Labels, optimizer, settings.Epochs ?? 3, BatchSize, earlyStoppingThreshold: 0, microbatchSize: BatchSize, evaluateTrainingSet: true);
         var epochSeconds = history.Epochs.Select(e => e.Seconds).ToArray();
         var evaluationSeconds = history.Epochs.Select(e => e.EvaluationSeconds).ToArray();
-        var steady = epochSeconds.Length > 1 ? 1 : 0;
-        var median = ProcessStats.Median(epochSeconds[steady..]);
+        var median = ProcessStats.SteadyEpochMedian(epochSeconds);
         long denormalWeights = 0;
         for (var l = 0; l < network.Layout.LayerCount; l++)
         {

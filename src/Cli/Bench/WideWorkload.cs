@@ -48,7 +48,7 @@ internal sealed class WideWorkload : BenchWorkload
         var history = network.Train(
             features, y, new SgdOptimizer(learningRate: 0.01), settings.Epochs ?? 2, BatchSize, earlyStoppingThreshold: 0, microbatchSize: BatchSize, evaluateTrainingSet: false);
         var epochSeconds = history.Epochs.Select(e => e.Seconds).ToArray();
-        var median = ProcessStats.Median(epochSeconds.Length > 1 ? epochSeconds[1..] : epochSeconds);
+        var median = ProcessStats.SteadyEpochMedian(epochSeconds);
         var weights = FashionMnistWorkload.WeightCount(network);
         result.Add("epoch_s", epochSeconds)
             .Add("s_per_epoch", median)

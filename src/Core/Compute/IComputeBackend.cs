@@ -14,6 +14,13 @@ public interface IComputeBackend
     string Describe();
 
     /// <summary>
+    /// Everything that decides this backend's bits, the same string on every machine that computes the same bits for
+    /// the same inputs (never the thread count, which changes none): a distributed job refuses a worker whose
+    /// identity differs from its coordinator's, since its gradients would differ in the last bits.
+    /// </summary>
+    string NumericIdentity { get; }
+
+    /// <summary>
     /// Says the caller will not use the backend for a while (it waits for other processes): helper threads, which
     /// otherwise spin briefly for the next kernel, go to sleep at once and leave the cores to those processes. Until a
     /// product or an optimizer update wakes them, sums (<see cref="Add(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>)

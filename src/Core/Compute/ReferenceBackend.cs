@@ -13,6 +13,12 @@ public sealed partial class ReferenceBackend : IComputeBackend
 
     public string Describe() => "reference (MathNet.Numerics matrices, scalar loops, 1 thread)";
 
+    /// <summary>The name and the platform, whose math library computes exp and tanh.</summary>
+    public string NumericIdentity => $"reference {Platform}";
+
+    internal static string Platform =>
+        $"{(OperatingSystem.IsLinux() ? "linux" : OperatingSystem.IsWindows() ? "windows" : OperatingSystem.IsMacOS() ? "macos" : "other")}-{System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}";
+
     public void Rest()
     {
     }

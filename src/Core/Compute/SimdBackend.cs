@@ -60,6 +60,16 @@ public sealed partial class SimdBackend : IComputeBackend
     public string Describe() =>
         $"simd ({WidthName}{(FlushToZeroMode.IsSupported ? ", FTZ/DAZ" : string.Empty)}, {Threads} thread{(Threads == 1 ? string.Empty : "s")})";
 
+    /// <summary>
+    /// The kernels' width, whether products are fused (MultiplyAddEstimate fuses only with FMA), the width
+    /// TensorPrimitives picks for its sums and transcendentals (up to Vector512 on AVX-512, whatever our own width),
+    /// whether the kernels run in flush-to-zero mode, and the platform.
+    /// </summary>
+    public string NumericIdentity =>
+        $"simd {_width.ToString().ToLowerInvariant()} {(Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? "fma" : "no-fma")} " +
+        $"tp{(Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : Vector128.IsHardwareAccelerated ? 128 : 0)} " +
+        $"{(FlushToZeroMode.IsSupported ? "ftz" : "no-ftz")} {ReferenceBackend.Platform}";
+
     private string WidthName => _width switch
     {
         VectorWidth.V256 => "Vector256 FMA",
