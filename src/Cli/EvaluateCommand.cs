@@ -10,10 +10,11 @@ internal static class EvaluateCommand
     private static readonly Option<string> Model = new("--model") { Description = "a model file written by train --out", Required = true };
     private static readonly Option<string> Data = new("--data") { Description = "the data to score (the training data set scores its held-out test split)", Required = true };
     private static readonly Option<string?> LabelColumn = new("--label-column") { Description = "CSV label column, by name or 0-based index" };
+    private static readonly Option<bool> AllRows = new("--all-rows") { Description = "score every row, also of the data set the model was trained on (default: its held-out test split)" };
 
     public static Command Create()
     {
-        var command = new Command("evaluate", "Score a saved model on labelled data.") { Model, Data, LabelColumn };
+        var command = new Command("evaluate", "Score a saved model on labelled data.") { Model, Data, LabelColumn, AllRows };
         command.SetAction(Execute);
         return command;
     }
@@ -21,7 +22,7 @@ internal static class EvaluateCommand
     private static int Execute(ParseResult parse)
     {
         var inputs = ModelInputs.Load(parse.GetValue(Model)!);
-        var (data, description) = inputs.Select(parse.GetValue(Data)!, parse.GetValue(LabelColumn));
+        var (data, description) = inputs.Select(parse.GetValue(Data)!, parse.GetValue(LabelColumn), parse.GetValue(AllRows));
         var predictions = inputs.Network.Predict(inputs.Prepare(data));
         var classes = inputs.Network.Architecture.ClassCount;
         var report = ClassificationReport.Compute(data.Labels, predictions, classes);
@@ -38,10 +39,9 @@ internal static class EvaluateCommand
         }
 
         Console.WriteLine("confusion matrix (rows: true class, columns: predicted):");
-        for (var t = 0; t < classes; t++)
+        foreach (var line in ConfusionMatrixText.Lines(report.Confusion, names))
         {
-            var cells = Enumerable.Range(0, classes).Select(p => report.Confusion[t, p].ToString(invariant).PadLeft(5));
-            Console.WriteLine(string.Concat(cells));
+            Console.WriteLine(line);
         }
 
         return ExitCodes.Success;

@@ -35,13 +35,13 @@ internal sealed class ModelInputs
 
     /// <summary>
     /// The rows to score: for the data set the model was trained on, its held-out test split (same seed and
-    /// fraction); for any other data set, every row.
+    /// fraction) unless <paramref name="allRows"/>; for any other data set, every row.
     /// </summary>
-    public (LabeledData Data, string Description) Select(string spec, string? labelColumn)
+    public (LabeledData Data, string Description) Select(string spec, string? labelColumn, bool allRows = false)
     {
         var metadata = Model.Metadata;
         labelColumn ??= metadata.GetValueOrDefault("label_column") is { Length: > 0 } stored ? stored : null;
-        if (metadata.GetValueOrDefault("data") == spec
+        if (!allRows && metadata.GetValueOrDefault("data") == spec
             && ulong.TryParse(metadata.GetValueOrDefault("seed"), NumberStyles.None, CultureInfo.InvariantCulture, out var seed)
             && double.TryParse(metadata.GetValueOrDefault("test_fraction"), NumberStyles.Float, CultureInfo.InvariantCulture, out var fraction))
         {
@@ -54,22 +54,24 @@ internal sealed class ModelInputs
     }
 
     /// <summary>
-    /// The inputs to predict: like <see cref="Select"/>, except that a CSV file with exactly the model's input columns
-    /// (no label column) is read as unlabeled data.
+    /// The inputs to predict: every row of <paramref name="spec"/>, in its order, also for the data set the model was
+    /// trained on (a user predicting a file expects one output row per input row). A CSV file with exactly the model's
+    /// input columns (no label column) is read as unlabeled data.
     /// </summary>
-    public Features SelectForPrediction(string spec, string? labelColumn)
+    public (Features Features, string Description) SelectForPrediction(string spec, string? labelColumn)
     {
-        if (labelColumn is null && Model.Metadata.GetValueOrDefault("data") != spec
-            && spec.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && File.Exists(spec))
+        if (labelColumn is null && spec.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && File.Exists(spec))
         {
             var unlabeled = CsvDataReader.ReadUnlabeled(spec);
             if (unlabeled.Columns == Network.Architecture.InputSize)
             {
-                return Preprocessing.Apply(unlabeled);
+                return (Preprocessing.Apply(unlabeled), $"{spec}, all {unlabeled.Rows} rows, unlabeled");
             }
         }
 
-        return Prepare(Select(spec, labelColumn).Data);
+        labelColumn ??= Model.Metadata.GetValueOrDefault("label_column") is { Length: > 0 } stored ? stored : null;
+        var all = DataSources.LoadAll(spec, labelColumn);
+        return (Prepare(all), $"{all.Name}, all {all.Rows} rows");
     }
 
     public Features Prepare(LabeledData data)

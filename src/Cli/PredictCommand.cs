@@ -6,13 +6,13 @@ using SegaLearn.Serialization;
 namespace SegaLearn.Cli;
 
 /// <summary>
-/// <c>segalearn predict</c>: a CSV with <c>prediction</c> (class index) then <c>p0..pK</c>, one row per input row,
-/// to stdout or atomically to <c>--out</c>.
+/// <c>segalearn predict</c>: a CSV with <c>prediction</c> (class index) then <c>p0..pK</c>, one row per input row in
+/// the input's order (also for the data set the model was trained on), to stdout or atomically to <c>--out</c>.
 /// </summary>
 internal static class PredictCommand
 {
     private static readonly Option<string> Model = new("--model") { Description = "a model file written by train --out", Required = true };
-    private static readonly Option<string> Data = new("--data") { Description = "the data to predict: a CSV with or without its label column (the training data set predicts its held-out test split)", Required = true };
+    private static readonly Option<string> Data = new("--data") { Description = "the data to predict, every row in order: a CSV with or without its label column, or a built-in data set", Required = true };
     private static readonly Option<string?> LabelColumn = new("--label-column") { Description = "CSV label column to leave out, by name or 0-based index" };
     private static readonly Option<string?> Out = new("--out") { Description = "write the CSV to this file instead of stdout" };
 
@@ -27,7 +27,7 @@ internal static class PredictCommand
     {
         var outPath = parse.GetValue(Out) is { } o ? OptionParsing.OutputPath(o, "--out") : null;
         var inputs = ModelInputs.Load(parse.GetValue(Model)!);
-        var features = inputs.SelectForPrediction(parse.GetValue(Data)!, parse.GetValue(LabelColumn));
+        var (features, description) = inputs.SelectForPrediction(parse.GetValue(Data)!, parse.GetValue(LabelColumn));
         var probabilities = inputs.Network.PredictProbabilities(features);
         var predictions = inputs.Network.Predict(features);
         var classes = probabilities.GetLength(1);
@@ -58,7 +58,7 @@ internal static class PredictCommand
         {
             var bytes = Encoding.UTF8.GetBytes(csv.ToString());
             AtomicFile.Write(outPath, stream => stream.Write(bytes));
-            Console.Error.WriteLine($"{predictions.Length} predictions written to {outPath}");
+            Console.Error.WriteLine($"{predictions.Length} predictions ({description}) written to {outPath}");
         }
 
         return ExitCodes.Success;

@@ -44,7 +44,7 @@ public sealed class TrainCommandTests
     }
 
     [Fact]
-    public void Evaluate_and_predict_should_reproduce_the_trained_models_test_predictions()
+    public void Evaluate_should_score_the_held_out_split_and_predict_every_row_in_order_when_given_the_training_data()
     {
         using var dir = new TempDirectory();
         var train = SegaLearnProcess.Run(dir.Path, "train", "--epochs", "10", "--out", "digits.safetensors");
@@ -57,18 +57,30 @@ public sealed class TrainCommandTests
         Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"accuracy: {trainedAccuracy:F4}"), evaluate.Output, StringComparison.Ordinal);
         Assert.Contains("confusion matrix", evaluate.Output, StringComparison.Ordinal);
 
+        // predict writes every row of the data set in its order: its predictions, read against the labels in file
+        // order, give the accuracy evaluate --all-rows reports.
         var predict = SegaLearnProcess.Run(dir.Path, "predict", "--model", "digits.safetensors", "--data", "digits", "--out", "p.csv");
         Assert.Equal(0, predict.ExitCode);
+        Assert.Contains("1797 predictions (digits, all 1797 rows)", predict.Error, StringComparison.Ordinal);
         var lines = File.ReadAllLines(dir.File("p.csv"));
         Assert.Equal("prediction,p0,p1,p2,p3,p4,p5,p6,p7,p8,p9", lines[0]);
-        Assert.Equal(360, lines.Length);
-        foreach (var line in lines.Skip(1))
+        Assert.Equal(1798, lines.Length);
+        var labels = SegaLearn.Data.DataSources.LoadAll("digits").Labels;
+        var correct = 0;
+        for (var i = 1; i < lines.Length; i++)
         {
-            var cells = line.Split(',');
+            var cells = lines[i].Split(',');
             var probabilities = cells.Skip(1).Select(c => double.Parse(c, CultureInfo.InvariantCulture)).ToArray();
-            Assert.Equal(Array.IndexOf(probabilities, probabilities.Max()), int.Parse(cells[0], CultureInfo.InvariantCulture));
+            var predicted = int.Parse(cells[0], CultureInfo.InvariantCulture);
+            Assert.Equal(Array.IndexOf(probabilities, probabilities.Max()), predicted);
             Assert.Equal(1.0, probabilities.Sum(), 4);
+            correct += predicted == labels[i - 1] ? 1 : 0;
         }
+
+        var all = SegaLearnProcess.Run(dir.Path, "evaluate", "--model", "digits.safetensors", "--data", "digits", "--all-rows");
+        Assert.Equal(0, all.ExitCode);
+        Assert.Contains("digits, all 1797 rows", all.Output, StringComparison.Ordinal);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"accuracy: {(double)correct / labels.Length:F4}"), all.Output, StringComparison.Ordinal);
 
         var again = SegaLearnProcess.Run(dir.Path, "predict", "--model", "digits.safetensors", "--data", "digits");
         Assert.Equal(File.ReadAllText(dir.File("p.csv")), again.Output);
