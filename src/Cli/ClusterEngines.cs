@@ -46,7 +46,8 @@ internal static class ClusterEngines
         var blob = context.Data.TrainingBlob();
         var spec = File.Exists(context.DataSpec) || Directory.Exists(context.DataSpec) ? Path.GetFullPath(context.DataSpec) : context.DataSpec;
         var reference = new DataReference(
-            spec, context.LabelColumn, context.Seed, context.TestFraction, context.Data.Preprocessing.Standardizes, TrainingSetBlob.Sha256(blob), blob.LongLength);
+            spec, context.LabelColumn, context.Seed, context.TestFraction, context.Data.Preprocessing.Standardizes, TrainingSetBlob.Sha256(blob), blob.LongLength,
+            context.ValidationFraction);
         return (reference, blob);
     }
 }

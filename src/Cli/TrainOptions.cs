@@ -9,6 +9,11 @@ internal static class TrainOptions
     public static readonly Option<string> Data = new("--data") { Description = "digits, breast-cancer, synthetic, fashion-mnist, a .csv file or a directory of IDX files", DefaultValueFactory = _ => BuiltInDatasets.DigitsName };
     public static readonly Option<string?> LabelColumn = new("--label-column") { Description = "CSV label column, by name or 0-based index (default: the last column)" };
     public static readonly Option<double> TestFraction = new("--test-fraction") { Description = "share of rows held out for testing (not for fashion-mnist, which has its own test set)", DefaultValueFactory = _ => 0.2 };
+    public static readonly Option<double> ValidationFraction = new("--validation-fraction")
+    {
+        Description = "share of the training rows held out for validation, which early stopping and the plateau scheduler then watch (0: none, the seed's behaviour)",
+        DefaultValueFactory = _ => 0.0,
+    };
     public static readonly Option<string?> Layers = new("--layers") { Description = "layer sizes, input to output, e.g. 64,32,10 (default: inputs,128,outputs)" };
     public static readonly Option<string?> Activations = new("--activations") { Description = "one per dense layer, e.g. relu,softmax (default: relu hidden, sigmoid or softmax output)" };
     public static readonly Option<string?> Loss = new("--loss") { Description = "cross-entropy or bce (default: bce for one output, else cross-entropy)" };
@@ -51,7 +56,7 @@ internal static class TrainOptions
 
     public static IEnumerable<Option> All =>
     [
-        Data, LabelColumn, TestFraction, Layers, Activations, Loss, OptimizerName, LearningRate, Momentum, WeightDecay,
+        Data, LabelColumn, TestFraction, ValidationFraction, Layers, Activations, Loss, OptimizerName, LearningRate, Momentum, WeightDecay,
         RegLambda, Dropout, Epochs, BatchSize, Microbatch, Scheduler, LrDecay, LrDecayEpoch, Patience, Seed,
         BackendName, Threads, Out, Metrics, MetricsSteps, Plot, Init, CheckpointDir, CheckpointEvery, Resume,
     ];

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ScottPlot;
 using SegaLearn.Serialization;
 using SegaLearn.Training;
@@ -20,8 +21,7 @@ internal static class TrainingPlot
         var accuracy = Panel("Accuracy", "accuracy");
         Series(accuracy, x, epochs.Select(e => e.TrainAccuracy), "train");
         Series(accuracy, x, epochs.Select(e => e.ValidationAccuracy), "validation");
-        var rate = Panel("Learning rate", "learning rate");
-        Series(rate, x, epochs.Select(e => (double?)e.LearningRate), "learning rate");
+        var rate = LearningRatePanel(x, epochs.Select(e => e.LearningRate).ToArray());
         rate.Axes.Bottom.Label.Text = "epoch";
 
         Plot[] panels = [loss, accuracy, rate];
@@ -36,6 +36,32 @@ internal static class TrainingPlot
         using var encoded = image.Encode(SKEncodedImageFormat.Png, 100);
         var bytes = encoded.ToArray();
         AtomicFile.Write(path, stream => stream.Write(bytes));
+    }
+
+    /// <summary>
+    /// The learning rate on its own scale: a log axis when it spans a decade or more (a step scheduler's 1e-3, 1e-4,
+    /// 1e-5), else a linear one from 0, so that a constant rate is drawn at its value and not at 0 of an axis of -1..1.
+    /// </summary>
+    private static Plot LearningRatePanel(double[] x, double[] rates)
+    {
+        var (low, high) = (rates.Min(), rates.Max());
+        if (low > 0 && high / low >= 10)
+        {
+            var logarithmic = Panel("Learning rate", "learning rate (log scale)");
+            Series(logarithmic, x, rates.Select(r => (double?)Math.Log10(r)), "learning rate");
+            logarithmic.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                LabelFormatter = v => Math.Pow(10, v).ToString("G3", CultureInfo.InvariantCulture),
+                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+                IntegerTicksOnly = true,
+            };
+            return logarithmic;
+        }
+
+        var linear = Panel("Learning rate", "learning rate");
+        Series(linear, x, rates.Select(r => (double?)r), "learning rate");
+        linear.Axes.SetLimitsY(Math.Min(0, low), high > 0 ? high * 1.15 : 1);
+        return linear;
     }
 
     private static Plot Panel(string title, string yLabel)

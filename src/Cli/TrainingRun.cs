@@ -26,6 +26,7 @@ internal static class TrainingRun
         var microbatch = OptionParsing.Positive(parse.GetValue(TrainOptions.Microbatch), "--microbatch");
         var patience = OptionParsing.NonNegative(parse.GetValue(TrainOptions.Patience), "--patience");
         var testFraction = OptionParsing.Fraction(parse.GetValue(TrainOptions.TestFraction), "--test-fraction", allowZero: false);
+        var validationFraction = OptionParsing.Fraction(parse.GetValue(TrainOptions.ValidationFraction), "--validation-fraction", allowZero: true);
         var outPath = parse.GetValue(TrainOptions.Out) is { } o ? OptionParsing.OutputPath(o, "--out") : null;
         var metricsPath = parse.GetValue(TrainOptions.Metrics) is { } m ? OptionParsing.OutputPath(m, "--metrics") : null;
         var plotPath = parse.GetValue(TrainOptions.Plot) is { } p ? OptionParsing.OutputPath(p, "--plot") : null;
@@ -42,16 +43,18 @@ internal static class TrainingRun
         var optimizer = CreateOptimizer(parse);
         var dataSpec = parse.GetValue(TrainOptions.Data)!;
         var labelColumn = parse.GetValue(TrainOptions.LabelColumn);
-        var split = PreparedData.Load(dataSpec, labelColumn, seed, testFraction);
+        var split = PreparedData.Load(dataSpec, labelColumn, seed, testFraction, validationFraction);
         var preprocessing = split.Preprocessing;
         var architecture = BuildArchitecture(parse, split.Train);
         var scheduler = CreateScheduler(parse, optimizer);
 
         var network = new NeuralNetwork(architecture, InitialParameters(parse, architecture), dropout, regLambda, seed, Backends.Current);
-        Console.WriteLine($"data: {split.Train.Name}, {split.Train.Rows} training and {split.Test.Rows} test rows, {split.Train.Features.Columns} features, {split.Train.ClassCount} classes");
+        var validationRows = split.Validation is { } v ? $", {v.Rows} validation" : string.Empty;
+        Console.WriteLine(
+            $"data: {split.Train.Name}, {split.Train.Rows} training{validationRows} and {split.Test.Rows} test rows, {split.Train.Features.Columns} features, {split.Train.ClassCount} classes");
         Console.WriteLine($"model: {architecture}; {Backends.Describe()}");
 
-        using var engine = createEngine(new TrainingRunContext(split, dataSpec, labelColumn, seed, testFraction));
+        using var engine = createEngine(new TrainingRunContext(split, dataSpec, labelColumn, seed, testFraction, validationFraction));
         if (engine is not null)
         {
             Console.WriteLine($"engine: {engine.Describe()}");
@@ -78,6 +81,8 @@ internal static class TrainingRun
                 optimizer,
                 epochs,
                 batchSize,
+                xVal: split.Validation?.Features,
+                yVal: split.Validation?.Labels,
                 earlyStoppingThreshold: patience,
                 lrScheduler: scheduler,
                 progress: e =>

@@ -12,8 +12,8 @@ public sealed record WorkerHello(int ProtocolVersion, string WorkerName, int Thr
 
 /// <summary>
 /// What the worker needs to reproduce the training set bit for bit: built-in name or file path, label column,
-/// split seed and fraction, whether features are standardized, and the SHA-256 and size of the canonical
-/// training-set blob, which the worker checks (or fetches in chunks from the coordinator when it cannot build it).
+/// split seed, test and validation fractions, whether features are standardized, and the SHA-256 and size of the
+/// canonical training-set blob, which the worker checks (or fetches in chunks from the coordinator when it cannot build it).
 /// </summary>
 public sealed record DataReference(
     string Spec,
@@ -22,7 +22,8 @@ public sealed record DataReference(
     double TestFraction,
     bool Standardize,
     string Sha256,
-    long ByteLength) : IControlMessage;
+    long ByteLength,
+    double ValidationFraction = 0) : IControlMessage;
 
 /// <summary>
 /// Coordinator → worker: the job. The per-job <see cref="Token"/> authenticates the worker's data-plane connection;

@@ -199,6 +199,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         writer.Bool(data.Standardize);
         writer.String(data.Sha256);
         writer.Int64(data.ByteLength);
+        writer.Double(data.ValidationFraction);
     }
 
     private static DataReference ReadDataReference(ref ControlMessageReader reader) => new(
@@ -208,7 +209,8 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         reader.Double("TestFraction"),
         reader.Bool("Standardize"),
         reader.String("Sha256"),
-        reader.Int64("ByteLength"));
+        reader.Int64("ByteLength"),
+        reader.Double("ValidationFraction"));
 
     private static SerializationException Unsupported(object? o) =>
         new($"ProtocolSerializer: {o?.GetType().FullName ?? "null"} is not a control message it knows.");

@@ -34,7 +34,7 @@ public static class TrainingSetSource
         PreparedData prepared;
         try
         {
-            prepared = PreparedData.Load(reference.Spec, reference.LabelColumn, reference.SplitSeed, reference.TestFraction);
+            prepared = PreparedData.Load(reference.Spec, reference.LabelColumn, reference.SplitSeed, reference.TestFraction, reference.ValidationFraction);
         }
         catch (BadInputException e)
         {

@@ -87,6 +87,28 @@ public sealed class TrainCommandTests
     }
 
     [Fact]
+    public void Train_should_early_stop_on_the_validation_loss_when_given_a_validation_fraction()
+    {
+        // A wide network without regularization overfits digits within a few epochs: the training loss keeps falling
+        // while the validation loss turns, so stopping patience epochs after its best can only come from validation.
+        using var dir = new TempDirectory();
+        var result = SegaLearnProcess.Run(
+            dir.Path, "train", "--epochs", "200", "--patience", "3", "--validation-fraction", "0.3", "--layers", "64,256,10", "--lr", "0.01",
+            "--reg-lambda", "0", "--dropout", "0", "--weight-decay", "0", "--metrics", "m.jsonl");
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("1007 training, 431 validation and 359 test rows", result.Output, StringComparison.Ordinal);
+        var epochs = File.ReadAllLines(dir.File("m.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        var validation = epochs.Select(e => e.GetProperty("val_loss").GetDouble()).ToArray();
+        var training = epochs.Select(e => e.GetProperty("train_loss").GetDouble()).ToArray();
+        var best = Array.IndexOf(validation, validation.Min());
+        Assert.True(epochs.Length < 200, $"trained all {epochs.Length} epochs");
+        Assert.Equal(best + 3, epochs.Length - 1);
+        Assert.True(training[^1] < training[best], $"train loss {training[best]} at the best epoch, {training[^1]} at the last");
+        Assert.Contains($"Early stopping at epoch {epochs.Length}", result.Output, StringComparison.Ordinal);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"best epoch {best + 1}"), result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Train_should_write_one_metrics_line_per_epoch_and_print_scheduler_messages()
     {
         using var dir = new TempDirectory();

@@ -5,7 +5,7 @@ namespace SegaLearn.Protocol.Tests;
 
 public sealed class ProtocolSerializerTests : IDisposable
 {
-    private static readonly DataReference Data = new("digits", null, 42UL, 0.2, true, new string('a', 64), 123_456L);
+    private static readonly DataReference Data = new("digits", null, 42UL, 0.2, true, new string('a', 64), 123_456L, 0.125);
 
     private readonly ActorSystem _system = ActorSystem.Create("serializer-tests", "akka.loglevel = WARNING");
     private readonly ProtocolSerializer _serializer;

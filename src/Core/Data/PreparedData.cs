@@ -1,20 +1,31 @@
 namespace SegaLearn.Data;
 
 /// <summary>
-/// A data set as training sees it: split with the seed, preprocessing fitted on the training rows and applied to
-/// both parts. The coordinator and every worker build it the same way, so they hold the same bits.
+/// A data set as training sees it: split with the seed (a test part, and a validation part of the training rows when
+/// asked for), preprocessing fitted on the rows that are trained on and applied to every part. The coordinator and
+/// every worker build it the same way, so they hold the same bits.
 /// </summary>
-public sealed record PreparedData(LabeledData Train, LabeledData Test, Preprocessing Preprocessing)
+public sealed record PreparedData(LabeledData Train, LabeledData Test, Preprocessing Preprocessing, LabeledData? Validation = null)
 {
-    public static PreparedData Load(string spec, string? labelColumn, ulong seed, double testFraction)
+    /// <summary>
+    /// Loads <paramref name="spec"/>, holds out <paramref name="testFraction"/> with <paramref name="seed"/> and then
+    /// <paramref name="validationFraction"/> of the training part (0: none), and fits the preprocessing on what is left.
+    /// </summary>
+    public static PreparedData Load(string spec, string? labelColumn, ulong seed, double testFraction, double validationFraction = 0)
     {
         var split = DataSources.Load(spec, labelColumn, seed, testFraction);
-        var preprocessing = Preprocessing.Fit(split.Train.Features);
-        return new PreparedData(Apply(split.Train, preprocessing), Apply(split.Test, preprocessing), preprocessing);
+        var (train, validation) = validationFraction > 0
+            ? Held(DataSplitter.TrainValidation(split.Train, validationFraction, seed))
+            : (split.Train, null);
+        var preprocessing = Preprocessing.Fit(train.Features);
+        return new PreparedData(
+            Apply(train, preprocessing), Apply(split.Test, preprocessing), preprocessing, validation is null ? null : Apply(validation, preprocessing));
     }
 
     /// <summary>The canonical bytes of the training part (see <see cref="TrainingSetBlob"/>).</summary>
     public byte[] TrainingBlob() => TrainingSetBlob.Encode(Train.Features, Train.Labels, Train.ClassCount);
+
+    private static (LabeledData Train, LabeledData? Validation) Held(DataSplit split) => (split.Train, split.Test);
 
     private static LabeledData Apply(LabeledData data, Preprocessing preprocessing) =>
         new(preprocessing.Apply(data.Features), data.Labels, data.ClassCount, data.Name, data.ClassNames, data.FeatureNames);

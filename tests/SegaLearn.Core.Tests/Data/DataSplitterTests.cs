@@ -59,6 +59,43 @@ public class DataSplitterTests
     }
 
     [Fact]
+    public void TrainValidation_should_hold_out_its_own_seeded_permutation_of_the_training_part()
+    {
+        var data = Indexed(40);
+
+        var split = DataSplitter.TrainValidation(data, 0.25, seed: 9);
+
+        var order = new int[40];
+        new DeterministicRandom(9, DataSplitter.ValidationStream).Permutation(order);
+        Assert.Equal(order[..10], RowIds(split.Test));
+        Assert.Equal(order[10..], RowIds(split.Train));
+        Assert.NotEqual(RowIds(DataSplitter.TrainTest(data, 0.25, seed: 9).Test), RowIds(split.Test));
+    }
+
+    [Fact]
+    public void PreparedData_should_fit_the_preprocessing_on_the_rows_trained_on_when_validation_is_held_out()
+    {
+        var prepared = PreparedData.Load("digits", null, 42, 0.2, validationFraction: 0.1);
+
+        Assert.Equal(1294, prepared.Train.Rows); // 1438 training rows, round(143.8) = 144 held out
+        Assert.Equal(144, prepared.Validation!.Rows);
+        Assert.Equal(359, prepared.Test.Rows);
+        var column = new float[prepared.Train.Rows];
+        for (var j = 0; j < 64; j++)
+        {
+            // Standardized with statistics of exactly those rows (not of the validation rows too): every column has mean 0.
+            for (var i = 0; i < column.Length; i++)
+            {
+                column[i] = ((DenseFeatures)prepared.Train.Features).Values[i * 64 + j];
+            }
+
+            Assert.Equal(0, column.Select(v => (double)v).Average(), 5);
+        }
+
+        Assert.Null(PreparedData.Load("digits", null, 42, 0.2).Validation);
+    }
+
+    [Fact]
     public void DataSplitter_should_repeat_for_the_same_seed_and_differ_for_another()
     {
         var data = Indexed(200);
