@@ -15,6 +15,7 @@ public static class SegaLearnCommand
             TrainCommand.Create(),
             EvaluateCommand.Create(),
             PredictCommand.Create(),
+            ExportCommand.Create(),
             CoordinatorCommand.Create(),
             WorkerCommand.Create(),
             BenchCommand.Create(),

@@ -20,6 +20,9 @@ public sealed class Preprocessing
     /// <summary>Whether features are standardized (dense data) rather than passed through (byte images).</summary>
     public bool Standardizes => _standardizer is not null;
 
+    /// <summary>The standardization of dense data, or null for byte images (for exporters that write it out).</summary>
+    public Standardizer? Standardizer => _standardizer;
+
     public static Preprocessing Fit(Features training) =>
         new(training is ByteFeatures ? null : Standardizer.Fit(training));
 
