@@ -10,7 +10,7 @@ namespace SegaLearn.Data;
 /// of the texts (<see cref="LabeledData.ClassNames"/>). Every problem is a <see cref="BadInputException"/> with a
 /// one-line message <c>FILE:LINE:COLUMN (column 'NAME'): what is wrong</c> (lines and columns 1-based, header = line 1).
 /// </summary>
-public static class CsvDataReader
+public static partial class CsvDataReader
 {
     /// <summary>The largest integer label accepted as a class index.</summary>
     public const int MaxIntegerLabel = 65_535;
@@ -22,7 +22,31 @@ public static class CsvDataReader
     public static LabeledData Read(string path, string? labelColumn = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return WithFile(path, reader => Read(reader, path, labelColumn, Path.GetFileName(path)));
+        var name = Path.GetFileName(path);
+        return ReadMapped(
+            path,
+            bytes => Chunkable(bytes) ? ReadChunked(bytes, path, labelColumn, name) : null,
+            reader => Read(reader, path, labelColumn, name));
+    }
+
+    private static LabeledData ReadChunked(ReadOnlySpan<byte> bytes, string source, string? labelColumn, string name)
+    {
+        var (header, bodyStart) = ReadHeader(bytes, source, minimumColumns: 2);
+        var labelIndex = FindLabelColumn(header, labelColumn, source);
+        return Finish(ParseChunks(bytes, bodyStart, source, header, labelIndex), header, labelIndex, source, name);
+    }
+
+    private static (string[] Header, int BodyStart) ReadHeader(ReadOnlySpan<byte> bytes, string source, int minimumColumns)
+    {
+        var newline = bytes.IndexOf((byte)'\n');
+        var line = newline < 0 ? bytes : bytes[..newline];
+        if (line.Length > 0 && line[^1] == '\r')
+        {
+            line = line[..^1];
+        }
+
+        var header = ReadHeader(new StringReader(Encoding.ASCII.GetString(line)), source, [], minimumColumns);
+        return (header, newline < 0 ? bytes.Length : newline + 1);
     }
 
     private static T WithFile<T>(string path, Func<TextReader, T> read)
@@ -63,7 +87,11 @@ public static class CsvDataReader
         var fields = new List<Field>();
         var header = ReadHeader(reader, source, fields, minimumColumns: 2);
         var labelIndex = FindLabelColumn(header, labelColumn, source);
-        var rows = ParseRows(reader, source, header, labelIndex, fields);
+        return Finish(ParseRows(reader, source, header, labelIndex, fields), header, labelIndex, source, name ?? source);
+    }
+
+    private static LabeledData Finish(ParsedRows rows, string[] header, int labelIndex, string source, string name)
+    {
         if (rows.LabelIds.Count == 0)
         {
             throw new BadInputException($"{source}: no data rows");
@@ -78,7 +106,7 @@ public static class CsvDataReader
         }
 
         var features = new DenseFeatures(rows.Values, labels.Length, header.Length - 1);
-        return new LabeledData(features, labels, classCount, name ?? source, classNames, rows.FeatureNames);
+        return new LabeledData(features, labels, classCount, name, classNames, rows.FeatureNames);
     }
 
     /// <summary>
@@ -88,7 +116,13 @@ public static class CsvDataReader
     public static DenseFeatures ReadUnlabeled(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return WithFile(path, reader => ReadUnlabeled(reader, path));
+        return ReadMapped(path, bytes => Chunkable(bytes) ? ReadUnlabeledChunked(bytes, path) : null, reader => ReadUnlabeled(reader, path));
+    }
+
+    private static DenseFeatures ReadUnlabeledChunked(ReadOnlySpan<byte> bytes, string source)
+    {
+        var (header, bodyStart) = ReadHeader(bytes, source, minimumColumns: 1);
+        return Unlabeled(ParseChunks(bytes, bodyStart, source, header, -1), header, source);
     }
 
     /// <summary>Reads unlabeled CSV text from <paramref name="reader"/>; <paramref name="source"/> names it in messages.</summary>
@@ -98,7 +132,11 @@ public static class CsvDataReader
         ArgumentNullException.ThrowIfNull(source);
         var fields = new List<Field>();
         var header = ReadHeader(reader, source, fields, minimumColumns: 1);
-        var rows = ParseRows(reader, source, header, -1, fields);
+        return Unlabeled(ParseRows(reader, source, header, -1, fields), header, source);
+    }
+
+    private static DenseFeatures Unlabeled(ParsedRows rows, string[] header, string source)
+    {
         if (rows.Count == 0)
         {
             throw new BadInputException($"{source}: no data rows");

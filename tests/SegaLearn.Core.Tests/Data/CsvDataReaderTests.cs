@@ -1,3 +1,4 @@
+using System.Globalization;
 using SegaLearn.Data;
 
 namespace SegaLearn.Core.Tests.Data;
@@ -97,6 +98,104 @@ public sealed class CsvDataReaderTests : IDisposable
         Assert.Equal(new[] { 1.5f, 2f, 3f, 4f }, AllValues(data));
         Assert.Equal(new[] { "big, red", "small" }, data.ClassNames);
         Assert.Equal(new[] { 0, 1 }, data.Labels);
+    }
+
+    /// <summary>
+    /// A file of several parallel chunks (about 2 MB) with blank lines, padded cells, CRLF line ends and text or integer
+    /// labels, and optionally one broken line far down: the chunked reader of files must give what the streaming
+    /// reader gives for the same text, values and labels or the error message with its line and column.
+    /// </summary>
+    [Theory]
+    [InlineData(false, null)]
+    [InlineData(true, null)]
+    [InlineData(false, "1.5,abc,2,x")]
+    [InlineData(false, "1.5,2")]
+    [InlineData(true, "1.5,2,3,  ")]
+    [InlineData(false, "NaN,2,3,y")]
+    [InlineData(false, "1,,3,y")]
+    public void CsvDataReader_should_read_a_file_in_chunks_as_the_streaming_reader_reads_its_text(bool integerLabels, string? brokenLine)
+    {
+        var random = new Random(5);
+        var text = new System.Text.StringBuilder("a, b ,c,label\r\n");
+        for (var i = 0; i < 60_000; i++)
+        {
+            if (i == 41_234 && brokenLine is not null)
+            {
+                text.Append(brokenLine).Append("\r\n");
+            }
+
+            if (i % 997 == 0)
+            {
+                text.Append("  \r\n");
+            }
+
+            var label = integerLabels ? (i % 7).ToString(CultureInfo.InvariantCulture) : (i % 5 == 0 ? " cat " : i % 3 == 0 ? "dog" : "ant");
+            text.Append(CultureInfo.InvariantCulture, $"{random.NextDouble() * 100 - 50:R}, {random.Next(-9, 9)} ,{random.NextDouble():E3},{label}\r\n");
+        }
+
+        var path = _dir.WriteText("chunks.csv", text.ToString());
+        using var streamed = new StreamReader(path);
+        LabeledData? expected = null;
+        string? expectedError = null;
+        try
+        {
+            expected = CsvDataReader.Read(streamed, path, null, Path.GetFileName(path));
+        }
+        catch (BadInputException e)
+        {
+            expectedError = e.Message;
+        }
+
+        if (expectedError is not null)
+        {
+            Assert.Equal(expectedError, Assert.Throws<BadInputException>(() => CsvDataReader.Read(path, null)).Message);
+            return;
+        }
+
+        var actual = CsvDataReader.Read(path, null);
+        Assert.Equal(AllValues(expected!), AllValues(actual));
+        Assert.Equal(expected!.Labels, actual.Labels);
+        Assert.Equal(expected.ClassCount, actual.ClassCount);
+        Assert.Equal(expected.ClassNames, actual.ClassNames);
+        Assert.Equal(expected.FeatureNames, actual.FeatureNames);
+        Assert.Equal(expected.Name, actual.Name);
+    }
+
+    [Fact]
+    public void CsvDataReader_should_read_short_decimals_to_the_floats_float_parse_gives()
+    {
+        // Cells the chunked reader parses itself (at most 7-8 significant digits, powers of ten up to 10) and some it
+        // leaves to float.Parse, against float.Parse of each cell's text.
+        var random = new Random(8);
+        var cells = new List<string>();
+        for (var i = 0; i < 120_000; i++)
+        {
+            var magnitude = Math.Pow(10, random.Next(-4, 6)) * random.NextDouble() * (random.Next(2) == 0 ? -1 : 1);
+            cells.Add(random.Next(6) switch
+            {
+                0 => magnitude.ToString("F" + random.Next(0, 8).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
+                1 => magnitude.ToString("E" + random.Next(0, 7).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
+                2 => random.Next(-20_000_000, 20_000_000).ToString(CultureInfo.InvariantCulture),
+                3 => " " + magnitude.ToString("G6", CultureInfo.InvariantCulture) + "  ",
+                4 => "+" + Math.Abs(magnitude).ToString("F3", CultureInfo.InvariantCulture) + "e" + random.Next(-12, 12).ToString(CultureInfo.InvariantCulture),
+                _ => (random.Next(2) == 0 ? "-." : ".") + random.Next(0, 100_000).ToString(CultureInfo.InvariantCulture),
+            });
+        }
+
+        var text = new System.Text.StringBuilder("x,label\n");
+        foreach (var cell in cells)
+        {
+            text.Append(cell).Append(",1\n");
+        }
+
+        var values = AllValues(CsvDataReader.Read(_dir.WriteText("short.csv", text.ToString()), null));
+
+        Assert.Equal(cells.Count, values.Length);
+        for (var i = 0; i < cells.Count; i++)
+        {
+            var expected = float.Parse(cells[i], NumberStyles.Float, CultureInfo.InvariantCulture);
+            Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(values[i]), $"'{cells[i]}': float.Parse {expected:R}, read {values[i]:R}");
+        }
     }
 
     [Fact]
