@@ -68,6 +68,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         _link?.Dispose();
+        _job?.Dispose();
         _stopped?.TrySetResult(new WorkerStopped(WorkerStopped.CoordinatorLost, "worker stopped"));
     }
 

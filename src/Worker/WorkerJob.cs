@@ -5,9 +5,13 @@ using SegaLearn.Training;
 
 namespace SegaLearn.Worker;
 
-/// <summary>What a worker holds for its job: the offer, the training set and a model replica on its own backend.</summary>
-public sealed class WorkerJob
+/// <summary>
+/// What a worker holds for its job: the offer, the training set and a model replica on its own backend, which the job
+/// owns and disposes (stopping the backend's threads) when it is disposed.
+/// </summary>
+public sealed class WorkerJob : IDisposable
 {
+    private readonly IComputeBackend _backend;
     private readonly Features _features;
     private readonly int[] _labels;
     private readonly BlockGradient _block;
@@ -16,6 +20,7 @@ public sealed class WorkerJob
     {
         ArgumentNullException.ThrowIfNull(offer);
         Offer = offer;
+        _backend = backend;
         _features = features;
         _labels = labels;
         var replica = new ModelReplica(architecture, backend, offer.MicrobatchSize, offer.DropoutRate, offer.Seed);
@@ -24,6 +29,9 @@ public sealed class WorkerJob
     }
 
     public JobOffer Offer { get; }
+
+    /// <summary>Stops the backend's threads; call it once nothing computes on the job any more.</summary>
+    public void Dispose() => _backend.Dispose();
 
     public int ParameterCount { get; }
 

@@ -14,7 +14,7 @@ namespace SegaLearn.Compute;
 /// in flight. Helpers spin briefly between runs, because the kernels of a training step follow each other within
 /// microseconds, then sleep (at once after <see cref="Rest"/>). One run at a time: callers serialize.
 /// </summary>
-internal sealed class ComputeWorkers
+internal sealed class ComputeWorkers : IDisposable
 {
     /// <summary>Cursor longs per participant: 64 bytes, so no two participants' cursors share a cache line.</summary>
     private const int Pad = 8;
@@ -30,12 +30,15 @@ internal sealed class ComputeWorkers
     /// <summary>Per participant: the run's generation (high 32 bits), next task (16 bits) and range end (16 bits).</summary>
     private readonly long[] _cursors;
 
+    private readonly Thread[] _threads;
+
     private int _generation;
     private IParallelWork? _work;
     private int _offset;
     private int _active;
     private int _sleepers;
     private int _resting;
+    private int _stopping;
     private ExceptionDispatchInfo? _failure;
 
     public ComputeWorkers(int threads)
@@ -43,14 +46,38 @@ internal sealed class ComputeWorkers
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
         _helpers = threads - 1;
         _cursors = new long[threads * Pad];
+        _threads = new Thread[_helpers];
         for (var i = 0; i < _helpers; i++)
         {
             var participant = i + 1;
-            new Thread(() => Loop(participant)) { IsBackground = true, Name = $"segalearn-simd-{participant}" }.Start();
+            _threads[i] = new Thread(() => Loop(participant)) { IsBackground = true, Name = $"segalearn-simd-{participant}" };
+            _threads[i].Start();
+        }
+    }
+
+    /// <summary>Stops the helper threads and waits for them; call it once no run is in progress.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _stopping, 1) != 0)
+        {
+            return;
+        }
+
+        lock (_sleep)
+        {
+            Monitor.PulseAll(_sleep);
+        }
+
+        foreach (var thread in _threads)
+        {
+            thread.Join();
         }
     }
 
     public int Threads => _helpers + 1;
+
+    /// <summary>The helper threads (tests).</summary>
+    internal IReadOnlyList<Thread> HelperThreads => _threads;
 
     /// <summary>Sends spinning helpers to sleep now rather than at the end of their spin; the next run wakes them.</summary>
     public void Rest() => Volatile.Write(ref _resting, 1);
@@ -168,7 +195,7 @@ internal sealed class ComputeWorkers
             int generation;
             // A busy spin: yielding here (SpinWait.SpinOnce) measured 2-5% slower on 2-thread products on this VM.
             var until = Stopwatch.GetTimestamp() + SpinTicks;
-            while (!HasNewRun(seen, out generation) && Stopwatch.GetTimestamp() < until && Volatile.Read(ref _resting) == 0)
+            while (!HasNewRun(seen, out generation) && Stopwatch.GetTimestamp() < until && Volatile.Read(ref _resting) == 0 && Volatile.Read(ref _stopping) == 0)
             {
                 Thread.SpinWait(8);
             }
@@ -178,13 +205,18 @@ internal sealed class ComputeWorkers
                 lock (_sleep)
                 {
                     Interlocked.Increment(ref _sleepers);
-                    while (!HasNewRun(seen, out generation))
+                    while (!HasNewRun(seen, out generation) && Volatile.Read(ref _stopping) == 0)
                     {
                         Monitor.Wait(_sleep);
                     }
 
                     Interlocked.Decrement(ref _sleepers);
                 }
+            }
+
+            if (Volatile.Read(ref _stopping) != 0)
+            {
+                return;
             }
 
             seen = generation;

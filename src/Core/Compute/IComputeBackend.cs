@@ -4,8 +4,9 @@ namespace SegaLearn.Compute;
 /// The numerical kernels training needs, over row-major float32 spans. Shapes are checked by the callers at
 /// the API boundary (the network, the optimizers), never inside these kernels' inner loops.
 /// <see cref="ReferenceBackend"/> is the readable oracle; accelerated backends must agree with it to rounding.
+/// Disposing a backend stops the threads it started; whoever creates one for a job disposes it when the job ends.
 /// </summary>
-public interface IComputeBackend
+public interface IComputeBackend : IDisposable
 {
     /// <summary>Short name used by <c>--backend</c> and <c>SEGALEARN_BACKEND</c>.</summary>
     string Name { get; }

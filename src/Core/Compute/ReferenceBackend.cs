@@ -23,6 +23,11 @@ public sealed partial class ReferenceBackend : IComputeBackend
     {
     }
 
+    /// <summary>Nothing to release: the reference computes on the calling thread.</summary>
+    public void Dispose()
+    {
+    }
+
     public void Gemm(bool transposeA, bool transposeB, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, float beta)
     {
         if (m == 0 || n == 0)

@@ -20,6 +20,7 @@ public sealed partial class SimdBackend : IComputeBackend
     private readonly Lock _workersGate = new();
     private readonly Lock _runGate = new();
     private ComputeWorkers? _workers;
+    private bool _disposed;
 
     /// <param name="threads">Threads for the kernels; all processors when null.</param>
     /// <param name="width">Forces a SIMD width (tests); <see cref="VectorWidth.Auto"/> takes the widest accelerated one.</param>
@@ -243,6 +244,32 @@ public sealed partial class SimdBackend : IComputeBackend
         }
     }
 
+    /// <summary>The helper threads started so far (tests).</summary>
+    internal IReadOnlyList<Thread> HelperThreads
+    {
+        get
+        {
+            lock (_workersGate)
+            {
+                return _workers?.HelperThreads ?? [];
+            }
+        }
+    }
+
+    /// <summary>Stops the helper threads; the backend still computes afterwards, on the calling thread alone.</summary>
+    public void Dispose()
+    {
+        ComputeWorkers? workers;
+        lock (_workersGate)
+        {
+            _disposed = true;
+            workers = _workers;
+            _workers = null;
+        }
+
+        workers?.Dispose();
+    }
+
     public void Rest()
     {
         lock (_workersGate)
@@ -271,7 +298,7 @@ public sealed partial class SimdBackend : IComputeBackend
 
             lock (_workersGate)
             {
-                return _workers ??= new ComputeWorkers(Threads);
+                return _disposed ? null : _workers ??= new ComputeWorkers(Threads);
             }
         }
     }

@@ -61,6 +61,28 @@ public sealed class SimdThreadInvarianceTests
     }
 
     [Fact]
+    public void Dispose_should_stop_the_helper_threads_and_leave_a_backend_that_computes_the_same_bits_alone()
+    {
+        const int m = 300, n = 257, k = 130;
+        var a = Random(m * k, 11);
+        var b = Random(k * n, 12);
+        var backend = new SimdBackend(threads: 3);
+        var before = new float[m * n];
+        backend.Gemm(false, false, m, n, k, a, b, before, 0f);
+        var helpers = backend.HelperThreads;
+        Assert.Equal(2, helpers.Count);
+        Assert.All(helpers, thread => Assert.True(thread.IsAlive));
+
+        backend.Dispose();
+
+        Assert.All(helpers, thread => Assert.False(thread.IsAlive));
+        var after = new float[m * n];
+        backend.Gemm(false, false, m, n, k, a, b, after, 0f);
+        Assert.Equal(before, after);
+        Assert.Empty(backend.HelperThreads);
+    }
+
+    [Fact]
     public void Gemm_should_give_the_same_bits_when_several_threads_call_one_backend_at_once()
     {
         const int m = 200, n = 150, k = 300;
