@@ -51,22 +51,39 @@ internal static unsafe partial class FlushToZeroMode
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scope Enter()
     {
-        if (Code is not null && t_depth++ == 0)
+        if (Code is null)
+        {
+            return default;
+        }
+
+        if (t_depth++ == 0)
         {
             t_saved = SetBits(Bits);
         }
 
-        return default;
+        return new Scope(entered: true);
     }
 
-    /// <summary>Sets FTZ and DAZ on this thread for good: for threads that run nothing but kernels.</summary>
+    /// <summary>
+    /// Sets FTZ and DAZ on this thread for good: for threads that run nothing but kernels. Scopes entered there later
+    /// only count, as inside an outer scope that never ends.
+    /// </summary>
     public static void EnableForThread()
     {
         if (Code is not null)
         {
             SetBits(Bits);
+            t_depth++;
         }
     }
+
+    /// <summary>
+    /// A scope around several kernels of <paramref name="backend"/> (a step's forward and backward pass, an optimizer
+    /// step), so that its kernels nest inside it instead of each setting and restoring the mode; none for the
+    /// reference backend, which computes without it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scope EnterFor(IComputeBackend backend) => backend is SimdBackend ? Enter() : default;
 
     /// <summary>This thread's MXCSR, or 0 where unsupported (tests).</summary>
     public static uint Read()
@@ -113,12 +130,12 @@ internal static unsafe partial class FlushToZeroMode
     private static partial int Munmap(void* address, nuint length);
 
     /// <summary>Restores the thread's previous mode when the outermost scope ends.</summary>
-    public readonly ref struct Scope
+    public readonly ref struct Scope(bool entered)
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Dispose()
         {
-            if (Code is not null && --t_depth == 0)
+            if (entered && --t_depth == 0)
             {
                 Restore(t_saved);
             }

@@ -75,6 +75,7 @@ public abstract class Optimizer
         EnsureState(layout.TotalCount);
         StepCount++;
         var decay = (float)RegLambda;
+        using var mode = FlushToZeroMode.EnterFor(backend);
         for (var l = 0; l < layout.LayerCount; l++)
         {
             int w = layout.WeightOffset(l), wn = layout.WeightCount(l), b = layout.BiasOffset(l), bn = layout.OutputsOf(l);

@@ -102,6 +102,7 @@ public sealed class ModelReplica
         }
 
         var count = rows.Length;
+        using var mode = FlushToZeroMode.EnterFor(_backend);
         features.GatherRows(rows, _input);
         for (var i = 0; i < count; i++)
         {
@@ -121,6 +122,7 @@ public sealed class ModelReplica
     public double Infer(ReadOnlySpan<float> parameters, Features features, int start, int count, ReadOnlySpan<int> labels, Span<float> probabilities)
     {
         CheckBatch(parameters, features, count);
+        using var mode = FlushToZeroMode.EnterFor(_backend);
         features.CopyRows(start, count, _input);
         Forward(parameters, count, null);
         var outputs = _architecture.OutputSize;
