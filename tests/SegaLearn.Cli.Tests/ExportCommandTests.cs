@@ -8,12 +8,17 @@ namespace SegaLearn.Cli.Tests;
 public sealed class ExportCommandTests
 {
     [Theory]
-    [InlineData("digits")]
-    [InlineData("breast-cancer")]
-    public void Export_should_write_a_model_that_onnx_runtime_runs_to_the_probabilities_predict_writes(string data)
+    [InlineData("digits", "relu,softmax")]
+    [InlineData("breast-cancer", "relu,sigmoid")]
+    [InlineData("digits", "leaky_relu:0.2,tanh,softmax")]
+    [InlineData("breast-cancer", "sigmoid,linear,sigmoid")]
+    public void Export_should_write_a_model_that_onnx_runtime_runs_to_the_probabilities_predict_writes(string data, string activations)
     {
         using var dir = new TempDirectory();
-        Assert.Equal(0, SegaLearnProcess.Run(dir.Path, "train", "--data", data, "--epochs", "5", "--out", "model.safetensors").ExitCode);
+        var inputs = data == "digits" ? 64 : 30;
+        var layers = activations.Count(c => c == ',') == 1 ? $"{inputs},32,{(data == "digits" ? 10 : 1)}" : $"{inputs},32,16,{(data == "digits" ? 10 : 1)}";
+        var train = SegaLearnProcess.Run(dir.Path, "train", "--data", data, "--epochs", "5", "--layers", layers, "--activations", activations, "--out", "model.safetensors");
+        Assert.True(train.ExitCode == 0, train.Error);
         var export = SegaLearnProcess.Run(dir.Path, "export", "--model", "model.safetensors", "--out", "model.onnx");
         Assert.True(export.ExitCode == 0, export.Error);
         var predict = SegaLearnProcess.Run(dir.Path, "predict", "--model", "model.safetensors", "--data", data, "--out", "p.csv");
