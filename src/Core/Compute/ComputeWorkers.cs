@@ -85,6 +85,9 @@ internal sealed class ComputeWorkers : IDisposable
     /// <summary>True from <see cref="Rest"/> until the next run.</summary>
     public bool IsResting => Volatile.Read(ref _resting) != 0;
 
+    /// <summary>Helpers asleep until the next run, as opposed to spinning for it.</summary>
+    internal int Sleepers => Volatile.Read(ref _sleepers);
+
     /// <summary>Runs tasks 0..<paramref name="taskCount"/>-1 on the caller and the helpers; returns when all are done.</summary>
     public void Run(IParallelWork work, int taskCount)
     {

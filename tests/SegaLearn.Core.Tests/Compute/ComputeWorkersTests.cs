@@ -29,7 +29,7 @@ public sealed class ComputeWorkersTests
         for (var round = 0; round < 5; round++)
         {
             workers.Rest();
-            Thread.Sleep(1);
+            Assert.True(SpinWait.SpinUntil(() => workers.Sleepers == 1, TimeSpan.FromSeconds(30)), $"round {round}: the helper did not go to sleep after Rest");
 
             // Each task waits for a second thread to join in: only a woken helper lets the run finish in time.
             var work = new Rendezvous();
