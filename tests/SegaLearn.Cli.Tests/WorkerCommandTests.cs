@@ -1,18 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.Versioning;
 
 namespace SegaLearn.Cli.Tests;
 
 public sealed class WorkerCommandTests
 {
-    [Fact]
+    [SkippableFact]
+    [SupportedOSPlatform("linux")]
     public void Worker_should_run_every_thread_on_the_given_cpu_as_batch_work_when_started_with_cpus()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            Assert.Fail("the suite runs on Linux, where affinity is per thread and /proc shows it");
-            return;
-        }
+        Skip.IfNot(OperatingSystem.IsLinux(), "CPU pinning per thread, SCHED_BATCH and their view in /proc/PID/task are Linux's");
 
         using var self = Process.GetCurrentProcess();
         var mask = (ulong)(long)self.ProcessorAffinity;

@@ -10,6 +10,12 @@ namespace SegaLearn.Distributed.Tests;
 /// <summary>The coordinator's protocol, driven by <see cref="TestProbe"/> workers that compute blocks with Core's own classes.</summary>
 public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecConfig.SerializeMessages)
 {
+    /// <summary>
+    /// How long a spec watches for a message that must not come. The coordinator answers within milliseconds, so a
+    /// message it would wrongly send arrives well inside this; waiting longer would only slow the suite.
+    /// </summary>
+    private static readonly TimeSpan Silence = TimeSpan.FromMilliseconds(100);
+
     private readonly SmallJob _job = new();
 
     private string Identity => _job.Job.Backend.NumericIdentity;
@@ -25,8 +31,7 @@ public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecCo
         var work = SmallJob.Work(epoch: 1, step: 2, count: 30);
         var gradient = new float[_job.ParameterCount];
         trainer.Send(coordinator, new RunStep(work, _job.Parameters, 5, gradient));
-        var assigned = workers.SelectMany(w => ReceiveAll(w)).ToList();
-        Assert.Equal(8, assigned.Sum(a => a.Assignment.Work.MicrobatchCount));
+        var assigned = ReceiveAssignments(microbatches: 8, workers);
         foreach (var (probe, assignment) in Enumerable.Reverse(assigned))
         {
             Answer(probe, assignment);
@@ -54,7 +59,7 @@ public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecCo
         Answer(worker, first);
         _job.ComputeBlock(first.Work, first.Parameters, copy);
         worker.Reply(new LocalWorkDone(first.Work, first.Work.Rows.Length, 0, copy.Select(v => v + 1).ToArray(), 0));
-        var rest = ReceiveAll(worker).ToList();
+        var rest = ReceiveAssignments(24 / SmallJob.Microbatch - first.Work.MicrobatchCount, worker);
         foreach (var (probe, assignment) in rest)
         {
             Answer(probe, assignment);
@@ -64,8 +69,9 @@ public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecCo
         Assert.Equal(1, finished.Metrics.Duplicates);
         Assert.Equal(_job.SingleProcess(work).Gradient, gradient);
 
+        // A late reply to a finished step must change nothing: there is no event to wait for, only silence.
         worker.Send(coordinator, new LocalWorkDone(first.Work, first.Work.Rows.Length, 0, copy, 0));
-        trainer.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        trainer.ExpectNoMsg(Silence);
     }
 
     [Fact]
@@ -111,11 +117,14 @@ public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecCo
         // poison 0 stands for a gradient of the wrong length.
         var wrong = float.IsFinite(poison) ? new float[_job.ParameterCount - 1] : Enumerable.Repeat(poison, _job.ParameterCount).ToArray();
         bad.Send(coordinator, new LocalWorkDone(badBlock.Work, badBlock.Work.Rows.Length, 0, wrong, 0));
-        good.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+
+        // The rejected block may go neither back to the worker that got it wrong nor to the good one, whose one credit
+        // is taken: nothing may arrive until the good worker answers, and that absence is all there is to see.
+        good.ExpectNoMsg(Silence);
         Answer(good, goodBlock);
         var recomputed = good.ExpectMsg<LocalAssignWork>();
         Assert.Equal(badBlock.Work.FirstMicrobatch, recomputed.Work.FirstMicrobatch);
-        bad.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        bad.ExpectNoMsg(Silence);
         Answer(good, recomputed);
 
         var finished = trainer.ExpectMsg<StepFinished>();
@@ -203,11 +212,13 @@ public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecCo
         trainer.Send(coordinator, new BeginJob(_job.Job, null, null, 1));
 
         var offer = worker.ExpectMsg<LocalJobOffer>().Offer;
-        worker.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        // A second offer would follow the first at once; its absence is all there is to see.
+        worker.ExpectNoMsg(Silence);
         worker.Send(coordinator, new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version, ArchitectureHash.Compute(_job.Architecture), "eager", Identity));
         worker.ExpectMsg<WorkerAccepted>();
         worker.Send(coordinator, new WorkerHello(ProtocolInfo.Version, "eager", 1));
-        worker.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        worker.ExpectNoMsg(Silence);
         trainer.ExpectMsg<JobReady>();
     }
 
@@ -225,7 +236,9 @@ public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecCo
         var register = coordinator.ExpectMsg<RegisterWorker>();
         Assert.Equal(ArchitectureHash.Compute(_job.Architecture), register.ArchitectureHash);
         Assert.Equal(new ReferenceBackend().NumericIdentity, register.NumericIdentity);
-        coordinator.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        // A second registration would follow the first at once; its absence is all there is to see.
+        coordinator.ExpectNoMsg(Silence);
     }
 
     private (IActorRef Coordinator, TestProbe Trainer) BeginJob(int minWorkers)
@@ -248,8 +261,29 @@ public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecCo
         return probe;
     }
 
-    private static IEnumerable<(TestProbe Probe, LocalAssignWork Assignment)> ReceiveAll(TestProbe probe) =>
-        probe.ReceiveWhile(TimeSpan.FromMilliseconds(300), m => m as LocalAssignWork).Select(a => (probe, a!)).ToList();
+    /// <summary>
+    /// The assignments sent to <paramref name="probes"/> (to whichever of them the coordinator chose), received as
+    /// they come until they cover <paramref name="microbatches"/> microbatches.
+    /// </summary>
+    private List<(TestProbe Probe, LocalAssignWork Assignment)> ReceiveAssignments(int microbatches, params TestProbe[] probes)
+    {
+        var assigned = new List<(TestProbe Probe, LocalAssignWork Assignment)>();
+        AwaitCondition(
+            () =>
+            {
+                foreach (var probe in probes.Where(p => p.HasMessages))
+                {
+                    assigned.Add((probe, probe.ExpectMsg<LocalAssignWork>()));
+                }
+
+                return assigned.Sum(a => a.Assignment.Work.MicrobatchCount) >= microbatches;
+            },
+            TimeSpan.FromSeconds(20),
+            TimeSpan.FromMilliseconds(5),
+            $"assignments covering {microbatches} microbatches");
+        Assert.Equal(microbatches, assigned.Sum(a => a.Assignment.Work.MicrobatchCount));
+        return assigned;
+    }
 
     private void Answer(TestProbe probe, LocalAssignWork assignment)
     {

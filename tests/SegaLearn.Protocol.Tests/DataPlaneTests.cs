@@ -9,6 +9,7 @@ public sealed class DataPlaneTests : IAsyncDisposable
 {
     private const string JobId = "job-7";
     private const int ParameterCount = 235_000; // 940 KB of float32, the W-DIST model's size
+    private const string NeedsLinux = "shared memory is a file in /dev/shm, with the job's parameter file opened through /proc/PID/fd; elsewhere tensors travel inline";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
     private readonly string _token = JobToken.Create();
@@ -182,10 +183,10 @@ public sealed class DataPlaneTests : IAsyncDisposable
         Assert.InRange(serverAllocated[^1] - serverAllocated[warmUp - 1], 0, steps * 64);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Data_plane_should_move_tensors_through_shared_memory_bit_exact_when_the_worker_is_on_the_same_machine()
     {
-        // The suite runs on Linux, where /dev/shm is always there; elsewhere tensors would travel inline.
+        Skip.IfNot(OperatingSystem.IsLinux(), NeedsLinux);
         Assert.NotNull(SharedTensorFile.PathFor(Guid.Empty, 0));
         var parameters = RandomBits(seed: 7);
         var received = new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -205,9 +206,10 @@ public sealed class DataPlaneTests : IAsyncDisposable
         Assert.Equal((0, FrameHeader.SharedSlotBase + 1, 32), (header.ElementCount, (int)header.SharedSlot, header.SampleCount));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Data_plane_should_publish_each_version_once_for_all_workers_when_they_map_the_job_parameter_file()
     {
+        Skip.IfNot(OperatingSystem.IsLinux(), NeedsLinux);
         Assert.NotNull(_server.SharedParametersPath);
         var first = new BlockingCollection<(long Version, ReadOnlyMemory<float> Parameters)>();
         var second = new BlockingCollection<(long Version, ReadOnlyMemory<float> Parameters)>();
@@ -246,9 +248,10 @@ public sealed class DataPlaneTests : IAsyncDisposable
         Assert.Equal(BitsOf(next), BitsOf(atSecond.ToArray()));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Client_should_take_parameters_in_its_own_file_when_the_job_parameter_file_is_another_jobs()
     {
+        Skip.IfNot(OperatingSystem.IsLinux(), NeedsLinux);
         using var other = SharedParameterFile.TryCreate(FrameCodec.JobIdOf("job-8"), ParameterCount);
         var received = new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var client = await Connect(_token, JobId, workerId: 6, onParameters: (_, p) => received.TrySetResult(p.ToArray()), sharedSlots: 1, jobParameters: other!.Path);
@@ -261,9 +264,10 @@ public sealed class DataPlaneTests : IAsyncDisposable
         Assert.Equal(BitsOf(parameters), BitsOf(await received.Task.WaitAsync(Timeout)));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Server_should_pin_a_shared_gradient_in_place_and_keep_it_readable_after_the_worker_is_gone()
     {
+        Skip.IfNot(OperatingSystem.IsLinux(), NeedsLinux);
         var arrived = new BlockingCollection<FrameHeader>();
         var disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = new DataPlaneServer(JobId, _token, ParameterCount, new DataPlaneServerCallbacks
@@ -327,12 +331,13 @@ public sealed class DataPlaneTests : IAsyncDisposable
         Assert.Equal((FrameKind.Assign, 1, 4, 2, 2, 64, rows.Length), (assigned.Kind, assigned.Epoch, assigned.Step, assigned.FirstMicrobatch, assigned.MicrobatchCount, assigned.FirstSample, assigned.SampleCount));
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(0, false)]
     [InlineData(2, false)]
     [InlineData(2, true)]
     public async Task Parameters_and_assignment_sent_together_should_arrive_in_order_bit_exact(int sharedSlots, bool jobFile)
     {
+        Skip.If(sharedSlots > 0 && !OperatingSystem.IsLinux(), NeedsLinux);
         var arrivals = new BlockingCollection<(string What, float[] Parameters, int[] Rows)>();
         await using var client = await Connect(
             _token,

@@ -5,11 +5,13 @@ namespace SegaLearn.Protocol.Tests;
 public sealed class SharedParameterFileTests
 {
     private const int ParameterCount = 1000;
+    private const string NeedsLinux = "the job's parameter file lives in /dev/shm and is opened through /proc/PID/fd, which only Linux has";
     private static readonly Guid Job = FrameCodec.JobIdOf("job-1");
 
-    [Fact]
+    [SkippableFact]
     public void Worker_should_read_each_published_version_when_it_maps_the_file_by_its_path()
     {
+        Skip.IfNot(OperatingSystem.IsLinux(), NeedsLinux);
         using var coordinator = SharedParameterFile.TryCreate(Job, ParameterCount);
         Assert.NotNull(coordinator);
         using var worker = SharedParameterFile.TryOpen(coordinator.Path, Job, ParameterCount);
@@ -23,9 +25,10 @@ public sealed class SharedParameterFileTests
         Assert.Equal(Bits(second), Bits(worker.Parameters.ToArray()));
     }
 
-    [Fact]
+    [SkippableFact]
     public void TryPublish_should_copy_once_when_the_file_holds_that_version_already()
     {
+        Skip.IfNot(OperatingSystem.IsLinux(), NeedsLinux);
         using var coordinator = SharedParameterFile.TryCreate(Job, ParameterCount)!;
         using var worker = SharedParameterFile.TryOpen(coordinator.Path, Job, ParameterCount)!;
         var published = Values(3);
@@ -36,9 +39,10 @@ public sealed class SharedParameterFileTests
         Assert.Equal(Bits(published), Bits(worker.Parameters.ToArray()));
     }
 
-    [Fact]
+    [SkippableFact]
     public void TryWrite_should_publish_the_written_version_so_that_TryPublish_of_it_copies_nothing()
     {
+        Skip.IfNot(OperatingSystem.IsLinux(), NeedsLinux);
         using var coordinator = SharedParameterFile.TryCreate(Job, ParameterCount)!;
         using var worker = SharedParameterFile.TryOpen(coordinator.Path, Job, ParameterCount)!;
         var written = Values(5);
@@ -52,9 +56,10 @@ public sealed class SharedParameterFileTests
         Assert.Equal(Bits(next), Bits(worker.Parameters.ToArray()));
     }
 
-    [Fact]
+    [SkippableFact]
     public void TryWrite_should_leave_no_version_when_the_write_throws_and_refuse_once_the_file_is_closed()
     {
+        Skip.IfNot(OperatingSystem.IsLinux(), NeedsLinux);
         var coordinator = SharedParameterFile.TryCreate(Job, ParameterCount)!;
         using (var worker = SharedParameterFile.TryOpen(coordinator.Path, Job, ParameterCount)!)
         {
@@ -74,18 +79,20 @@ public sealed class SharedParameterFileTests
         Assert.False(ran);
     }
 
-    [Fact]
+    [SkippableFact]
     public void TryCreate_should_leave_no_file_behind_when_the_coordinator_has_it_open()
     {
+        Skip.IfNot(OperatingSystem.IsLinux(), NeedsLinux);
         using var coordinator = SharedParameterFile.TryCreate(Job, ParameterCount)!;
 
         Assert.Empty(Directory.GetFiles("/dev/shm", $"segalearn-{Job:N}-*"));
         Assert.StartsWith($"/proc/{Environment.ProcessId}/fd/", coordinator.Path, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SkippableFact]
     public void TryOpen_should_refuse_the_file_when_it_is_another_jobs_or_another_size()
     {
+        Skip.IfNot(OperatingSystem.IsLinux(), NeedsLinux);
         using var coordinator = SharedParameterFile.TryCreate(Job, ParameterCount)!;
 
         Assert.Null(SharedParameterFile.TryOpen(coordinator.Path, FrameCodec.JobIdOf("job-2"), ParameterCount));
@@ -94,9 +101,10 @@ public sealed class SharedParameterFileTests
         Assert.Null(SharedParameterFile.TryOpen("", Job, ParameterCount));
     }
 
-    [Fact]
+    [SkippableFact]
     public void TryPublish_should_refuse_when_the_file_is_closed_or_the_length_is_wrong()
     {
+        Skip.IfNot(OperatingSystem.IsLinux(), NeedsLinux);
         var coordinator = SharedParameterFile.TryCreate(Job, ParameterCount)!;
 
         Assert.Throws<ArgumentException>(() => coordinator.TryPublish(1, new float[ParameterCount - 1]));

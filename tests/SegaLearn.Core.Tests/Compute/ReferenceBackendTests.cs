@@ -251,6 +251,41 @@ public sealed class ReferenceBackendTests
         AssertPositiveZero(softmaxGradient[0], "softmax backward");
     }
 
+    [Fact]
+    public void Updates_should_write_the_new_weights_to_a_mirror_of_the_right_length_only()
+    {
+        foreach (var update in new Action<float[], float[]>[]
+        {
+            (w, mirror) => Backend.SgdUpdate(w, [1f, -2f], new float[2], 0.5f, 0.9f, 0f, GradientTransform.Identity, mirror),
+            (w, mirror) => Backend.AdadeltaUpdate(w, [1f, -2f], new float[2], new float[2], 1f, 0.9f, 1e-6f, 0f, GradientTransform.Identity, mirror),
+            (w, mirror) => Backend.AdamUpdate(w, [1f, -2f], new float[2], new float[2], new AdamStep(0.1f, 0.9f, 0.999f, 1e-8f, 0f, 0.1f, 0.001f), GradientTransform.Identity, mirror),
+        })
+        {
+            float[] w = [1f, 1f];
+            var mirror = new[] { float.NaN, float.NaN };
+            update(w, mirror);
+            Assert.NotEqual([1f, 1f], w);
+            Assert.Equal(w, mirror);
+            Assert.Throws<ArgumentException>(() => update([1f, 1f], new float[3]));
+        }
+    }
+
+    [Fact]
+    public void Sgd_without_momentum_should_apply_a_step_too_small_to_be_a_normal_float()
+    {
+        // lr·g = 0.5·1.5e-38 = 7.5e-39 is denormal on its own, yet moves w = 2e-38 to the normal 1.25e-38.
+        float[] w = [2e-38f];
+        Backend.SgdUpdate(w, [1.5e-38f], new float[1], 0.5f, 0f, 0f, GradientTransform.Identity);
+        Assert.Equal(2e-38f - 0.5f * 1.5e-38f, w[0]);
+    }
+
+    [Fact]
+    public void Backend_should_call_itself_reference()
+    {
+        Assert.Equal("reference", Backend.Name);
+        Assert.StartsWith("reference (", Backend.Describe(), StringComparison.Ordinal);
+    }
+
     private static double Sigmoid(double z) => 1 / (1 + Math.Exp(-z));
 
     private static void AssertPositiveZero(float value, string what) =>
