@@ -23,6 +23,11 @@ public sealed class StepRound
     private int _reassigned;
     private int _rejected;
     private int _duplicates;
+    private bool[] _done = [];
+    private double[] _losses = [];
+    private bool[] _shards = [];
+    private int _doneCount;
+    private int _shardCount;
 
     public StepRound(GradientBufferPool pool, IComputeBackend backend)
     {
@@ -43,6 +48,12 @@ public sealed class StepRound
 
     public long BytesIn { get; set; }
 
+    /// <summary>The plan of the current attempt under peer reduction, or null when workers send gradients here (the star).</summary>
+    public StepPlan? Plan { get; private set; }
+
+    /// <summary>The attempt at the step: 0 in the star; from 1 under peer reduction, one more each time it starts over.</summary>
+    public int Attempt => Plan?.Attempt ?? 0;
+
     public void Begin(StepWork work, float[] parameters, long version, float[] gradientSum, int microbatchSize, int workers)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -61,6 +72,7 @@ public sealed class StepRound
             _pending.AddLast(block.Index);
         }
 
+        Plan = null;
         _computeMax = 0;
         _reassigned = _rejected = _duplicates = 0;
         BytesOut = BytesIn = 0;
@@ -73,7 +85,7 @@ public sealed class StepRound
     {
         while (_pending.First is { } first)
         {
-            if (!_ledger.HasResult(first.Value))
+            if (!HasResult(first.Value))
             {
                 block = _ledger.Blocks[first.Value];
                 return true;
@@ -98,7 +110,7 @@ public sealed class StepRound
         ArgumentNullException.ThrowIfNull(blockIndices);
         foreach (var index in blockIndices.Reverse())
         {
-            if (IsActive && !_ledger.HasResult(index) && !_pending.Contains(index))
+            if (IsActive && !HasResult(index) && !_pending.Contains(index))
             {
                 _pending.AddFirst(index);
                 _reassigned++;
@@ -108,6 +120,105 @@ public sealed class StepRound
                 }
             }
         }
+    }
+
+    private bool HasResult(int blockIndex) => Plan is null ? _ledger.HasResult(blockIndex) : _done[blockIndex];
+
+    /// <summary>
+    /// Starts an attempt at the step under peer reduction by <paramref name="members"/> (relay order), or, with fewer
+    /// than two, goes back to the star: everything of an earlier attempt is dropped and every block is handed out again,
+    /// since any result of it may be missing at an owner that is gone. The bits do not change: a block's gradient is the
+    /// same wherever it is computed, and the shard sums are slices of the one tree sum.
+    /// </summary>
+    public void StartAttempt(IReadOnlyList<PeerEndpoint> members)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        var attempt = Attempt;
+        var blocks = _ledger.Blocks;
+        Plan = members.Count >= 2
+            ? new StepPlan(Version, Work.Epoch, Work.Step, attempt + 1, members.ToArray(), blocks.Select(b => (b.FirstMicrobatch, b.MicrobatchCount)).ToArray())
+            : null;
+        if (_done.Length < blocks.Count)
+        {
+            _done = new bool[blocks.Count];
+            _losses = new double[blocks.Count];
+        }
+
+        Array.Clear(_done);
+        _shards = new bool[Math.Max(members.Count, 1)];
+        _doneCount = _shardCount = 0;
+        if (attempt > 0)
+        {
+            _reassigned += blocks.Count - _pending.Count;
+            _pending.Clear();
+            foreach (var block in blocks)
+            {
+                _pending.AddLast(block.Index);
+            }
+        }
+    }
+
+    /// <summary>A block's Done under peer reduction: its sample count and loss; its pieces went to the owners.</summary>
+    public LedgerOutcome OfferDone(in FrameHeader done, out int blockIndex)
+    {
+        blockIndex = -1;
+        if (!IsActive || Plan is not { } plan || done.ParameterVersion != Version || done.Epoch != Work.Epoch || done.Step != Work.Step || done.Attempt != plan.Attempt)
+        {
+            return LedgerOutcome.Stale;
+        }
+
+        blockIndex = _ledger.IndexOf(done.FirstMicrobatch);
+        if (blockIndex < 0 || _ledger.Blocks[blockIndex].MicrobatchCount != done.MicrobatchCount || _ledger.Blocks[blockIndex].SampleCount != done.SampleCount
+            || !double.IsFinite(done.LossSum))
+        {
+            _rejected++;
+            return LedgerOutcome.Invalid;
+        }
+
+        if (_done[blockIndex])
+        {
+            _duplicates++;
+            return LedgerOutcome.Duplicate;
+        }
+
+        _done[blockIndex] = true;
+        _losses[blockIndex] = done.LossSum;
+        _doneCount++;
+        _computeMax = Math.Max(_computeMax, done.ComputeMicroseconds / 1000.0);
+        return LedgerOutcome.Accepted;
+    }
+
+    /// <summary>An owner's shard sum under peer reduction, copied into the trainer's gradient buffer where it belongs.</summary>
+    public LedgerOutcome OfferShard(in FrameHeader header, ReadOnlySpan<float> sum)
+    {
+        if (!IsActive || Plan is not { } plan || header.ParameterVersion != Version || header.Epoch != Work.Epoch || header.Step != Work.Step || header.Attempt != plan.Attempt)
+        {
+            return LedgerOutcome.Stale;
+        }
+
+        var shard = -1;
+        for (var i = 0; i < plan.Members.Count; i++)
+        {
+            if (StepPlan.ShardOf(i, plan.Members.Count, _gradientSum.Length) is var (offset, length) && offset == header.ElementOffset && length == sum.Length)
+            {
+                shard = i;
+            }
+        }
+
+        if (shard < 0)
+        {
+            return LedgerOutcome.Invalid;
+        }
+
+        if (_shards[shard])
+        {
+            return LedgerOutcome.Duplicate;
+        }
+
+        sum.CopyTo(_gradientSum.AsSpan(header.ElementOffset));
+        _shards[shard] = true;
+        _shardCount++;
+        return LedgerOutcome.Accepted;
     }
 
     public AssignWork Assignment(string jobId, WorkBlock block) =>
@@ -163,7 +274,7 @@ public sealed class StepRound
     /// <summary>Whether a result of (version, epoch, step) belongs to the step being run.</summary>
     public bool IsCurrent(long version, int epoch, int step) => IsActive && version == Version && epoch == Work.Epoch && step == Work.Step;
 
-    public bool IsComplete => IsActive && _ledger.IsComplete;
+    public bool IsComplete => IsActive && (Plan is { } plan ? _doneCount == _ledger.Blocks.Count && _shardCount == plan.Members.Count : _ledger.IsComplete);
 
     /// <summary>Reduces the accepted gradients into the trainer's buffer in tree order and closes the step.</summary>
     public (StepResult Result, StepMetrics Metrics) Finish(int workers)
@@ -172,7 +283,22 @@ public sealed class StepRound
         var blocks = _ledger.Blocks.Count;
         var samples = _ledger.SampleCount;
         var reduceStart = _clock.Elapsed;
-        var loss = _ledger.Reduce(_backend, _gradientSum);
+        double loss = 0;
+        if (Plan is null)
+        {
+            loss = _ledger.Reduce(_backend, _gradientSum);
+        }
+        else
+        {
+            for (var i = 0; i < blocks; i++)
+            {
+                loss += _losses[i];
+            }
+
+            _ledger.Begin(-1, 0, 0, []);
+            Plan = null;
+        }
+
         var reduce = (_clock.Elapsed - reduceStart).TotalMilliseconds;
         IsActive = false;
         _gradientSum = [];
@@ -190,6 +316,7 @@ public sealed class StepRound
         {
             _ledger.Begin(-1, 0, 0, []);
             IsActive = false;
+            Plan = null;
             _pending.Clear();
             _gradientSum = [];
             Parameters = [];
