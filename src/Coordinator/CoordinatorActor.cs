@@ -194,6 +194,7 @@ public sealed class CoordinatorActor : ReceiveActor
         }
 
         worker.Credits = Math.Max(1, request.Credits);
+        CheckReady();
         Dispatch();
     }
 
@@ -674,7 +675,9 @@ public sealed class CoordinatorActor : ReceiveActor
 
     private void CheckReady()
     {
-        if (_job is { } job && _readyWaiter is not null && _workers.Count >= job.Begin.MinWorkers)
+        // Ready once enough workers ask for work: a remote one does so when its data plane is up, so the first step
+        // already knows where every worker listens for peers.
+        if (_job is { } job && _readyWaiter is not null && _workers.All.Count(w => w.Credits > 0) >= job.Begin.MinWorkers)
         {
             _readyWaiter.Tell(new JobReady(job.Offer.JobId, _workers.Count, job.Server is { } server ? server.TryWriteJobParameters : null));
             _readyWaiter = null;
