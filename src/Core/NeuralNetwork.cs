@@ -323,8 +323,16 @@ public sealed class NeuralNetwork
                 var next = step + 1 < stepsPerEpoch
                     ? new ReadOnlyMemory<int>(order, start + batchSize, Math.Min(batchSize, n - start - batchSize))
                     : ReadOnlyMemory<int>.Empty;
-                var result = engine.ComputeGradient(new StepWork(epoch, step, rows, next), _parameters, state.Version, gradient);
-                engine.Update(state.Version + 1, mirror => optimizer.Step(Backend, Layout, _parameters, gradient, 1f / result.SampleCount, (float)(2 * RegLambda), mirror));
+                var scale = 1f / rows.Length;
+                var l2 = (float)(2 * RegLambda);
+                optimizer.BeginStep(Layout.TotalCount);
+                var result = engine.Step(
+                    new StepWork(epoch, step, rows, next),
+                    _parameters,
+                    state.Version,
+                    gradient,
+                    mirror => optimizer.UpdateRange(Backend, Layout, _parameters, gradient, scale, l2, 0, Layout.TotalCount, mirror),
+                    (offset, length) => optimizer.UpdateRange(Backend, Layout, _parameters, gradient, scale, l2, offset, length));
                 state.Version++;
                 state.EpochLossSum += result.LossSum;
                 progress?.Invoke(new StepCompleted(epoch, epochs, step, stepsPerEpoch, result.SampleCount, result.LossSum / result.SampleCount));
