@@ -29,6 +29,9 @@ public sealed class CoordinatorActor : ReceiveActor
     private int _totalReassigned;
     private int _totalRejected;
 
+    /// <summary>The version whose parameters were streamed to these members (in relay order) during the last step, if so.</summary>
+    private StreamedVersion? _streamed;
+
     public CoordinatorActor(CoordinatorSettings settings)
     {
         _settings = settings;
@@ -208,7 +211,7 @@ public sealed class CoordinatorActor : ReceiveActor
         }
 
         _stepWaiter = Sender;
-        job.Round.Begin(run.Work, run.Parameters, run.Version, run.GradientSum, job.Begin.Job.MicrobatchSize, _workers.Count);
+        job.Round.Begin(run.Work, run.Parameters, run.Version, run.GradientSum, job.Begin.Job.MicrobatchSize, _workers.Count, run.RangeUpdate);
         StartAttempt(job);
         Dispatch();
     }
@@ -241,13 +244,17 @@ public sealed class CoordinatorActor : ReceiveActor
 
     /// <summary>
     /// Starts an attempt at the current step: under peer reduction, the plan and the parameters go to the first member,
-    /// which relays them; in the star, each worker gets the parameters with its first block (<see cref="SendOnDataPlane"/>).
+    /// which relays them, unless the same members had the version streamed to them during the step before; in the star,
+    /// each worker gets the parameters with its first block (<see cref="SendOnDataPlane"/>).
     /// </summary>
     private void StartAttempt(JobState job)
     {
         var round = job.Round;
         var restart = round.Attempt > 0;
-        round.StartAttempt(PeerMembers(job));
+        var members = PeerMembers(job);
+        var streamed = !restart && _streamed is { } s && s.Version == round.Version && s.Members.SequenceEqual(members.Select(m => m.WorkerId));
+        _streamed = null;
+        round.StartAttempt(members, parametersFollow: !streamed);
         if (round.Plan is not { } plan)
         {
             if (restart)
@@ -269,8 +276,12 @@ public sealed class CoordinatorActor : ReceiveActor
         var head = plan.Members[0].WorkerId;
         try
         {
-            round.BytesOut += (long)round.Parameters.Length * sizeof(float);
-            Watch(job.Server!.SendPlanAndParametersAsync(plan, round.Parameters), head);
+            if (plan.ParametersFollow)
+            {
+                round.BytesOut += (long)round.Parameters.Length * sizeof(float);
+            }
+
+            Watch(job.Server!.SendPlanAndParametersAsync(plan, round.VersionParameters), head);
         }
         catch (InvalidOperationException e)
         {
@@ -315,12 +326,17 @@ public sealed class CoordinatorActor : ReceiveActor
 
             case FrameKind.ShardSum:
                 round.BytesIn += (long)header.ElementCount * sizeof(float);
-                if (round.OfferShard(header, frame.Payload.AsSpan(0, header.ElementCount)) == LedgerOutcome.Invalid)
+                var offered = round.OfferShard(frame.WorkerId, header, frame.Payload.AsSpan(0, header.ElementCount));
+                ReturnShard(job, frame.Payload);
+                if (offered == LedgerOutcome.Invalid)
                 {
                     _log.Warning("shard sum at {0} of {1} elements from worker #{2} fits no shard of the plan", header.ElementOffset, header.ElementCount, frame.WorkerId);
                 }
+                else if (offered == LedgerOutcome.Accepted)
+                {
+                    Stream(job, round.ApplyUpdate(header.ElementOffset, header.ElementCount));
+                }
 
-                ReturnShard(job, frame.Payload);
                 break;
             case FrameKind.Invalid when round.IsCurrent(header.ParameterVersion, header.Epoch, header.Step) && header.Attempt == round.Attempt:
                 _totalRejected++;
@@ -337,6 +353,26 @@ public sealed class CoordinatorActor : ReceiveActor
         }
 
         FinishIfComplete(job);
+    }
+
+    /// <summary>Sends ranges of the next version, just updated, to the first member, which relays them down the members.</summary>
+    private void Stream(JobState job, List<(int Offset, int Length)> ranges)
+    {
+        var round = job.Round;
+        var head = round.Plan!.Members[0].WorkerId;
+        foreach (var (offset, length) in ranges)
+        {
+            try
+            {
+                round.BytesOut += (long)length * sizeof(float);
+                Watch(job.Server!.SendParameterChunkAsync(head, round.Version + 1, offset, round.Parameters.AsMemory(offset, length)), head);
+            }
+            catch (InvalidOperationException e)
+            {
+                Self.Tell(new DataPlaneEvent.Disconnected(head, e.Message));
+                return;
+            }
+        }
     }
 
     private static void ReturnShard(JobState? job, float[]? payload)
@@ -413,7 +449,7 @@ public sealed class CoordinatorActor : ReceiveActor
             worker.Assign(block.Index);
             if (worker.InProcess)
             {
-                worker.Actor.Tell(new LocalAssignWork(job.Round.Assignment(job.Offer.JobId, block), job.Round.Parameters, job.Pool.Rent()));
+                worker.Actor.Tell(new LocalAssignWork(job.Round.Assignment(job.Offer.JobId, block), job.Round.VersionParameters, job.Pool.Rent()));
             }
             else
             {
@@ -451,7 +487,7 @@ public sealed class CoordinatorActor : ReceiveActor
             {
                 worker.ParametersSent = round.Version;
                 round.BytesOut += (long)round.Parameters.Length * sizeof(float);
-                Watch(server.SendParametersAndAssignmentAsync(id, round.Parameters, header, round.RowsPayload(block)), id);
+                Watch(server.SendParametersAndAssignmentAsync(id, round.VersionParameters, header, round.RowsPayload(block)), id);
             }
             else
             {
@@ -576,14 +612,19 @@ public sealed class CoordinatorActor : ReceiveActor
     {
         if (job.Round.IsComplete)
         {
-            var (stepResult, metrics) = job.Round.Finish(_workers.Count);
+            var round = job.Round;
+            var streamed = round.Plan is { Attempt: 1 } plan && round.RangeUpdate is not null
+                ? new StreamedVersion(round.Version + 1, plan.Members.Select(m => m.WorkerId).ToArray())
+                : null;
+            var (stepResult, metrics) = round.Finish(_workers.Count);
+            _streamed = round.Updated ? streamed : null;
             foreach (var registered in _workers.All)
             {
                 registered.TakeOutstanding();
             }
 
             _totalReassigned += metrics.Reassigned;
-            _stepWaiter?.Tell(new StepFinished(stepResult, metrics));
+            _stepWaiter?.Tell(new StepFinished(stepResult, metrics, round.Updated));
             _stepWaiter = null;
         }
         else
@@ -691,6 +732,8 @@ public sealed class CoordinatorActor : ReceiveActor
     }
 
     private static bool IsInProcess(IActorRef actor) => actor.Path.Address.HasLocalScope;
+
+    private sealed record StreamedVersion(long Version, int[] Members);
 
     private sealed record JobState(BeginJob Begin, JobOffer Offer, string ArchitectureHash, StepRound Round, GradientBufferPool Pool, DataPlaneServer? Server);
 }

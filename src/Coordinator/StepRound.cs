@@ -25,9 +25,12 @@ public sealed class StepRound
     private int _duplicates;
     private bool[] _done = [];
     private double[] _losses = [];
-    private bool[] _shards = [];
+    private bool[] _received = [];
+    private bool[] _applied = [];
+    private float[] _before = [];
     private int _doneCount;
-    private int _shardCount;
+    private int _receivedElements;
+    private bool _anyApplied;
 
     public StepRound(GradientBufferPool pool, IComputeBackend backend)
     {
@@ -54,7 +57,16 @@ public sealed class StepRound
     /// <summary>The attempt at the step: 0 in the star; from 1 under peer reduction, one more each time it starts over.</summary>
     public int Attempt => Plan?.Attempt ?? 0;
 
-    public void Begin(StepWork work, float[] parameters, long version, float[] gradientSum, int microbatchSize, int workers)
+    /// <summary>
+    /// The trainer's update in ranges, when it lets the coordinator run it (<see cref="ITrainingEngine.Step"/>): under peer
+    /// reduction each range of the gradient sum is applied as it arrives, and the new parameters go on to the workers.
+    /// </summary>
+    public ParameterRangeUpdate? RangeUpdate { get; private set; }
+
+    /// <summary>Whether the trainer's update has been applied to every parameter by <see cref="Finish"/> (else the trainer runs it).</summary>
+    public bool Updated { get; private set; }
+
+    public void Begin(StepWork work, float[] parameters, long version, float[] gradientSum, int microbatchSize, int workers, ParameterRangeUpdate? rangeUpdate = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(gradientSum);
@@ -65,6 +77,17 @@ public sealed class StepRound
         Parameters = parameters;
         Version = version;
         _gradientSum = gradientSum;
+        RangeUpdate = rangeUpdate;
+        Updated = false;
+        _anyApplied = false;
+        var groups = (gradientSum.Length + StepPlan.ShardAlignment - 1) / StepPlan.ShardAlignment;
+        if (_applied.Length != groups)
+        {
+            _applied = new bool[groups];
+            _received = new bool[groups];
+        }
+
+        Array.Clear(_applied);
         _pending.Clear();
         _rejectedBy.Clear();
         foreach (var block in blocks)
@@ -130,13 +153,13 @@ public sealed class StepRound
     /// since any result of it may be missing at an owner that is gone. The bits do not change: a block's gradient is the
     /// same wherever it is computed, and the shard sums are slices of the one tree sum.
     /// </summary>
-    public void StartAttempt(IReadOnlyList<PeerEndpoint> members)
+    public void StartAttempt(IReadOnlyList<PeerEndpoint> members, bool parametersFollow = true)
     {
         ArgumentNullException.ThrowIfNull(members);
         var attempt = Attempt;
         var blocks = _ledger.Blocks;
         Plan = members.Count >= 2
-            ? new StepPlan(Version, Work.Epoch, Work.Step, attempt + 1, members.ToArray(), blocks.Select(b => (b.FirstMicrobatch, b.MicrobatchCount)).ToArray())
+            ? new StepPlan(Version, Work.Epoch, Work.Step, attempt + 1, members.ToArray(), blocks.Select(b => (b.FirstMicrobatch, b.MicrobatchCount)).ToArray(), parametersFollow)
             : null;
         if (_done.Length < blocks.Count)
         {
@@ -145,8 +168,8 @@ public sealed class StepRound
         }
 
         Array.Clear(_done);
-        _shards = new bool[Math.Max(members.Count, 1)];
-        _doneCount = _shardCount = 0;
+        Array.Clear(_received);
+        _doneCount = _receivedElements = 0;
         if (attempt > 0)
         {
             _reassigned += blocks.Count - _pending.Count;
@@ -188,38 +211,92 @@ public sealed class StepRound
         return LedgerOutcome.Accepted;
     }
 
-    /// <summary>An owner's shard sum under peer reduction, copied into the trainer's gradient buffer where it belongs.</summary>
-    public LedgerOutcome OfferShard(in FrameHeader header, ReadOnlySpan<float> sum)
+    /// <summary>
+    /// A part of an owner's shard sum under peer reduction, copied into the trainer's gradient buffer where it belongs: it
+    /// must lie inside the owner's shard, start on the shard alignment and end on it or at the last parameter.
+    /// </summary>
+    public LedgerOutcome OfferShard(int ownerId, in FrameHeader header, ReadOnlySpan<float> sum)
     {
         if (!IsActive || Plan is not { } plan || header.ParameterVersion != Version || header.Epoch != Work.Epoch || header.Step != Work.Step || header.Attempt != plan.Attempt)
         {
             return LedgerOutcome.Stale;
         }
 
-        var shard = -1;
-        for (var i = 0; i < plan.Members.Count; i++)
-        {
-            if (StepPlan.ShardOf(i, plan.Members.Count, _gradientSum.Length) is var (offset, length) && offset == header.ElementOffset && length == sum.Length)
-            {
-                shard = i;
-            }
-        }
-
-        if (shard < 0)
+        var owner = plan.IndexOf(ownerId);
+        var (offset, length) = owner < 0 ? (0, -1) : StepPlan.ShardOf(owner, plan.Members.Count, _gradientSum.Length);
+        var start = header.ElementOffset;
+        var end = start + sum.Length;
+        if (sum.IsEmpty || start < offset || end > offset + length || start % StepPlan.ShardAlignment != 0
+            || (end % StepPlan.ShardAlignment != 0 && end != _gradientSum.Length))
         {
             return LedgerOutcome.Invalid;
         }
 
-        if (_shards[shard])
+        var first = start / StepPlan.ShardAlignment;
+        var last = (end + StepPlan.ShardAlignment - 1) / StepPlan.ShardAlignment;
+        if (Array.IndexOf(_received, true, first, last - first) >= 0)
         {
             return LedgerOutcome.Duplicate;
         }
 
-        sum.CopyTo(_gradientSum.AsSpan(header.ElementOffset));
-        _shards[shard] = true;
-        _shardCount++;
+        sum.CopyTo(_gradientSum.AsSpan(start));
+        Array.Fill(_received, true, first, last - first);
+        _receivedElements += sum.Length;
         return LedgerOutcome.Accepted;
     }
+
+    /// <summary>
+    /// Runs the trainer's update on the parts of [<paramref name="offset"/>, +<paramref name="length"/>) not updated yet
+    /// this step, whose gradient sum is complete; returns the ranges updated, to send on. The parameters of the step's
+    /// version are kept first, for an attempt that has to start over.
+    /// </summary>
+    public List<(int Offset, int Length)> ApplyUpdate(int offset, int length)
+    {
+        var applied = new List<(int, int)>();
+        if (RangeUpdate is not { } update)
+        {
+            return applied;
+        }
+
+        if (!_anyApplied)
+        {
+            if (_before.Length != Parameters.Length)
+            {
+                _before = new float[Parameters.Length];
+            }
+
+            Parameters.CopyTo(_before, 0);
+            _anyApplied = true;
+        }
+
+        var group = offset / StepPlan.ShardAlignment;
+        var endGroup = (offset + length + StepPlan.ShardAlignment - 1) / StepPlan.ShardAlignment;
+        while (group < endGroup)
+        {
+            if (_applied[group])
+            {
+                group++;
+                continue;
+            }
+
+            var runEnd = group;
+            while (runEnd < endGroup && !_applied[runEnd])
+            {
+                _applied[runEnd++] = true;
+            }
+
+            var start = group * StepPlan.ShardAlignment;
+            var count = Math.Min(runEnd * StepPlan.ShardAlignment, Parameters.Length) - start;
+            update(start, count);
+            applied.Add((start, count));
+            group = runEnd;
+        }
+
+        return applied;
+    }
+
+    /// <summary>The parameters of the step's version: kept aside once the update has begun to change the trainer's buffer.</summary>
+    public float[] VersionParameters => _anyApplied ? _before : Parameters;
 
     public AssignWork Assignment(string jobId, WorkBlock block) =>
         new(jobId, Version, Work.Epoch, Work.Step, block.FirstMicrobatch, block.MicrobatchCount, block.FirstSample,
@@ -274,7 +351,7 @@ public sealed class StepRound
     /// <summary>Whether a result of (version, epoch, step) belongs to the step being run.</summary>
     public bool IsCurrent(long version, int epoch, int step) => IsActive && version == Version && epoch == Work.Epoch && step == Work.Step;
 
-    public bool IsComplete => IsActive && (Plan is { } plan ? _doneCount == _ledger.Blocks.Count && _shardCount == plan.Members.Count : _ledger.IsComplete);
+    public bool IsComplete => IsActive && (Plan is not null ? _doneCount == _ledger.Blocks.Count && _receivedElements == _gradientSum.Length : _ledger.IsComplete);
 
     /// <summary>Reduces the accepted gradients into the trainer's buffer in tree order and closes the step.</summary>
     public (StepResult Result, StepMetrics Metrics) Finish(int workers)
@@ -297,6 +374,13 @@ public sealed class StepRound
 
             _ledger.Begin(-1, 0, 0, []);
             Plan = null;
+        }
+
+        // An attempt under peer reduction may have updated part of the parameters before the step went back to the star.
+        if (_anyApplied)
+        {
+            ApplyUpdate(0, _gradientSum.Length);
+            Updated = true;
         }
 
         var reduce = (_clock.Elapsed - reduceStart).TotalMilliseconds;

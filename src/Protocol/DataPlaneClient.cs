@@ -282,8 +282,13 @@ public sealed class DataPlaneClient : IAsyncDisposable
 
                 if (header.Kind == FrameKind.Plan && _peers is { } peers)
                 {
-                    relay = peers.ReadPlan(_channel, header);
-                    planned = true;
+                    relay = peers.ReadPlan(_channel, header, out planned);
+                    continue;
+                }
+
+                if (header.Kind == FrameKind.ParameterChunk && _peers is { } streamed)
+                {
+                    streamed.ReadParameterChunk(_channel, header);
                     continue;
                 }
 

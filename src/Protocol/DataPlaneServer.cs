@@ -130,20 +130,36 @@ public sealed class DataPlaneServer : IAsyncDisposable
     public PeerEndpoint? PeerEndpointOf(int workerId) => _peerEndpoints.TryGetValue(workerId, out var endpoint) ? endpoint : null;
 
     /// <summary>
-    /// Starts an attempt at a step under peer reduction: sends <paramref name="plan"/> and then the parameters of its
-    /// version to the plan's first member, which relays both down the members. The same rules as
-    /// <see cref="SendParametersAsync"/> hold for the task and the buffer.
+    /// Starts an attempt at a step under peer reduction: sends <paramref name="plan"/> and then, when
+    /// <see cref="StepPlan.ParametersFollow"/>, the parameters of its version to the plan's first member, which relays
+    /// both down the members. The same rules as <see cref="SendParametersAsync"/> hold for the task and the buffer.
     /// </summary>
     public ValueTask SendPlanAndParametersAsync(StepPlan plan, ReadOnlyMemory<float> parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        if (parameters.Length != _parameterCount)
-            throw new ArgumentException($"Expected {_parameterCount} parameters, got {parameters.Length}.", nameof(parameters));
         var head = plan.Members[0].WorkerId;
         var channel = ChannelOf(head);
         var planHeader = plan.Header() with { JobId = _jobId, WorkerId = head };
+        if (!plan.ParametersFollow)
+            return channel.SendAsync(planHeader, plan.ToPayload(), cancellationToken);
+        if (parameters.Length != _parameterCount)
+            throw new ArgumentException($"Expected {_parameterCount} parameters, got {parameters.Length}.", nameof(parameters));
         var parametersHeader = new FrameHeader { Kind = FrameKind.Parameters, JobId = _jobId, WorkerId = head, ParameterVersion = plan.ParameterVersion };
         return channel.SendPairAsync(planHeader, plan.ToPayload(), parametersHeader, parameters, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends parameters [<paramref name="offset"/>, +<paramref name="values"/>.Length) of <paramref name="version"/> to the
+    /// first member <paramref name="head"/>, which relays them down the members of the last plan (see
+    /// <see cref="FrameKind.ParameterChunk"/>). Sends to one worker go out in the order made; the same rules as
+    /// <see cref="SendParametersAsync"/> hold for the task and the buffer.
+    /// </summary>
+    public ValueTask SendParameterChunkAsync(int head, long version, int offset, ReadOnlyMemory<float> values, CancellationToken cancellationToken = default)
+    {
+        if (offset < 0 || values.IsEmpty || (long)offset + values.Length > _parameterCount)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"A chunk at {offset} of {values.Length} parameters; the model has {_parameterCount}.");
+        var header = new FrameHeader { Kind = FrameKind.ParameterChunk, JobId = _jobId, WorkerId = head, ParameterVersion = version, ElementOffset = offset };
+        return ChannelOf(head).SendAsync(header, values, cancellationToken);
     }
 
     private FrameChannel ChannelOf(int workerId) =>

@@ -49,4 +49,11 @@ public enum FrameKind : byte
 
     /// <summary>Worker → coordinator: peer <see cref="FrameHeader.PeerId"/> could not be connected to or written to.</summary>
     PeerFailed = 13,
+
+    /// <summary>
+    /// Coordinator → first member, relayed down the members: parameters [<see cref="FrameHeader.ElementOffset"/>, +count) of
+    /// the next version, sent as soon as the coordinator has updated them, while later shard sums are still arriving. A
+    /// member has the version once every element came.
+    /// </summary>
+    ParameterChunk = 14,
 }

@@ -33,6 +33,12 @@ public sealed class PeerMesh : IDisposable
     private readonly ConcurrentDictionary<int, FrameChannel> _outgoing = new();
     private readonly ConcurrentDictionary<FrameChannel, int> _incoming = new();
     private readonly Lock _connectGate = new();
+    private readonly Lock _assemblyGate = new();
+    private (int PeerId, FrameChannel Channel)? _successor;
+    private float[]? _assembly;
+    private long _assemblyVersion = -1;
+    private int _assembled;
+    private long _wholeVersion = -1;
     private volatile bool _disposed;
 
     public PeerMesh(string jobId, string token, int selfId, int parameterCount, IPAddress bind, int port, PeerMeshCallbacks callbacks)
@@ -73,7 +79,7 @@ public sealed class PeerMesh : IDisposable
     /// successor's channel, to which the Parameters frame that follows is forwarded, or null when this is the last member
     /// or the successor cannot be reached (reported through <see cref="PeerMeshCallbacks.OnPeerLost"/>).
     /// </summary>
-    internal (int PeerId, FrameChannel Channel)? ReadPlan(FrameChannel source, in FrameHeader header)
+    internal (int PeerId, FrameChannel Channel)? ReadPlan(FrameChannel source, in FrameHeader header, out bool parametersFollow)
     {
         if (header.ElementCount is <= 0 or > 1 << 20)
             throw new FrameException($"A Plan frame of {header.ElementCount} elements.");
@@ -94,8 +100,10 @@ public sealed class PeerMesh : IDisposable
                 Lost(successor.WorkerId, $"relaying the plan failed: {e.Message}");
             }
         }
+        _successor = next;
+        parametersFollow = plan.ParametersFollow;
         _callbacks.OnPlan(plan);
-        return next;
+        return parametersFollow ? next : null;
     }
 
     /// <summary>Reads a Parameters frame from <paramref name="source"/>, forwarding it to <paramref name="next"/> (see <see cref="ReadPlan"/>) while it arrives.</summary>
@@ -107,7 +115,61 @@ public sealed class PeerMesh : IDisposable
         var forwardHeader = header with { WorkerId = _selfId, SharedSlot = 0 };
         if (!source.ReadPayloadForwarding(header, parameters, next?.Channel, forwardHeader, RelayChunkElements) && next is { } failed)
             Lost(failed.PeerId, "relaying parameters failed");
+        lock (_assemblyGate)
+        {
+            _wholeVersion = Math.Max(_wholeVersion, header.ParameterVersion);
+            if (_assembly is { } partial && _assemblyVersion <= header.ParameterVersion)
+            {
+                _assembly = null;
+                _callbacks.ReturnParameters(partial);
+            }
+        }
         _callbacks.OnParameters(header.ParameterVersion, parameters);
+    }
+
+    /// <summary>
+    /// Reads a ParameterChunk frame into the assembly of its version, forwarding it to the last plan's next member while it
+    /// arrives; hands the version on once every element came. Chunks of a version older than one received whole or
+    /// assembled are read and dropped.
+    /// </summary>
+    internal void ReadParameterChunk(FrameChannel source, in FrameHeader header)
+    {
+        if (header.ElementOffset < 0 || header.ElementCount <= 0 || (long)header.ElementOffset + header.ElementCount > _parameterCount)
+            throw new FrameException($"A parameter chunk at {header.ElementOffset} of {header.ElementCount} elements; the model has {_parameterCount}.");
+        float[] target;
+        lock (_assemblyGate)
+        {
+            if (header.ParameterVersion <= _wholeVersion || header.ParameterVersion < _assemblyVersion)
+            {
+                source.ReadPayload(header, new float[header.ElementCount]);
+                return;
+            }
+
+            if (_assembly is null || _assemblyVersion != header.ParameterVersion)
+            {
+                if (_assembly is { } stale)
+                    _callbacks.ReturnParameters(stale);
+                _assembly = _callbacks.RentParameters();
+                _assemblyVersion = header.ParameterVersion;
+                _assembled = 0;
+            }
+            target = _assembly;
+        }
+
+        var next = _successor;
+        if (!source.ReadPayloadForwarding(header, target.AsSpan(header.ElementOffset), next?.Channel, header with { WorkerId = _selfId }, RelayChunkElements) && next is { } failed)
+            Lost(failed.PeerId, "relaying a parameter chunk failed");
+        lock (_assemblyGate)
+        {
+            if (!ReferenceEquals(target, _assembly))
+                return;
+            _assembled += header.ElementCount;
+            if (_assembled < _parameterCount)
+                return;
+            _assembly = null;
+            _wholeVersion = _assemblyVersion;
+        }
+        _callbacks.OnParameters(header.ParameterVersion, target);
     }
 
     /// <summary>
@@ -252,7 +314,10 @@ public sealed class PeerMesh : IDisposable
                 switch (header.Kind)
                 {
                     case FrameKind.Plan:
-                        next = ReadPlan(channel, header);
+                        next = ReadPlan(channel, header, out _);
+                        break;
+                    case FrameKind.ParameterChunk:
+                        ReadParameterChunk(channel, header);
                         break;
                     case FrameKind.Parameters:
                         ReadParameters(channel, header, next);

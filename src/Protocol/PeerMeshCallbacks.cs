@@ -9,6 +9,9 @@ public sealed class PeerMeshCallbacks
     /// <summary>A buffer of the parameter count to receive a relayed parameter version into.</summary>
     public required Func<float[]> RentParameters { get; init; }
 
+    /// <summary>Gives back a buffer from <see cref="RentParameters"/> that was not handed on (an assembly overtaken by a whole version).</summary>
+    public required Action<float[]> ReturnParameters { get; init; }
+
     /// <summary>Parameters of a version, received (and forwarded) in a buffer from <see cref="RentParameters"/>.</summary>
     public required Action<long, float[]> OnParameters { get; init; }
 

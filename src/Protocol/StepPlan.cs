@@ -10,7 +10,12 @@ namespace SegaLearn.Protocol;
 /// shards of all <see cref="Blocks"/> in the reduction tree's order and sends the sum to the coordinator. Addition is
 /// element by element, so a shard of the tree sum has the same bits as the same slice of the whole tree sum.
 /// </summary>
-public sealed record StepPlan(long ParameterVersion, int Epoch, int Step, int Attempt, IReadOnlyList<PeerEndpoint> Members, IReadOnlyList<(int FirstMicrobatch, int MicrobatchCount)> Blocks)
+/// <para>
+/// <see cref="ParametersFollow"/>: whether the Parameters frame of the version follows the plan. It does not when the
+/// members already have the version, streamed to them in ParameterChunk frames during the step before.
+/// </para>
+public sealed record StepPlan(
+    long ParameterVersion, int Epoch, int Step, int Attempt, IReadOnlyList<PeerEndpoint> Members, IReadOnlyList<(int FirstMicrobatch, int MicrobatchCount)> Blocks, bool ParametersFollow = true)
 {
     /// <summary>Shard boundaries fall on multiples of this many elements (a cache line), so no two owners write one line.</summary>
     public const int ShardAlignment = 16;
@@ -60,10 +65,11 @@ public sealed record StepPlan(long ParameterVersion, int Epoch, int Step, int At
     /// <summary>The plan as a Plan frame's payload (int32 bit patterns, as Assign frames carry rows).</summary>
     public float[] ToPayload()
     {
-        var ints = new int[2 + Members.Count * IntsPerMember + Blocks.Count * 2];
+        var ints = new int[3 + Members.Count * IntsPerMember + Blocks.Count * 2];
         ints[0] = Members.Count;
         ints[1] = Blocks.Count;
-        var at = 2;
+        ints[2] = ParametersFollow ? 1 : 0;
+        var at = 3;
         foreach (var member in Members)
         {
             ints[at] = member.WorkerId;
@@ -83,13 +89,13 @@ public sealed record StepPlan(long ParameterVersion, int Epoch, int Step, int At
     public static StepPlan FromFrame(in FrameHeader header, ReadOnlySpan<float> payload)
     {
         var ints = MemoryMarshal.Cast<float, int>(payload);
-        if (ints.Length < 2)
+        if (ints.Length < 3)
             throw new FrameException($"A Plan frame of {ints.Length} elements is too short.");
         int members = ints[0], blocks = ints[1];
-        if (members <= 0 || blocks <= 0 || ints.Length != 2 + (long)members * IntsPerMember + (long)blocks * 2)
+        if (members <= 0 || blocks <= 0 || ints.Length != 3 + (long)members * IntsPerMember + (long)blocks * 2)
             throw new FrameException($"A Plan frame of {ints.Length} elements does not hold {members} members and {blocks} blocks.");
         var peers = new PeerEndpoint[members];
-        var at = 2;
+        var at = 3;
         for (var i = 0; i < members; i++)
         {
             var address = new IPAddress(MemoryMarshal.AsBytes(ints.Slice(at + 2, 4)));
@@ -102,7 +108,7 @@ public sealed record StepPlan(long ParameterVersion, int Epoch, int Step, int At
             plannedBlocks[b] = (ints[at], ints[at + 1]);
             at += 2;
         }
-        return new StepPlan(header.ParameterVersion, header.Epoch, header.Step, header.Attempt, peers, plannedBlocks);
+        return new StepPlan(header.ParameterVersion, header.Epoch, header.Step, header.Attempt, peers, plannedBlocks, ints[2] != 0);
     }
 
     /// <summary>The header of this plan's Plan frame (kind, job and sender filled in by the sender).</summary>
