@@ -334,7 +334,7 @@ public sealed class CoordinatorActor : ReceiveActor
                 }
                 else if (offered == LedgerOutcome.Accepted)
                 {
-                    Stream(job, round.ApplyUpdate(header.ElementOffset, header.ElementCount));
+                    Stream(job, frame.WorkerId, round.ApplyUpdate(header.ElementOffset, header.ElementCount));
                 }
 
                 break;
@@ -355,11 +355,14 @@ public sealed class CoordinatorActor : ReceiveActor
         FinishIfComplete(job);
     }
 
-    /// <summary>Sends ranges of the next version, just updated, to the first member, which relays them down the members.</summary>
-    private void Stream(JobState job, List<(int Offset, int Length)> ranges)
+    /// <summary>
+    /// Sends ranges of the next version, just updated from <paramref name="owner"/>'s shard sum, back to that owner, which
+    /// forwards them to the other members: each member's link then carries its own shard out once, and none carries all.
+    /// </summary>
+    private void Stream(JobState job, int owner, List<(int Offset, int Length)> ranges)
     {
         var round = job.Round;
-        var head = round.Plan!.Members[0].WorkerId;
+        var head = owner;
         foreach (var (offset, length) in ranges)
         {
             try

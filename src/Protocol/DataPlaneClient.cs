@@ -288,7 +288,7 @@ public sealed class DataPlaneClient : IAsyncDisposable
 
                 if (header.Kind == FrameKind.ParameterChunk && _peers is { } streamed)
                 {
-                    streamed.ReadParameterChunk(_channel, header);
+                    streamed.ReadParameterChunk(_channel, header, spread: true);
                     continue;
                 }
 

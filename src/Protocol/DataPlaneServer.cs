@@ -150,7 +150,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
 
     /// <summary>
     /// Sends parameters [<paramref name="offset"/>, +<paramref name="values"/>.Length) of <paramref name="version"/> to the
-    /// first member <paramref name="head"/>, which relays them down the members of the last plan (see
+    /// member <paramref name="head"/> owning that shard, which forwards them to the other members of the last plan (see
     /// <see cref="FrameKind.ParameterChunk"/>). Sends to one worker go out in the order made; the same rules as
     /// <see cref="SendParametersAsync"/> hold for the task and the buffer.
     /// </summary>

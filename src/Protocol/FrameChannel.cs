@@ -33,7 +33,6 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
     private ReadOnlyMemory<float> _pendingPayload;
     private bool _hasPending;
     private bool _closed;
-    private bool _forwarding;
     private volatile bool _open;
 
     public FrameChannel(Socket socket)
@@ -170,18 +169,25 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
 
     /// <summary>
     /// Reads the payload of <paramref name="header"/> into <paramref name="destination"/> as <see cref="ReadPayload"/> does,
-    /// and, unless <paramref name="forward"/> is null, writes the same frame (with <paramref name="forwardHeader"/>, whose
-    /// checksum is the incoming one) to <paramref name="forward"/> chunk by chunk as it arrives, so a relay adds one
-    /// chunk's delay rather than a whole tensor's. Returns false when forwarding failed (the forward channel is then
-    /// closed); the payload is still read and checked.
+    /// and writes the same frame (with <paramref name="forwardHeader"/>, whose checksum is the incoming one) to each of
+    /// <paramref name="forwards"/> chunk by chunk as it arrives, so a relay adds one chunk's delay rather than a whole
+    /// tensor's. Returns, per forward, whether forwarding succeeded (a failed one is closed); the payload is still read
+    /// and checked.
     /// </summary>
-    public bool ReadPayloadForwarding(in FrameHeader header, Span<float> destination, FrameChannel? forward, in FrameHeader forwardHeader, int chunkElements)
+    public bool[] ReadPayloadForwarding(in FrameHeader header, Span<float> destination, FrameChannel[] forwards, in FrameHeader forwardHeader, int chunkElements)
     {
         if (header.ElementCount > destination.Length)
             throw new FrameException($"Element count {header.ElementCount} of a {header.Kind} frame is too large for the {destination.Length}-element buffer.");
-        var forwarding = forward is not null && forward.BeginForward(forwardHeader with { ElementCount = header.ElementCount, Checksum = header.Checksum });
+        var ok = new bool[forwards.Length];
+        var started = new bool[forwards.Length];
         try
         {
+            for (var f = 0; f < forwards.Length; f++)
+            {
+                ok[f] = forwards[f].BeginForward(forwardHeader with { ElementCount = header.ElementCount, Checksum = header.Checksum });
+                started[f] = true;
+            }
+
             var crc = new System.IO.Hashing.Crc32();
             for (var at = 0; at < header.ElementCount; at += chunkElements)
             {
@@ -190,7 +196,8 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
                 if (read < chunk.Length)
                     throw new FrameException($"Truncated frame: the stream ended inside the payload of a {header.Kind} frame.");
                 crc.Append(chunk);
-                forwarding = forwarding && forward!.ForwardChunk(chunk);
+                for (var f = 0; f < forwards.Length; f++)
+                    ok[f] = ok[f] && forwards[f].ForwardChunk(chunk);
             }
             var checksum = crc.GetCurrentHashAsUInt32();
             if (checksum != header.Checksum)
@@ -198,16 +205,18 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
         }
         finally
         {
-            if (forward is not null && forward._forwarding)
-                forward.EndForward();
+            for (var f = 0; f < forwards.Length; f++)
+            {
+                if (started[f])
+                    forwards[f].EndForward();
+            }
         }
-        return forward is null || forwarding;
+        return ok;
     }
 
     private bool BeginForward(in FrameHeader header)
     {
         _sendLock.Wait();
-        _forwarding = true;
         try
         {
             if (_closed || !_open)
@@ -237,11 +246,7 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
         }
     }
 
-    private void EndForward()
-    {
-        _forwarding = false;
-        _sendLock.Release();
-    }
+    private void EndForward() => _sendLock.Release();
 
     public void Dispose()
     {

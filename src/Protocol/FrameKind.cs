@@ -51,9 +51,9 @@ public enum FrameKind : byte
     PeerFailed = 13,
 
     /// <summary>
-    /// Coordinator → first member, relayed down the members: parameters [<see cref="FrameHeader.ElementOffset"/>, +count) of
-    /// the next version, sent as soon as the coordinator has updated them, while later shard sums are still arriving. A
-    /// member has the version once every element came.
+    /// Coordinator → the owner of a shard, which forwards it to the other members: parameters
+    /// [<see cref="FrameHeader.ElementOffset"/>, +count) of the next version, sent as soon as the coordinator has updated
+    /// them, while later shard sums are still arriving. A member has the version once every element came.
     /// </summary>
     ParameterChunk = 14,
 }

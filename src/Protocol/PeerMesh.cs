@@ -14,7 +14,8 @@ namespace SegaLearn.Protocol;
 /// <para>
 /// Relay: a Plan frame, and the Parameters frame after it on the same connection, are forwarded to the plan's next
 /// member chunk by chunk while they are read, so the coordinator sends each version once and the
-/// last member has it one chunk's time after the first.
+/// last member has it one chunk's time after the first. A version streamed during the step before (ParameterChunk
+/// frames) comes from the coordinator to the owner of each shard, which forwards it to the other members.
 /// </para>
 /// </summary>
 public sealed class PeerMesh : IDisposable
@@ -34,7 +35,7 @@ public sealed class PeerMesh : IDisposable
     private readonly ConcurrentDictionary<FrameChannel, int> _incoming = new();
     private readonly Lock _connectGate = new();
     private readonly Lock _assemblyGate = new();
-    private (int PeerId, FrameChannel Channel)? _successor;
+    private StepPlan? _lastPlan;
     private float[]? _assembly;
     private long _assemblyVersion = -1;
     private int _assembled;
@@ -100,7 +101,7 @@ public sealed class PeerMesh : IDisposable
                 Lost(successor.WorkerId, $"relaying the plan failed: {e.Message}");
             }
         }
-        _successor = next;
+        _lastPlan = plan;
         parametersFollow = plan.ParametersFollow;
         _callbacks.OnPlan(plan);
         return parametersFollow ? next : null;
@@ -113,8 +114,9 @@ public sealed class PeerMesh : IDisposable
             throw new FrameException($"Parameters of {header.ElementCount} elements; the model has {_parameterCount}.");
         var parameters = _callbacks.RentParameters();
         var forwardHeader = header with { WorkerId = _selfId, SharedSlot = 0 };
-        if (!source.ReadPayloadForwarding(header, parameters, next?.Channel, forwardHeader, RelayChunkElements) && next is { } failed)
-            Lost(failed.PeerId, "relaying parameters failed");
+        var forwards = next is { } relay ? new[] { relay.Channel } : [];
+        if (source.ReadPayloadForwarding(header, parameters, forwards, forwardHeader, RelayChunkElements) is [false])
+            Lost(next!.Value.PeerId, "relaying parameters failed");
         lock (_assemblyGate)
         {
             _wholeVersion = Math.Max(_wholeVersion, header.ParameterVersion);
@@ -128,11 +130,12 @@ public sealed class PeerMesh : IDisposable
     }
 
     /// <summary>
-    /// Reads a ParameterChunk frame into the assembly of its version, forwarding it to the last plan's next member while it
-    /// arrives; hands the version on once every element came. Chunks of a version older than one received whole or
-    /// assembled are read and dropped.
+    /// Reads a ParameterChunk frame into the assembly of its version; hands the version on once every element came.
+    /// A chunk from the coordinator (<paramref name="spread"/>) is of this worker's own shard, and is forwarded to every
+    /// other member of the last plan while it arrives, so each member's link carries its shard out once. Chunks of a
+    /// version older than one received whole or assembled are read and dropped.
     /// </summary>
-    internal void ReadParameterChunk(FrameChannel source, in FrameHeader header)
+    internal void ReadParameterChunk(FrameChannel source, in FrameHeader header, bool spread)
     {
         if (header.ElementOffset < 0 || header.ElementCount <= 0 || (long)header.ElementOffset + header.ElementCount > _parameterCount)
             throw new FrameException($"A parameter chunk at {header.ElementOffset} of {header.ElementCount} elements; the model has {_parameterCount}.");
@@ -156,9 +159,20 @@ public sealed class PeerMesh : IDisposable
             target = _assembly;
         }
 
-        var next = _successor;
-        if (!source.ReadPayloadForwarding(header, target.AsSpan(header.ElementOffset), next?.Channel, header with { WorkerId = _selfId }, RelayChunkElements) && next is { } failed)
-            Lost(failed.PeerId, "relaying a parameter chunk failed");
+        var peers = spread && _lastPlan is { } plan ? plan.Members.Where(m => m.WorkerId != _selfId).ToArray() : [];
+        var targets = new List<(int PeerId, FrameChannel Channel)>(peers.Length);
+        foreach (var peer in peers)
+        {
+            if (Connect(peer) is { } channel)
+                targets.Add((peer.WorkerId, channel));
+        }
+
+        var sent = source.ReadPayloadForwarding(header, target.AsSpan(header.ElementOffset), targets.Select(t => t.Channel).ToArray(), header with { WorkerId = _selfId }, RelayChunkElements);
+        for (var i = 0; i < sent.Length; i++)
+        {
+            if (!sent[i])
+                Lost(targets[i].PeerId, "relaying a parameter chunk failed");
+        }
         lock (_assemblyGate)
         {
             if (!ReferenceEquals(target, _assembly))
@@ -317,7 +331,7 @@ public sealed class PeerMesh : IDisposable
                         next = ReadPlan(channel, header, out _);
                         break;
                     case FrameKind.ParameterChunk:
-                        ReadParameterChunk(channel, header);
+                        ReadParameterChunk(channel, header, spread: false);
                         break;
                     case FrameKind.Parameters:
                         ReadParameters(channel, header, next);

@@ -20,6 +20,12 @@ public sealed record StepPlan(
     /// <summary>Shard boundaries fall on multiples of this many elements (a cache line), so no two owners write one line.</summary>
     public const int ShardAlignment = 16;
 
+    /// <summary>
+    /// Elements per part of a shard: pieces, sums and streamed parameters travel in parts of this size (64 KiB, half a
+    /// millisecond on a 1 Gbit/s link), so every stage works on the first part while the next ones are on the wire.
+    /// </summary>
+    public const int PartElements = 16 * 1024;
+
     private const int IntsPerMember = 6;
 
     /// <summary>Index of the member with <paramref name="workerId"/>, or -1.</summary>
@@ -60,6 +66,13 @@ public sealed record StepPlan(
         int Boundary(int i) => i == shards ? parameterCount : (int)((long)parameterCount * i / shards / ShardAlignment * ShardAlignment);
         var start = Boundary(index);
         return (start, Boundary(index + 1) - start);
+    }
+
+    /// <summary>The parts of a shard at <paramref name="offset"/> of <paramref name="length"/> elements, in order.</summary>
+    public static IEnumerable<(int Offset, int Length)> PartsOf(int offset, int length)
+    {
+        for (var at = 0; at < length; at += PartElements)
+            yield return (offset + at, Math.Min(PartElements, length - at));
     }
 
     /// <summary>The plan as a Plan frame's payload (int32 bit patterns, as Assign frames carry rows).</summary>

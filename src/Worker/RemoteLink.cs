@@ -24,9 +24,6 @@ namespace SegaLearn.Worker;
 /// </summary>
 public sealed class RemoteLink : IDisposable
 {
-    /// <summary>Elements per ShardSum frame: 64 KiB, half a millisecond on a 1 Gbit/s link; a multiple of the shard alignment.</summary>
-    private const int ShardSumChunkElements = 16 * 1024;
-
     private readonly WorkerJob _job;
     private readonly IActorRef _worker;
     private readonly Queue<(AssignWork Work, int Attempt)> _waiting = new();
@@ -368,24 +365,24 @@ public sealed class RemoteLink : IDisposable
             return;
         }
 
-        var sends = new List<Task>(plan.Members.Count);
+        // Part by part, in order, to every owner at once: each owner sums a part once every block's piece of it is in.
+        var sends = new List<Task>();
         for (var shard = 0; shard < plan.Members.Count; shard++)
         {
-            var (offset, length) = StepPlan.ShardOf(shard, plan.Members.Count, _job.ParameterCount);
-            var piece = header with { Kind = FrameKind.Piece, ElementOffset = offset };
             var owner = plan.Members[shard];
-            if (owner.WorkerId == _client.WorkerId)
+            var (shardOffset, shardLength) = StepPlan.ShardOf(shard, plan.Members.Count, _job.ParameterCount);
+            foreach (var (offset, length) in StepPlan.PartsOf(shardOffset, shardLength))
             {
-                var own = _reducer.Rent(piece with { ElementCount = length });
-                if (own is not null)
+                var piece = header with { Kind = FrameKind.Piece, ElementOffset = offset, ElementCount = length };
+                if (owner.WorkerId != _client.WorkerId)
+                {
+                    sends.Add(_peers!.SendAsync(owner, piece, _ownGradient.AsMemory(offset, length)).AsTask());
+                }
+                else if (_reducer.Rent(piece) is { } own)
                 {
                     _ownGradient.AsSpan(offset, length).CopyTo(own);
-                    TakePiece(_client.WorkerId, piece with { ElementCount = length }, own);
+                    TakePiece(_client.WorkerId, piece, own);
                 }
-            }
-            else
-            {
-                sends.Add(_peers!.SendAsync(owner, piece, _ownGradient.AsMemory(offset, length)).AsTask());
             }
         }
 
@@ -393,11 +390,11 @@ public sealed class RemoteLink : IDisposable
         _client.SendToCoordinatorAsync(header with { Kind = FrameKind.Done }, ReadOnlyMemory<float>.Empty).AsTask().GetAwaiter().GetResult();
     }
 
+    /// <summary>Sums the owned shard's complete parts and sends each to the coordinator as soon as it is summed.</summary>
     private void SendShardSum()
     {
         if (_reducer.Plan is not { } plan)
             return;
-        var sum = _reducer.Finish(_job.Backend);
         var header = new FrameHeader
         {
             Kind = FrameKind.ShardSum,
@@ -405,13 +402,11 @@ public sealed class RemoteLink : IDisposable
             Epoch = plan.Epoch,
             Step = plan.Step,
             Attempt = plan.Attempt,
-            ElementOffset = _reducer.Shard.Offset,
         };
-        // In chunks, so the coordinator can update and relay the first parameters while the rest of the sum arrives.
-        for (var at = 0; at < sum.Length; at += ShardSumChunkElements)
+        while (_reducer.TakeReadyPart() is { } part)
         {
-            var chunk = sum.Slice(at, Math.Min(ShardSumChunkElements, sum.Length - at));
-            _client.SendToCoordinatorAsync(header with { ElementOffset = header.ElementOffset + at }, chunk).AsTask().GetAwaiter().GetResult();
+            var sum = _reducer.SumPart(_job.Backend, part.Offset);
+            _client.SendToCoordinatorAsync(header with { ElementOffset = part.Offset }, sum).AsTask().GetAwaiter().GetResult();
         }
     }
 

@@ -8,19 +8,22 @@ namespace SegaLearn.Worker;
 /// <summary>
 /// A member's part of peer reduction (see <see cref="StepPlan"/>): it collects its shard of every block gradient of
 /// the step attempt, from peers and from its own computations, and adds them in the reduction tree's order
-/// (<see cref="GradientTree.SumBlocks"/>), which gives the same bits as that slice of the whole tree sum. Pieces may arrive
-/// on any thread and before the plan they belong to (a peer computes as soon as the relay reached it); those are kept
-/// until <see cref="Begin"/> names their plan. The sum itself runs on the caller's thread in <see cref="Finish"/>.
+/// (<see cref="GradientTree.SumBlocks"/>), which gives the same bits as that slice of the whole tree sum. The shard comes
+/// in parts (<see cref="StepPlan.PartsOf"/>), each summed as soon as every block's piece of it is in, so the sum of the
+/// first part travels to the coordinator while later pieces still arrive. Pieces may arrive on any thread and before the
+/// plan they belong to (a peer computes as soon as it has the parameters); those are kept until <see cref="Begin"/>
+/// names their plan. The sums run on the caller's thread in <see cref="SumPart"/>.
 /// </summary>
 public sealed class ShardReducer
 {
     private readonly Lock _gate = new();
     private readonly List<(FrameHeader Header, float[] Buffer)> _early = [];
     private readonly Stack<float[]> _pool = new();
+    private readonly Queue<int> _ready = new();
     private StepPlan? _plan;
-    private float[]?[] _pieces = [];
-    private int _received;
-    private bool _finished;
+    private (int Offset, int Length)[] _parts = [];
+    private float[]?[][] _pieces = [];
+    private int[] _received = [];
     private float[] _sum = [];
 
     /// <summary>Where the shard starts in the flat parameter vector, and its length.</summary>
@@ -38,7 +41,7 @@ public sealed class ShardReducer
 
     /// <summary>
     /// Starts collecting shard <paramref name="shardIndex"/> of <paramref name="plan"/>, dropping what is left of an older
-    /// plan and taking the pieces that came early for this one; true when they complete it already.
+    /// plan and taking the pieces that came early for this one; true when they complete a part already.
     /// </summary>
     public bool Begin(StepPlan plan, int shardIndex, int parameterCount)
     {
@@ -48,22 +51,20 @@ public sealed class ShardReducer
             if (_plan is { } current && StepPlan.Compare(plan.ParameterVersion, plan.Attempt, current.ParameterVersion, current.Attempt) <= 0)
                 return false;
             ReleasePieces();
+            _ready.Clear();
             _plan = plan;
             Shard = StepPlan.ShardOf(shardIndex, plan.Members.Count, parameterCount);
-            _pieces = new float[]?[plan.Blocks.Count];
-            _received = 0;
-            _finished = false;
+            _parts = StepPlan.PartsOf(Shard.Offset, Shard.Length).ToArray();
+            _pieces = _parts.Select(_ => new float[]?[plan.Blocks.Count]).ToArray();
+            _received = new int[_parts.Length];
             var early = _early.ToArray();
             _early.Clear();
-            var complete = false;
             foreach (var (header, buffer) in early)
             {
-                var outcome = AddLocked(header, buffer);
-                complete |= outcome == PieceOutcome.Complete;
-                if (outcome is not (PieceOutcome.Accepted or PieceOutcome.Complete or PieceOutcome.Early))
+                if (AddLocked(header, buffer) is not (PieceOutcome.Accepted or PieceOutcome.Complete or PieceOutcome.Early))
                     _pool.Push(buffer);
             }
-            return complete;
+            return _ready.Count > 0;
         }
     }
 
@@ -84,8 +85,9 @@ public sealed class ShardReducer
     }
 
     /// <summary>
-    /// Takes a piece (a buffer from <see cref="Rent"/>, or the caller's own). The buffer is kept unless the outcome
-    /// is <see cref="PieceOutcome.Dropped"/>, <see cref="PieceOutcome.NotFinite"/> or <see cref="PieceOutcome.Malformed"/>.
+    /// Takes a piece of one part (a buffer from <see cref="Rent"/>). The buffer is kept unless the outcome is
+    /// <see cref="PieceOutcome.Dropped"/>, <see cref="PieceOutcome.NotFinite"/> or <see cref="PieceOutcome.Malformed"/>;
+    /// <see cref="PieceOutcome.Complete"/> says a part is ready for <see cref="SumPart"/>.
     /// </summary>
     public PieceOutcome Add(in FrameHeader header, float[] buffer)
     {
@@ -106,48 +108,67 @@ public sealed class ShardReducer
         if (order < 0)
             return PieceOutcome.Dropped;
         var block = _plan!.BlockIndexOf(header.FirstMicrobatch);
-        if (block < 0 || _plan.Blocks[block].MicrobatchCount != header.MicrobatchCount || header.ElementOffset != Shard.Offset || header.ElementCount != Shard.Length
+        var offset = header.ElementOffset;
+        var part = Array.FindIndex(_parts, p => p.Offset == offset);
+        if (block < 0 || part < 0 || _plan.Blocks[block].MicrobatchCount != header.MicrobatchCount || header.ElementCount != _parts[part].Length
             || header.Epoch != _plan.Epoch || header.Step != _plan.Step)
             return PieceOutcome.Malformed;
-        if (_finished || _pieces[block] is not null)
+        if (_received[part] < 0 || _pieces[part][block] is not null)
             return PieceOutcome.Dropped;
-        if (!TensorPrimitives.IsFiniteAll(buffer.AsSpan(0, Shard.Length)))
+        if (!TensorPrimitives.IsFiniteAll(buffer.AsSpan(0, header.ElementCount)))
             return PieceOutcome.NotFinite;
-        _pieces[block] = buffer;
-        _received++;
-        return _received == _pieces.Length ? PieceOutcome.Complete : PieceOutcome.Accepted;
+        _pieces[part][block] = buffer;
+        if (++_received[part] < _plan.Blocks.Count)
+            return PieceOutcome.Accepted;
+        _ready.Enqueue(part);
+        return PieceOutcome.Complete;
+    }
+
+    /// <summary>The next part whose pieces are all in (its offset and length), or null.</summary>
+    public (int Offset, int Length)? TakeReadyPart()
+    {
+        lock (_gate)
+            return _ready.TryDequeue(out var part) ? _parts[part] : null;
     }
 
     /// <summary>
-    /// Adds the complete shard's pieces in tree order on <paramref name="backend"/>; returns the sum (valid until the next
-    /// <see cref="Finish"/>) and gives the pieces back to the pool.
+    /// Adds the pieces of the ready part at <paramref name="offset"/> in tree order on <paramref name="backend"/>; returns
+    /// the sum (valid until the next call) and gives the pieces back to the pool.
     /// </summary>
-    public ReadOnlyMemory<float> Finish(IComputeBackend backend)
+    public ReadOnlyMemory<float> SumPart(IComputeBackend backend, int offset)
     {
         ArgumentNullException.ThrowIfNull(backend);
         lock (_gate)
         {
-            if (_plan is null || _finished || _received != _pieces.Length)
-                throw new InvalidOperationException($"shard has {_received} of {_pieces.Length} pieces");
-            var length = Shard.Length;
+            var part = Array.FindIndex(_parts, p => p.Offset == offset);
+            if (_plan is null || part < 0 || _received[part] != _plan.Blocks.Count)
+                throw new InvalidOperationException($"the part at {offset} is not complete");
+            var length = _parts[part].Length;
             if (_sum.Length < length)
                 _sum = new float[length];
             var leaves = _plan.Blocks.Select(b => b.MicrobatchCount).ToArray();
-            var lent = new ReadOnlyMemory<float>[_pieces.Length];
-            GradientTree.SumBlocks(backend, (float[]?[])_pieces.Clone(), lent, leaves, _sum.AsSpan(0, length), () => new float[length]);
-            ReleasePieces();
-            _finished = true;
+            var lent = new ReadOnlyMemory<float>[leaves.Length];
+            GradientTree.SumBlocks(backend, (float[]?[])_pieces[part].Clone(), lent, leaves, _sum.AsSpan(0, length), () => new float[length]);
+            Release(part);
+            _received[part] = -1;
             return _sum.AsMemory(0, length);
         }
     }
 
     private void ReleasePieces()
     {
-        for (var i = 0; i < _pieces.Length; i++)
+        for (var part = 0; part < _pieces.Length; part++)
+            Release(part);
+    }
+
+    private void Release(int part)
+    {
+        var pieces = _pieces[part];
+        for (var i = 0; i < pieces.Length; i++)
         {
-            if (_pieces[i] is { } piece)
+            if (pieces[i] is { } piece)
                 _pool.Push(piece);
-            _pieces[i] = null;
+            pieces[i] = null;
         }
     }
 }

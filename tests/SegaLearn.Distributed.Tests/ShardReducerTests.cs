@@ -8,7 +8,7 @@ namespace SegaLearn.Distributed.Tests;
 
 public sealed class ShardReducerTests
 {
-    private const int Length = 1000;
+    private const int Length = 40_000;
 
     public static TheoryData<string, int> Cases => new()
     {
@@ -18,8 +18,8 @@ public sealed class ShardReducerTests
         { "simd", 4 },
     };
 
-    // 7 microbatches in blocks of 2, 2, 2, 1: the shards summed by their owners, pieces arriving in any order and some
-    // before the plan, must be the slices of the tree sum over all microbatches computed by plain recursion.
+    // 7 microbatches in blocks of 2, 2, 2, 1: the shards summed part by part by their owners, pieces arriving in any order
+    // and one before the plan, must be the slices of the tree sum over all microbatches computed by plain recursion.
     [Theory]
     [MemberData(nameof(Cases))]
     public void Owners_should_sum_to_slices_of_the_tree_sum_when_pieces_arrive_in_any_order(string backendName, int members)
@@ -35,19 +35,21 @@ public sealed class ShardReducerTests
         var total = new float[Length];
         for (var shard = 0; shard < members; shard++)
         {
-            var (offset, length) = StepPlan.ShardOf(shard, members, Length);
+            var (shardOffset, shardLength) = StepPlan.ShardOf(shard, members, Length);
             var reducer = new ShardReducer();
-            var order = Enumerable.Range(0, blocks.Length).OrderBy(_ => random.Next()).ToArray();
-            var early = order[0];
-            Assert.Equal(PieceOutcome.Early, reducer.Add(Piece(plan, blocks[early], offset, length), Slice(blockSums[early], offset, length)));
-            Assert.Equal(order.Length == 1, reducer.Begin(plan, shard, Length));
-            foreach (var b in order[1..])
+            var pieces = (from part in StepPlan.PartsOf(shardOffset, shardLength) from b in Enumerable.Range(0, blocks.Length) select (part, b))
+                .OrderBy(_ => random.Next()).ToArray();
+            var ((earlyOffset, earlyLength), earlyBlock) = pieces[0];
+            Assert.Equal(PieceOutcome.Early, reducer.Add(Piece(plan, blocks[earlyBlock], earlyOffset, earlyLength), Slice(blockSums[earlyBlock], earlyOffset, earlyLength)));
+            Assert.False(reducer.Begin(plan, shard, Length));
+            foreach (var ((offset, length), b) in pieces[1..])
             {
-                var outcome = reducer.Add(Piece(plan, blocks[b], offset, length), Slice(blockSums[b], offset, length));
-                Assert.Equal(b == order[^1] ? PieceOutcome.Complete : PieceOutcome.Accepted, outcome);
+                Assert.NotEqual(PieceOutcome.Dropped, reducer.Add(Piece(plan, blocks[b], offset, length), Slice(blockSums[b], offset, length)));
+                while (reducer.TakeReadyPart() is { } ready)
+                {
+                    reducer.SumPart(backend, ready.Offset).Span.CopyTo(total.AsSpan(ready.Offset, ready.Length));
+                }
             }
-
-            reducer.Finish(backend).Span.CopyTo(total.AsSpan(offset, length));
         }
 
         Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), total.Select(BitConverter.SingleToInt32Bits));
@@ -58,7 +60,8 @@ public sealed class ShardReducerTests
     {
         (int, int)[] blocks = [(0, 1), (1, 1)];
         var plan = Plan(2, blocks, attempt: 2);
-        var (offset, length) = StepPlan.ShardOf(1, 2, Length);
+        var (offset, _) = StepPlan.ShardOf(1, 2, Length);
+        var length = StepPlan.PartElements;
         var reducer = new ShardReducer();
         reducer.Begin(plan, 1, Length);
         var piece = Piece(plan, (0, 1), offset, length);
