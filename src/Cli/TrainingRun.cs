@@ -31,11 +31,12 @@ internal static class TrainingRun
         var metricsPath = parse.GetValue(TrainOptions.Metrics) is { } m ? OptionParsing.OutputPath(m, "--metrics") : null;
         var plotPath = parse.GetValue(TrainOptions.Plot) is { } p ? OptionParsing.OutputPath(p, "--plot") : null;
         var checkpoints = CheckpointsFrom(parse);
+        var threads = parse.GetValue(TrainOptions.Threads) is { } t ? OptionParsing.Positive(t, "--threads") : (int?)null;
         if (parse.GetValue(TrainOptions.BackendName) is { } backendName)
         {
-            Backends.Use(backendName, parse.GetValue(TrainOptions.Threads));
+            Backends.Use(backendName, threads);
         }
-        else if (parse.GetValue(TrainOptions.Threads) is { } threads)
+        else if (threads is not null)
         {
             Backends.Use(Backends.Current.Name, threads);
         }
