@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SegaLearn.Compute;
 using SegaLearn.Data;
 using SegaLearn.Optimizers;
@@ -20,7 +19,6 @@ namespace SegaLearn;
 public sealed class NeuralNetwork
 {
     private const ulong InitStream = 0x494E4954;
-    private const ulong ShuffleStream = 0x53485546;
     private const int InferenceRows = 256;
 
     private readonly float[] _parameters;
@@ -57,12 +55,12 @@ public sealed class NeuralNetwork
         ArgumentNullException.ThrowIfNull(architecture);
         if (!(dropoutRate >= 0 && dropoutRate < 1))
         {
-            throw new BadInputException($"dropout rate must be in [0, 1), got {dropoutRate}");
+            throw new BadInputException($"{nameof(dropoutRate)} must be in [0, 1), got {dropoutRate}");
         }
 
         if (!double.IsFinite(regLambda) || regLambda < 0)
         {
-            throw new BadInputException($"reg_lambda must be a finite number >= 0, got {regLambda}");
+            throw new BadInputException($"{nameof(regLambda)} must be a finite number >= 0, got {regLambda}");
         }
 
         Architecture = architecture;
@@ -103,14 +101,10 @@ public sealed class NeuralNetwork
     public float[] Parameters => _parameters;
 
     /// <summary>
-    /// Trains with mini-batches of <paramref name="batchSize"/> rows, reshuffled every epoch from the seed. Each
-    /// batch is cut into microbatches of <paramref name="microbatchSize"/>; the engine sums their gradients in a fixed
-    /// tree, so the result is the same bits on one core or many. After each epoch the loss and accuracy are computed
-    /// (on the whole training set when <paramref name="evaluateTrainingSet"/>, and on the validation set if given),
-    /// then the scheduler steps and early stopping checks the validation loss (training loss without validation data)
-    /// with patience <paramref name="earlyStoppingThreshold"/> (0 turns it off). The best weights are restored at the end.
-    /// With <paramref name="checkpoints"/>, the trainer state is saved every K steps and, when resuming, training picks up
-    /// from the last checkpoint and ends with the same bits as an uninterrupted run.
+    /// The seed's <c>train</c>: trains this network with a <see cref="Trainer"/> whose <see cref="TrainerOptions"/> take
+    /// these arguments (same names, same defaults; <paramref name="earlyStoppingThreshold"/> is
+    /// <see cref="TrainerOptions.EarlyStoppingPatience"/> and <paramref name="lrScheduler"/> is
+    /// <see cref="TrainerOptions.Scheduler"/>). See <see cref="Trainer.Train"/> for what happens.
     /// </summary>
     public TrainingHistory Train(
         Features x,
@@ -127,61 +121,23 @@ public sealed class NeuralNetwork
         int microbatchSize = 32,
         bool evaluateTrainingSet = true,
         CheckpointOptions? checkpoints = null,
-        CancellationToken cancellationToken = default)
-    {
-        CheckData(x, y, "training");
-        if (xVal is not null || yVal is not null)
+        CancellationToken cancellationToken = default) =>
+        new Trainer(this, new TrainerOptions
         {
-            if (xVal is null || yVal is null)
-            {
-                throw new BadInputException("validation data needs both features and labels");
-            }
-
-            CheckData(xVal, yVal, "validation");
-        }
-
-        if (epochs <= 0)
-        {
-            throw new BadInputException($"--epochs must be a positive number, got {epochs}");
-        }
-
-        if (batchSize <= 0)
-        {
-            throw new BadInputException($"--batch-size must be a positive number, got {batchSize}");
-        }
-
-        if (microbatchSize <= 0)
-        {
-            throw new BadInputException($"--microbatch must be a positive number, got {microbatchSize}");
-        }
-
-        if (checkpoints is { EverySteps: <= 0 })
-        {
-            throw new BadInputException($"--checkpoint-every must be a positive number, got {checkpoints.EverySteps}");
-        }
-
-        if (earlyStoppingThreshold < 0)
-        {
-            throw new BadInputException($"--patience must be >= 0, got {earlyStoppingThreshold}");
-        }
-
-        optimizer ??= new AdamOptimizer();
-        var ownsEngine = engine is null;
-        engine ??= new LocalTrainingEngine();
-        try
-        {
-            var effectiveBatch = Math.Min(batchSize, x.Rows);
-            engine.Start(new TrainingJob(Architecture, x, y, Seed, DropoutRate, microbatchSize, effectiveBatch, Backend));
-            return RunEpochs(x, y, xVal, yVal, optimizer, epochs, effectiveBatch, earlyStoppingThreshold, lrScheduler, progress, engine, evaluateTrainingSet, checkpoints, cancellationToken);
-        }
-        finally
-        {
-            if (ownsEngine)
-            {
-                engine.Dispose();
-            }
-        }
-    }
+            Optimizer = optimizer,
+            Epochs = epochs,
+            BatchSize = batchSize,
+            ValidationFeatures = xVal,
+            ValidationLabels = yVal,
+            EarlyStoppingPatience = earlyStoppingThreshold,
+            Scheduler = lrScheduler,
+            Progress = progress,
+            Engine = engine,
+            MicrobatchSize = microbatchSize,
+            EvaluateTrainingSet = evaluateTrainingSet,
+            Checkpoints = checkpoints,
+            CancellationToken = cancellationToken,
+        }).Train(x, y);
 
     /// <summary>Accuracy and predicted classes (<c>p &gt; 0.5</c> for one output, argmax otherwise).</summary>
     public (double Accuracy, int[] Predictions) Evaluate(Features x, int[] y)
@@ -287,204 +243,8 @@ public sealed class NeuralNetwork
         }
     }
 
-    private TrainingHistory RunEpochs(
-        Features x,
-        int[] y,
-        Features? xVal,
-        int[]? yVal,
-        Optimizer optimizer,
-        int epochs,
-        int batchSize,
-        int patience,
-        ILearningRateScheduler? scheduler,
-        Action<TrainingEvent>? progress,
-        ITrainingEngine engine,
-        bool evaluateTrainingSet,
-        CheckpointOptions? checkpoints,
-        CancellationToken cancellationToken)
-    {
-        var n = x.Rows;
-        var order = new int[n];
-        var gradient = new float[Layout.TotalCount];
-        var stepsPerEpoch = (n + batchSize - 1) / batchSize;
-        var state = checkpoints is { Resume: true } && File.Exists(checkpoints.FilePath)
-            ? Resume(checkpoints.FilePath, optimizer, scheduler, progress)
-            : new TrainerState();
-        for (var epoch = state.NextEpoch; epoch < epochs && !state.StoppedEarly; epoch++)
-        {
-            var clock = Stopwatch.StartNew();
-            var learningRate = optimizer.LearningRate;
-            new DeterministicRandom(Seed, ShuffleStream, (ulong)epoch).Permutation(order);
-            for (var step = epoch == state.NextEpoch ? state.NextStep : 0; step < stepsPerEpoch; step++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var start = step * batchSize;
-                var rows = new ReadOnlyMemory<int>(order, start, Math.Min(batchSize, n - start));
-                var next = step + 1 < stepsPerEpoch
-                    ? new ReadOnlyMemory<int>(order, start + batchSize, Math.Min(batchSize, n - start - batchSize))
-                    : ReadOnlyMemory<int>.Empty;
-                var result = engine.ComputeGradient(new StepWork(epoch, step, rows, next), _parameters, state.Version, gradient);
-                engine.Update(state.Version + 1, mirror => optimizer.Step(Backend, Layout, _parameters, gradient, 1f / result.SampleCount, (float)(2 * RegLambda), mirror));
-                state.Version++;
-                state.EpochLossSum += result.LossSum;
-                progress?.Invoke(new StepCompleted(epoch, epochs, step, stepsPerEpoch, result.SampleCount, result.LossSum / result.SampleCount));
-                if (checkpoints is not null && state.Version % checkpoints.EverySteps == 0 && step < stepsPerEpoch - 1)
-                {
-                    state.NextEpoch = epoch;
-                    state.NextStep = step + 1;
-                    SaveCheckpoint(checkpoints, state, optimizer, scheduler);
-                }
-            }
-
-            var evaluationStart = clock.Elapsed;
-            var (trainLoss, trainAccuracy) = evaluateTrainingSet
-                ? Measure(x, y)
-                : (state.EpochLossSum / n + RegLambda * SumOfSquaredWeights(), (double?)null);
-            state.EpochLossSum = 0;
-            double? valLoss = null, valAccuracy = null;
-            if (xVal is not null && yVal is not null)
-            {
-                (var vl, var va) = Measure(xVal, yVal);
-                (valLoss, valAccuracy) = (vl, va);
-            }
-
-            var seconds = clock.Elapsed.TotalSeconds;
-            var metrics = new EpochMetrics(
-                epoch, trainLoss, trainAccuracy, valLoss, valAccuracy, learningRate, seconds, n / Math.Max(seconds, 1e-9), seconds - evaluationStart.TotalSeconds);
-            state.History.Add(metrics);
-            progress?.Invoke(new EpochCompleted(metrics, epochs));
-            var monitored = valLoss ?? trainLoss;
-            if (scheduler?.Step(epoch, monitored) is { } message)
-            {
-                progress?.Invoke(new TrainingMessage(message));
-            }
-
-            if (monitored < state.Best)
-            {
-                state.Best = monitored;
-                state.BestEpoch = epoch;
-                state.BestParameters ??= new float[_parameters.Length];
-                _parameters.AsSpan().CopyTo(state.BestParameters);
-                state.SinceBest = 0;
-            }
-            else
-            {
-                state.SinceBest++;
-                if (patience > 0 && state.SinceBest >= patience)
-                {
-                    state.StoppedEarly = true;
-                    progress?.Invoke(new TrainingMessage($"Early stopping at epoch {epoch + 1}"));
-                }
-            }
-
-            if (checkpoints is not null && !state.StoppedEarly && state.Version / checkpoints.EverySteps > state.CheckpointedAt / checkpoints.EverySteps)
-            {
-                state.NextEpoch = epoch + 1;
-                state.NextStep = 0;
-                SaveCheckpoint(checkpoints, state, optimizer, scheduler);
-            }
-        }
-
-        if (state.BestParameters is not null)
-        {
-            state.BestParameters.AsSpan().CopyTo(_parameters);
-        }
-
-        return new TrainingHistory(state.History, state.BestEpoch, state.StoppedEarly);
-    }
-
-    private void SaveCheckpoint(CheckpointOptions options, TrainerState state, Optimizer optimizer, ILearningRateScheduler? scheduler)
-    {
-        Directory.CreateDirectory(options.Directory);
-        var plateau = scheduler as PlateauLRScheduler;
-        new TrainingCheckpoint
-        {
-            Architecture = Architecture,
-            Seed = Seed,
-            NextEpoch = state.NextEpoch,
-            NextStep = state.NextStep,
-            ParameterVersion = state.Version,
-            Parameters = _parameters,
-            OptimizerName = optimizer.Name,
-            OptimizerSteps = optimizer.StepCount,
-            LearningRate = optimizer.LearningRate,
-            OptimizerState = optimizer.State,
-            PlateauBestLoss = plateau?.BestLoss,
-            PlateauWait = plateau?.Wait ?? 0,
-            BestLoss = state.Best,
-            BestEpoch = state.BestEpoch,
-            SinceBest = state.SinceBest,
-            BestParameters = state.BestParameters,
-            EpochLossSum = state.EpochLossSum,
-            History = state.History,
-        }.Save(options.FilePath);
-        state.CheckpointedAt = state.Version;
-    }
-
-    private TrainerState Resume(string path, Optimizer optimizer, ILearningRateScheduler? scheduler, Action<TrainingEvent>? progress)
-    {
-        var checkpoint = TrainingCheckpoint.Load(path);
-        if (!checkpoint.Architecture.Equals(Architecture))
-        {
-            throw new BadInputException($"{path}: the checkpoint is of a different model ({checkpoint.Architecture}), this run trains {Architecture}");
-        }
-
-        if (checkpoint.Seed != Seed || checkpoint.OptimizerName != optimizer.Name)
-        {
-            throw new BadInputException(
-                $"{path}: the checkpoint was made with seed {checkpoint.Seed} and optimizer {checkpoint.OptimizerName}, this run uses seed {Seed} and {optimizer.Name}");
-        }
-
-        checkpoint.Parameters.AsSpan().CopyTo(_parameters);
-        optimizer.Restore(checkpoint.OptimizerSteps, checkpoint.LearningRate, checkpoint.OptimizerState, _parameters.Length);
-        if (scheduler is PlateauLRScheduler plateau && checkpoint.PlateauBestLoss is { } best)
-        {
-            plateau.Restore(best, checkpoint.PlateauWait);
-        }
-
-        progress?.Invoke(new TrainingMessage($"resumed from {path} at epoch {checkpoint.NextEpoch + 1}, step {checkpoint.NextStep + 1}"));
-        return new TrainerState
-        {
-            NextEpoch = checkpoint.NextEpoch,
-            NextStep = checkpoint.NextStep,
-            Version = checkpoint.ParameterVersion,
-            CheckpointedAt = checkpoint.ParameterVersion,
-            Best = checkpoint.BestLoss,
-            BestEpoch = checkpoint.BestEpoch,
-            SinceBest = checkpoint.SinceBest,
-            BestParameters = checkpoint.BestParameters,
-            EpochLossSum = checkpoint.EpochLossSum,
-            History = [.. checkpoint.History],
-        };
-    }
-
-    /// <summary>Where the epoch loop stands; everything a checkpoint must hold besides parameters and optimizer.</summary>
-    private sealed class TrainerState
-    {
-        public int NextEpoch { get; set; }
-
-        public int NextStep { get; set; }
-
-        public long Version { get; set; }
-
-        public long CheckpointedAt { get; set; }
-
-        public double Best { get; set; } = double.PositiveInfinity;
-
-        public int BestEpoch { get; set; } = -1;
-
-        public int SinceBest { get; set; }
-
-        public float[]? BestParameters { get; set; }
-
-        public double EpochLossSum { get; set; }
-
-        public bool StoppedEarly { get; set; }
-
-        public List<EpochMetrics> History { get; init; } = [];
-    }
-
-    private (double Loss, double? Accuracy) Measure(Features x, int[] y)
+    /// <summary>Mean regularized loss (as <see cref="CalculateLoss"/>) and accuracy over the rows; the trainer's per-epoch figures.</summary>
+    internal (double Loss, double? Accuracy) Measure(Features x, int[] y)
     {
         var outputs = Architecture.OutputSize;
         var chunk = new float[InferenceRows * outputs];
@@ -555,7 +315,8 @@ public sealed class NeuralNetwork
         }
     }
 
-    private void CheckData(Features x, int[] y, string what)
+    /// <summary>Checks data against the model (columns, one label per row, labels in range) with messages naming <paramref name="what"/>.</summary>
+    internal void CheckData(Features x, int[] y, string what)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
