@@ -1,5 +1,6 @@
 using SegaLearn.Compute;
 using SegaLearn.Data;
+using SegaLearn.Metrics;
 using SegaLearn.Optimizers;
 using SegaLearn.Schedulers;
 using SegaLearn.Training;
@@ -8,8 +9,9 @@ namespace SegaLearn;
 
 /// <summary>
 /// A fully connected network, the seed's <c>BaseBackendNeuralNetwork</c>: built from layer sizes (ReLU hidden
-/// layers, sigmoid + BCE for one output, softmax + cross-entropy otherwise), trained with mini-batches, inverted
-/// dropout and L2 regularization. All parameters live in one flat buffer (see <see cref="ParameterLayout"/>).
+/// layers, sigmoid + BCE for one output, softmax + cross-entropy otherwise, or a linear output with MSE, MAE or Huber
+/// for regression), trained with mini-batches, inverted dropout and L2 regularization by a <see cref="Trainer"/>.
+/// All parameters live in one flat buffer (see <see cref="ParameterLayout"/>).
 /// </summary>
 /// <remarks>
 /// L2: the loss adds <c>reg_lambda·Σ‖W‖²</c> (weights only) as the seed reports it, and the gradient adds its exact
@@ -28,7 +30,7 @@ public sealed class NeuralNetwork
     /// <param name="dropoutRate">Inverted dropout on hidden layers during training (default 0.2).</param>
     /// <param name="regLambda">L2 strength on weights (default 0.01).</param>
     /// <param name="activations">One per dense layer; default ReLU hidden and sigmoid/softmax output.</param>
-    /// <param name="loss">Default BCE-with-logits for one output, cross-entropy otherwise.</param>
+    /// <param name="loss">Default BCE-with-logits for one output, cross-entropy otherwise; MSE, MAE or Huber make a regressor.</param>
     /// <param name="seed">Seeds initialization, shuffling and dropout; a random seed when null.</param>
     /// <param name="backend">Compute backend; <see cref="Backends.Current"/> when null.</param>
     public NeuralNetwork(
@@ -104,16 +106,17 @@ public sealed class NeuralNetwork
     /// The seed's <c>train</c>: trains this network with a <see cref="Trainer"/> whose <see cref="TrainerOptions"/> take
     /// these arguments (same names, same defaults; <paramref name="earlyStoppingThreshold"/> is
     /// <see cref="TrainerOptions.EarlyStoppingPatience"/> and <paramref name="lrScheduler"/> is
-    /// <see cref="TrainerOptions.Scheduler"/>). See <see cref="Trainer.Train"/> for what happens.
+    /// <see cref="TrainerOptions.Scheduler"/>). See <see cref="Trainer.Train"/> for what happens. <paramref name="y"/> is
+    /// an <c>int[]</c> of class indices, or a <c>float[]</c> of values for a regression loss.
     /// </summary>
     public TrainingHistory Train(
         Features x,
-        int[] y,
+        Targets y,
         Optimizer? optimizer = null,
         int epochs = 100,
         int batchSize = 32,
         Features? xVal = null,
-        int[]? yVal = null,
+        Targets? yVal = null,
         int earlyStoppingThreshold = 10,
         ILearningRateScheduler? lrScheduler = null,
         Action<TrainingEvent>? progress = null,
@@ -142,6 +145,7 @@ public sealed class NeuralNetwork
     /// <summary>Accuracy and predicted classes (<c>p &gt; 0.5</c> for one output, argmax otherwise).</summary>
     public (double Accuracy, int[] Predictions) Evaluate(Features x, int[] y)
     {
+        CheckClassifier(nameof(EvaluateRegression));
         CheckData(x, y, "evaluation");
         var predictions = Predict(x);
         var correct = 0;
@@ -180,6 +184,7 @@ public sealed class NeuralNetwork
     public float[,] PredictProbabilities(Features x)
     {
         ArgumentNullException.ThrowIfNull(x);
+        CheckClassifier(nameof(PredictValues));
         CheckColumns(x, "prediction");
         var outputs = Architecture.OutputSize;
         var result = new float[x.Rows, Architecture.ClassCount];
@@ -209,11 +214,52 @@ public sealed class NeuralNetwork
         return result;
     }
 
-    /// <summary>Mean loss over the rows plus <c>reg_lambda·Σ‖W‖²</c>, as the seed's <c>calculate_loss</c>.</summary>
-    public double CalculateLoss(Features x, int[] y)
+    /// <summary>A regression model's predictions, rows × outputs (the output layer's values).</summary>
+    /// <exception cref="InvalidOperationException">The model is a classifier (use <see cref="PredictProbabilities"/>).</exception>
+    public float[,] PredictValues(Features x)
     {
-        CheckData(x, y, "loss");
-        return Measure(x, y).Loss;
+        ArgumentNullException.ThrowIfNull(x);
+        if (!Architecture.IsRegression)
+        {
+            throw new InvalidOperationException($"a classifier (loss {Architecture.LossText}) predicts classes: use {nameof(Predict)} or {nameof(PredictProbabilities)}");
+        }
+
+        CheckColumns(x, "prediction");
+        var outputs = Architecture.OutputSize;
+        var result = new float[x.Rows, outputs];
+        var chunk = new float[InferenceRows * outputs];
+        var replica = InferenceReplica();
+        for (var start = 0; start < x.Rows; start += InferenceRows)
+        {
+            var count = Math.Min(InferenceRows, x.Rows - start);
+            replica.Infer(_parameters, x, start, count, null, chunk);
+            for (var i = 0; i < count * outputs; i++)
+            {
+                result[start + (i / outputs), i % outputs] = chunk[i];
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// A regression model's mean squared error, mean absolute error and R² on <paramref name="y"/> (rows × outputs
+    /// values, row-major), with the predictions (see <see cref="RegressionReport"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model is a classifier (use <see cref="Evaluate"/>).</exception>
+    public (RegressionReport Report, float[,] Predictions) EvaluateRegression(Features x, float[] y)
+    {
+        var predictions = PredictValues(x);
+        CheckData(x, y, "evaluation");
+        var flat = new float[predictions.Length];
+        Buffer.BlockCopy(predictions, 0, flat, 0, flat.Length * sizeof(float));
+        return (RegressionReport.Compute(y, flat, Architecture.OutputSize), predictions);
+    }
+
+    /// <summary>Mean loss over the rows plus <c>reg_lambda·Σ‖W‖²</c>, as the seed's <c>calculate_loss</c>.</summary>
+    public double CalculateLoss(Features x, Targets y)
+    {
+        return Measure(x, CheckData(x, y, "loss")).Loss;
     }
 
     /// <summary><c>Σ‖W‖²</c> over every layer's weights (biases excluded).</summary>
@@ -243,19 +289,23 @@ public sealed class NeuralNetwork
         }
     }
 
-    /// <summary>Mean regularized loss (as <see cref="CalculateLoss"/>) and accuracy over the rows; the trainer's per-epoch figures.</summary>
-    internal (double Loss, double? Accuracy) Measure(Features x, int[] y)
+    /// <summary>
+    /// Mean regularized loss (as <see cref="CalculateLoss"/>) and accuracy (null for regression) over the rows; the
+    /// trainer's per-epoch figures.
+    /// </summary>
+    internal (double Loss, double? Accuracy) Measure(Features x, Targets y)
     {
         var outputs = Architecture.OutputSize;
         var chunk = new float[InferenceRows * outputs];
         var replica = InferenceReplica();
+        var labels = y.IsRegression ? null : y.Classes;
         double loss = 0;
         var correct = 0;
         for (var start = 0; start < x.Rows; start += InferenceRows)
         {
             var count = Math.Min(InferenceRows, x.Rows - start);
             loss += replica.Infer(_parameters, x, start, count, y, chunk);
-            for (var i = 0; i < count; i++)
+            for (var i = 0; labels is not null && i < count; i++)
             {
                 int predicted;
                 if (outputs == 1)
@@ -274,12 +324,12 @@ public sealed class NeuralNetwork
                     }
                 }
 
-                correct += predicted == y[start + i] ? 1 : 0;
+                correct += predicted == labels[start + i] ? 1 : 0;
             }
         }
 
         var rows = Math.Max(x.Rows, 1);
-        return (loss / rows + RegLambda * SumOfSquaredWeights(), (double)correct / rows);
+        return (loss / rows + RegLambda * SumOfSquaredWeights(), labels is null ? null : (double)correct / rows);
     }
 
     private ModelReplica InferenceReplica()
@@ -315,15 +365,33 @@ public sealed class NeuralNetwork
         }
     }
 
-    /// <summary>Checks data against the model (columns, one label per row, labels in range) with messages naming <paramref name="what"/>.</summary>
-    internal void CheckData(Features x, int[] y, string what)
+    /// <summary>
+    /// Checks data against the model (columns, one label per row, class labels in range, regression values finite and
+    /// as many per row as outputs) with messages naming <paramref name="what"/>. Returns the targets with one row per
+    /// data row: a flat <c>float[]</c> (one value per row when it converted) is cut into rows of the model's outputs.
+    /// </summary>
+    internal Targets CheckData(Features x, Targets y, string what)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         CheckColumns(x, what);
-        if (x.Rows != y.Length)
+        if (y.IsRegression != Architecture.IsRegression)
         {
-            throw new BadInputException($"the {what} data has {x.Rows} rows but {y.Length} labels");
+            throw new BadInputException(Architecture.IsRegression
+                ? $"the {what} labels are class indices (int), the model's loss {Architecture.LossText} needs values (float)"
+                : $"the {what} labels are values (float), the model's loss {Architecture.LossText} needs class indices (int)");
+        }
+
+        if (y.IsRegression && y.Width != Architecture.OutputSize && y.Values.Length % Architecture.OutputSize == 0)
+        {
+            y = Targets.FromValues(y.Values, Architecture.OutputSize);
+        }
+
+        if (x.Rows != y.Rows || y.Width != (y.IsRegression ? Architecture.OutputSize : 1))
+        {
+            throw new BadInputException(y.IsRegression
+                ? $"the {what} data has {x.Rows} rows but {y.Values.Length} values; the model's {Architecture.OutputSize} output(s) need {x.Rows * Architecture.OutputSize}"
+                : $"the {what} data has {x.Rows} rows but {y.Rows} labels");
         }
 
         if (x.Rows == 0)
@@ -331,14 +399,39 @@ public sealed class NeuralNetwork
             throw new BadInputException($"the {what} data has no rows");
         }
 
-        var classes = Architecture.ClassCount;
-        for (var i = 0; i < y.Length; i++)
+        if (y.IsRegression)
         {
-            if ((uint)y[i] >= (uint)classes)
+            var values = y.Values;
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (!float.IsFinite(values[i]))
+                {
+                    throw new BadInputException($"{what} value {values[i]} at row {(i / y.Width) + 1} is not finite");
+                }
+            }
+
+            return y;
+        }
+
+        var labels = y.Classes;
+        var classes = Architecture.ClassCount;
+        for (var i = 0; i < labels.Length; i++)
+        {
+            if ((uint)labels[i] >= (uint)classes)
             {
                 throw new BadInputException(
-                    $"{what} label {y[i]} at row {i + 1} is out of range: the output layer of size {Architecture.OutputSize} takes labels 0..{classes - 1}");
+                    $"{what} label {labels[i]} at row {i + 1} is out of range: the output layer of size {Architecture.OutputSize} takes labels 0..{classes - 1}");
             }
+        }
+
+        return y;
+    }
+
+    private void CheckClassifier(string instead)
+    {
+        if (Architecture.IsRegression)
+        {
+            throw new InvalidOperationException($"a regression model (loss {Architecture.LossText}) predicts values: use {instead}");
         }
     }
 }

@@ -37,12 +37,15 @@ public sealed class Trainer
     /// with the weights of its best epoch. Resumes from <see cref="TrainerOptions.Checkpoints"/> when asked and a
     /// checkpoint exists, ending with the same bits as an uninterrupted run.
     /// </summary>
+    /// <param name="x">The training rows.</param>
+    /// <param name="y">Their class indices (an <c>int[]</c>), or their values for a regression loss (a <c>float[]</c>, rows × outputs).</param>
     /// <exception cref="BadInputException">The data does not fit the network, or the checkpoint is of another run.</exception>
-    public TrainingHistory Train(Features x, int[] y)
+    public TrainingHistory Train(Features x, Targets y)
     {
         var network = Network;
         var options = Options;
-        network.CheckData(x, y, "training");
+        y = network.CheckData(x, y, "training");
+        Targets? validation = null;
         if (options.ValidationFeatures is not null || options.ValidationLabels is not null)
         {
             if (options.ValidationFeatures is null || options.ValidationLabels is null)
@@ -50,7 +53,7 @@ public sealed class Trainer
                 throw new BadInputException("validation data needs both features and labels");
             }
 
-            network.CheckData(options.ValidationFeatures, options.ValidationLabels, "validation");
+            validation = network.CheckData(options.ValidationFeatures, options.ValidationLabels, "validation");
         }
 
         var optimizer = options.Optimizer ?? new AdamOptimizer();
@@ -59,7 +62,7 @@ public sealed class Trainer
         {
             var batchSize = Math.Min(options.BatchSize, x.Rows);
             engine.Start(new TrainingJob(network.Architecture, x, y, network.Seed, network.DropoutRate, options.MicrobatchSize, batchSize, network.Backend));
-            return new Run(network, options, optimizer, engine, batchSize).Epochs(x, y);
+            return new Run(network, options, optimizer, engine, batchSize).Epochs(x, y, validation);
         }
         finally
         {
@@ -87,7 +90,7 @@ public sealed class Trainer
         private bool _stoppedEarly;
         private List<EpochMetrics> _history = [];
 
-        public TrainingHistory Epochs(Features x, int[] y)
+        public TrainingHistory Epochs(Features x, Targets y, Targets? yVal)
         {
             var n = x.Rows;
             var order = new int[n];
@@ -135,7 +138,7 @@ public sealed class Trainer
                     : (_epochLossSum / n + network.RegLambda * network.SumOfSquaredWeights(), (double?)null);
                 _epochLossSum = 0;
                 double? valLoss = null, valAccuracy = null;
-                if (options.ValidationFeatures is { } xVal && options.ValidationLabels is { } yVal)
+                if (options.ValidationFeatures is { } xVal && yVal is not null)
                 {
                     (var vl, var va) = network.Measure(xVal, yVal);
                     (valLoss, valAccuracy) = (vl, va);

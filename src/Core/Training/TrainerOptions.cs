@@ -60,8 +60,8 @@ public sealed record TrainerOptions
     /// <summary>Validation features, measured after every epoch; give <see cref="ValidationLabels"/> with them.</summary>
     public Features? ValidationFeatures { get; init; }
 
-    /// <summary>The labels of <see cref="ValidationFeatures"/>.</summary>
-    public int[]? ValidationLabels { get; init; }
+    /// <summary>The labels of <see cref="ValidationFeatures"/>: an <c>int[]</c> of classes, or a <c>float[]</c> of values for regression.</summary>
+    public Targets? ValidationLabels { get; init; }
 
     /// <summary>Receives steps, epochs and messages (scheduler decays, early stopping, resuming) as they happen.</summary>
     public Action<TrainingEvent>? Progress { get; init; }

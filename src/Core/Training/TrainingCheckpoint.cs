@@ -108,7 +108,8 @@ public sealed class TrainingCheckpoint
         try
         {
             var activations = m["activations"].Split(',').Select(Activation.Parse).ToArray();
-            var architecture = new NetworkArchitecture(m["layers"].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(), activations, NetworkArchitecture.ParseLoss(m["loss"]));
+            var loss = NetworkArchitecture.ParseLoss(m["loss"], out var huberDelta);
+            var architecture = new NetworkArchitecture(m["layers"].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(), activations, loss, huberDelta);
             var parameters = content.Find("parameters")?.Data ?? throw new BadInputException($"{path}: no 'parameters' tensor");
             var state = content.Tensors.Where(t => t.Name.StartsWith("optimizer.", StringComparison.Ordinal))
                 .Select(t => new KeyValuePair<string, float[]>(t.Name["optimizer.".Length..], t.Data)).ToArray();
