@@ -33,6 +33,7 @@ public sealed class NeuralNetwork
     /// <param name="loss">Default BCE-with-logits for one output, cross-entropy otherwise; MSE, MAE or Huber make a regressor.</param>
     /// <param name="seed">Seeds initialization, shuffling and dropout; a random seed when null.</param>
     /// <param name="backend">Compute backend; <see cref="Backends.Current"/> when null.</param>
+    /// <param name="huberDelta">The threshold of a <see cref="LossKind.Huber"/> loss (default 1.0).</param>
     public NeuralNetwork(
         IReadOnlyList<int> layerSizes,
         double dropoutRate = 0.2,
@@ -40,8 +41,9 @@ public sealed class NeuralNetwork
         IReadOnlyList<Activation>? activations = null,
         LossKind? loss = null,
         ulong? seed = null,
-        IComputeBackend? backend = null)
-        : this(new NetworkArchitecture(layerSizes, activations, loss), null, dropoutRate, regLambda, seed, backend)
+        IComputeBackend? backend = null,
+        double huberDelta = NetworkArchitecture.DefaultHuberDelta)
+        : this(new NetworkArchitecture(layerSizes, activations, loss, huberDelta), null, dropoutRate, regLambda, seed, backend)
     {
     }
 
