@@ -165,7 +165,28 @@ public sealed class ActorTrainingEngine : ITrainingEngine
         }
     }
 
-    public StepResult ComputeGradient(StepWork work, float[] parameters, long parameterVersion, float[] gradientSum)
+    /// <summary>
+    /// Runs the step, letting the coordinator apply <paramref name="rangeUpdate"/> as the gradient sum arrives where its
+    /// workers reduce among themselves (the new parameters then stream to them during the step); otherwise the whole
+    /// <paramref name="update"/> runs after it, as <see cref="Update"/> does.
+    /// </summary>
+    public StepResult Step(StepWork work, float[] parameters, long parameterVersion, float[] gradientSum, ParameterUpdate update, ParameterRangeUpdate rangeUpdate)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        ArgumentNullException.ThrowIfNull(rangeUpdate);
+        var finished = RunStep(new RunStep(work, parameters, parameterVersion, gradientSum, rangeUpdate));
+        if (!finished.Updated)
+        {
+            Update(parameterVersion + 1, update);
+        }
+
+        return finished.Result;
+    }
+
+    public StepResult ComputeGradient(StepWork work, float[] parameters, long parameterVersion, float[] gradientSum) =>
+        RunStep(new RunStep(work, parameters, parameterVersion, gradientSum)).Result;
+
+    private StepFinished RunStep(RunStep run)
     {
         if (_jobId is null)
         {
@@ -175,10 +196,10 @@ public sealed class ActorTrainingEngine : ITrainingEngine
         PublishPrevious();
         // The optimizer's kernel threads would spin into the workers' compute, which needs every core.
         _backend?.Rest();
-        var finished = Wait(_coordinator.Ask<StepFinished>(new RunStep(work, parameters, parameterVersion, gradientSum), _waits.Token));
+        var finished = Wait(_coordinator.Ask<StepFinished>(run, _waits.Token));
         _previous = finished.Metrics;
         _sinceStep.Restart();
-        return finished.Result;
+        return finished;
     }
 
     /// <summary>

@@ -29,6 +29,9 @@ public sealed class CoordinatorActor : ReceiveActor
     private int _totalReassigned;
     private int _totalRejected;
 
+    /// <summary>The version whose parameters were streamed to these members (in relay order) during the last step, if so.</summary>
+    private StreamedVersion? _streamed;
+
     public CoordinatorActor(CoordinatorSettings settings)
     {
         _settings = settings;
@@ -39,6 +42,7 @@ public sealed class CoordinatorActor : ReceiveActor
         Receive<RunStep>(OnRunStep);
         Receive<LocalWorkDone>(OnLocalWorkDone);
         Receive<DataPlaneEvent.GradientArrived>(OnRemoteGradient);
+        Receive<DataPlaneEvent.PeerFrame>(OnPeerFrame);
         Receive<DataPlaneEvent.Disconnected>(lost =>
         {
             if (_workers.Find(lost.WorkerId) is { } worker)
@@ -114,6 +118,7 @@ public sealed class CoordinatorActor : ReceiveActor
             OnRefused = (endpoint, reason) => log.Warning("data plane refused {0}: {1}", endpoint, reason),
             OnInvalidFrame = (worker, reason) => log.Warning("data plane dropped worker #{0}: {1}", worker, reason),
             OnDisconnected = worker => self.Tell(new DataPlaneEvent.Disconnected(worker, "connection closed")),
+            OnPeerFrame = (worker, header, payload) => self.Tell(new DataPlaneEvent.PeerFrame(worker, header, payload)),
         });
         server.Start(IPAddress.Parse(_settings.DataPlaneBind), _settings.DataPlanePort);
         _log.Info("job {0}: data plane listening on {1}:{2}", jobId, _settings.DataPlaneBind, server.Port);
@@ -192,6 +197,7 @@ public sealed class CoordinatorActor : ReceiveActor
         }
 
         worker.Credits = Math.Max(1, request.Credits);
+        CheckReady();
         Dispatch();
     }
 
@@ -205,7 +211,210 @@ public sealed class CoordinatorActor : ReceiveActor
         }
 
         _stepWaiter = Sender;
-        job.Round.Begin(run.Work, run.Parameters, run.Version, run.GradientSum, job.Begin.Job.MicrobatchSize, _workers.Count);
+        job.Round.Begin(run.Work, run.Parameters, run.Version, run.GradientSum, job.Begin.Job.MicrobatchSize, _workers.Count, run.RangeUpdate);
+        StartAttempt(job);
+        Dispatch();
+    }
+
+    /// <summary>
+    /// The workers that reduce among themselves this attempt, in relay order: all of the job's workers when there are
+    /// at least two, each is on another machine (no shared memory) and listens for peers; else none (the star).
+    /// </summary>
+    private List<PeerEndpoint> PeerMembers(JobState job)
+    {
+        var members = new List<PeerEndpoint>();
+        if (!_settings.PeerReduction || job.Server is not { } server || _workers.Count < 2)
+        {
+            return members;
+        }
+
+        foreach (var worker in _workers.All.OrderBy(w => w.Id))
+        {
+            if (worker.InProcess || server.PeerEndpointOf(worker.Id) is not { } endpoint)
+            {
+                members.Clear();
+                return members;
+            }
+
+            members.Add(endpoint);
+        }
+
+        return members;
+    }
+
+    /// <summary>
+    /// Starts an attempt at the current step: under peer reduction, the plan and the parameters go to the first member,
+    /// which relays them, unless the same members had the version streamed to them during the step before; in the star,
+    /// each worker gets the parameters with its first block (<see cref="SendOnDataPlane"/>).
+    /// </summary>
+    private void StartAttempt(JobState job)
+    {
+        var round = job.Round;
+        var restart = round.Attempt > 0;
+        var members = PeerMembers(job);
+        var streamed = !restart && _streamed is { } s && s.Version == round.Version && s.Members.SequenceEqual(members.Select(m => m.WorkerId));
+        _streamed = null;
+        round.StartAttempt(members, parametersFollow: !streamed);
+        if (round.Plan is not { } plan)
+        {
+            if (restart)
+            {
+                foreach (var worker in _workers.All)
+                {
+                    worker.ParametersSent = -1;
+                }
+            }
+
+            return;
+        }
+
+        foreach (var worker in _workers.All)
+        {
+            worker.ParametersSent = -1;
+        }
+
+        var head = plan.Members[0].WorkerId;
+        try
+        {
+            if (plan.ParametersFollow)
+            {
+                round.BytesOut += (long)round.Parameters.Length * sizeof(float);
+            }
+
+            Watch(job.Server!.SendPlanAndParametersAsync(plan, round.VersionParameters), head);
+        }
+        catch (InvalidOperationException e)
+        {
+            Self.Tell(new DataPlaneEvent.Disconnected(head, e.Message));
+        }
+
+        if (restart)
+        {
+            _log.Info("step {0}: attempt {1} under peer reduction by {2} worker(s)", round.Work.Step, plan.Attempt, plan.Members.Count);
+        }
+    }
+
+    private void OnPeerFrame(DataPlaneEvent.PeerFrame frame)
+    {
+        var job = _job;
+        var header = frame.Header;
+        if (job is null)
+        {
+            ReturnShard(job, frame.Payload);
+            return;
+        }
+
+        var round = job.Round;
+        switch (header.Kind)
+        {
+            case FrameKind.Done:
+            {
+                var outcome = round.OfferDone(header, out var blockIndex);
+                if (outcome != LedgerOutcome.Stale && _workers.Find(frame.WorkerId) is { } worker && blockIndex >= 0)
+                {
+                    worker.Complete(blockIndex);
+                }
+
+                if (outcome == LedgerOutcome.Invalid)
+                {
+                    _log.Warning("invalid Done for step {0} block {1} from worker #{2}: the step starts over", header.Step, header.FirstMicrobatch, frame.WorkerId);
+                    Strike(job, frame.WorkerId);
+                }
+
+                break;
+            }
+
+            case FrameKind.ShardSum:
+                round.BytesIn += (long)header.ElementCount * sizeof(float);
+                var offered = round.OfferShard(frame.WorkerId, header, frame.Payload.AsSpan(0, header.ElementCount));
+                ReturnShard(job, frame.Payload);
+                if (offered == LedgerOutcome.Invalid)
+                {
+                    _log.Warning("shard sum at {0} of {1} elements from worker #{2} fits no shard of the plan", header.ElementOffset, header.ElementCount, frame.WorkerId);
+                }
+                else if (offered == LedgerOutcome.Accepted)
+                {
+                    Stream(job, round.ApplyUpdate(header.ElementOffset, header.ElementCount));
+                }
+
+                break;
+            case FrameKind.Invalid when round.IsCurrent(header.ParameterVersion, header.Epoch, header.Step) && header.Attempt == round.Attempt:
+                _totalRejected++;
+                _log.Warning("worker #{0} reports an invalid piece of step {1} block {2} from worker #{3}: the step starts over", frame.WorkerId, header.Step, header.FirstMicrobatch, header.PeerId);
+                Strike(job, header.PeerId);
+                break;
+            case FrameKind.PeerFailed:
+                if (_workers.Find(header.PeerId) is { } peer)
+                {
+                    RemoveWorker(peer, $"worker #{frame.WorkerId} cannot reach it");
+                }
+
+                break;
+        }
+
+        FinishIfComplete(job);
+    }
+
+    /// <summary>Sends ranges of the next version, just updated, to the first member, which relays them down the members.</summary>
+    private void Stream(JobState job, List<(int Offset, int Length)> ranges)
+    {
+        var round = job.Round;
+        var head = round.Plan!.Members[0].WorkerId;
+        foreach (var (offset, length) in ranges)
+        {
+            try
+            {
+                round.BytesOut += (long)length * sizeof(float);
+                Watch(job.Server!.SendParameterChunkAsync(head, round.Version + 1, offset, round.Parameters.AsMemory(offset, length)), head);
+            }
+            catch (InvalidOperationException e)
+            {
+                Self.Tell(new DataPlaneEvent.Disconnected(head, e.Message));
+                return;
+            }
+        }
+    }
+
+    private static void ReturnShard(JobState? job, float[]? payload)
+    {
+        if (job is not null && payload is not null && payload.Length == job.Pool.Length)
+        {
+            job.Pool.Return(payload);
+        }
+    }
+
+    /// <summary>Strikes a worker whose result was invalid: the step's attempt starts over, and a worker that repeats it is removed.</summary>
+    private void Strike(JobState job, int workerId)
+    {
+        if (_workers.Find(workerId) is not { } worker)
+        {
+            return;
+        }
+
+        if (++worker.Strikes >= _settings.MaxStrikes)
+        {
+            RemoveWorker(worker, $"{worker.Strikes} invalid gradients");
+            Refuse(worker.Actor, $"removed after {worker.Strikes} invalid gradients");
+            return;
+        }
+
+        Restart(job);
+    }
+
+    /// <summary>Starts the current step over under peer reduction (or the star, when too few members are left).</summary>
+    private void Restart(JobState job)
+    {
+        if (!job.Round.IsActive || job.Round.Plan is null)
+        {
+            return;
+        }
+
+        foreach (var worker in _workers.All)
+        {
+            worker.TakeOutstanding();
+        }
+
+        StartAttempt(job);
         Dispatch();
     }
 
@@ -240,7 +449,7 @@ public sealed class CoordinatorActor : ReceiveActor
             worker.Assign(block.Index);
             if (worker.InProcess)
             {
-                worker.Actor.Tell(new LocalAssignWork(job.Round.Assignment(job.Offer.JobId, block), job.Round.Parameters, job.Pool.Rent()));
+                worker.Actor.Tell(new LocalAssignWork(job.Round.Assignment(job.Offer.JobId, block), job.Round.VersionParameters, job.Pool.Rent()));
             }
             else
             {
@@ -270,11 +479,15 @@ public sealed class CoordinatorActor : ReceiveActor
                 MicrobatchCount = block.MicrobatchCount,
                 FirstSample = block.FirstSample,
             };
-            if (worker.ParametersSent != round.Version)
+            if (round.Plan is not null)
+            {
+                Watch(server.SendAssignmentAsync(id, header with { Attempt = round.Attempt }, round.RowsPayload(block)), id);
+            }
+            else if (worker.ParametersSent != round.Version)
             {
                 worker.ParametersSent = round.Version;
                 round.BytesOut += (long)round.Parameters.Length * sizeof(float);
-                Watch(server.SendParametersAndAssignmentAsync(id, round.Parameters, header, round.RowsPayload(block)), id);
+                Watch(server.SendParametersAndAssignmentAsync(id, round.VersionParameters, header, round.RowsPayload(block)), id);
             }
             else
             {
@@ -391,16 +604,27 @@ public sealed class CoordinatorActor : ReceiveActor
             }
         }
 
+        FinishIfComplete(job);
+    }
+
+    /// <summary>Answers the trainer once the step is complete; else hands out what is waiting.</summary>
+    private void FinishIfComplete(JobState job)
+    {
         if (job.Round.IsComplete)
         {
-            var (stepResult, metrics) = job.Round.Finish(_workers.Count);
+            var round = job.Round;
+            var streamed = round.Plan is { Attempt: 1 } plan && round.RangeUpdate is not null
+                ? new StreamedVersion(round.Version + 1, plan.Members.Select(m => m.WorkerId).ToArray())
+                : null;
+            var (stepResult, metrics) = round.Finish(_workers.Count);
+            _streamed = round.Updated ? streamed : null;
             foreach (var registered in _workers.All)
             {
                 registered.TakeOutstanding();
             }
 
             _totalReassigned += metrics.Reassigned;
-            _stepWaiter?.Tell(new StepFinished(stepResult, metrics));
+            _stepWaiter?.Tell(new StepFinished(stepResult, metrics, round.Updated));
             _stepWaiter = null;
         }
         else
@@ -468,6 +692,12 @@ public sealed class CoordinatorActor : ReceiveActor
 
         var blocks = worker.TakeOutstanding();
         _log.Warning("worker {0} lost ({1}); {2} block(s) reassigned, {3} worker(s) left", worker, why, blocks.Length, _workers.Count);
+        if (_job is { Round.Plan: not null } job)
+        {
+            Restart(job);
+            return;
+        }
+
         _job?.Round.Requeue(blocks);
         Dispatch();
     }
@@ -486,7 +716,9 @@ public sealed class CoordinatorActor : ReceiveActor
 
     private void CheckReady()
     {
-        if (_job is { } job && _readyWaiter is not null && _workers.Count >= job.Begin.MinWorkers)
+        // Ready once enough workers ask for work: a remote one does so when its data plane is up, so the first step
+        // already knows where every worker listens for peers.
+        if (_job is { } job && _readyWaiter is not null && _workers.All.Count(w => w.Credits > 0) >= job.Begin.MinWorkers)
         {
             _readyWaiter.Tell(new JobReady(job.Offer.JobId, _workers.Count, job.Server is { } server ? server.TryWriteJobParameters : null));
             _readyWaiter = null;
@@ -500,6 +732,8 @@ public sealed class CoordinatorActor : ReceiveActor
     }
 
     private static bool IsInProcess(IActorRef actor) => actor.Path.Address.HasLocalScope;
+
+    private sealed record StreamedVersion(long Version, int[] Members);
 
     private sealed record JobState(BeginJob Begin, JobOffer Offer, string ArchitectureHash, StepRound Round, GradientBufferPool Pool, DataPlaneServer? Server);
 }

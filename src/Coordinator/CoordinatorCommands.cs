@@ -24,10 +24,11 @@ public sealed record JobReady(string JobId, int Workers, Func<long, ParameterUpd
 /// Computes a step's gradient sum at <see cref="Parameters"/> (version <see cref="Version"/>) into
 /// <see cref="GradientSum"/>. The trainer does not touch either buffer until <see cref="StepFinished"/> arrives.
 /// </summary>
-public sealed record RunStep(StepWork Work, float[] Parameters, long Version, float[] GradientSum) : INoSerializationVerificationNeeded;
+/// With <see cref="RangeUpdate"/>, the coordinator may also run the trainer's update, in ranges as the sum arrives.
+public sealed record RunStep(StepWork Work, float[] Parameters, long Version, float[] GradientSum, ParameterRangeUpdate? RangeUpdate = null) : INoSerializationVerificationNeeded;
 
-/// <summary>The step is reduced into the trainer's buffer.</summary>
-public sealed record StepFinished(StepResult Result, StepMetrics Metrics) : INoSerializationVerificationNeeded;
+/// <summary>The step is reduced into the trainer's buffer; <see cref="Updated"/>: and the trainer's update has been run on all of it.</summary>
+public sealed record StepFinished(StepResult Result, StepMetrics Metrics, bool Updated = false) : INoSerializationVerificationNeeded;
 
 /// <summary>Ends the job: workers are told <see cref="JobFinished"/>. Answered with <see cref="JobEnded"/>.</summary>
 public sealed record EndJob : INoSerializationVerificationNeeded

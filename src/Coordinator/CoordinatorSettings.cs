@@ -15,4 +15,11 @@ public sealed record CoordinatorSettings
 
     /// <summary>A worker returning this many invalid gradients (NaN/Inf, wrong length) is removed.</summary>
     public int MaxStrikes { get; init; } = 3;
+
+    /// <summary>
+    /// Whether workers on other machines reduce among themselves (parameters relayed down the workers, gradient shards
+    /// summed by their owners) instead of each sending its gradient here. Used when every worker of the job is such a
+    /// worker and there are at least two; off, or otherwise, every worker talks to the coordinator only (the star).
+    /// </summary>
+    public bool PeerReduction { get; init; } = true;
 }

@@ -3,7 +3,7 @@ using SegaLearn.Protocol;
 
 namespace SegaLearn.Coordinator;
 
-/// <summary>What the data plane's read threads tell the coordinator actor: a gradient arrived, or a connection is gone.</summary>
+/// <summary>What the data plane's read threads tell the coordinator actor: a gradient or a frame of peer reduction arrived, or a connection is gone.</summary>
 public abstract record DataPlaneEvent(int WorkerId) : INoSerializationVerificationNeeded
 {
     /// <summary>
@@ -11,6 +11,9 @@ public abstract record DataPlaneEvent(int WorkerId) : INoSerializationVerificati
     /// left in the worker's shared memory, to be read in place through <see cref="DataPlaneServer.PinGradient"/>.
     /// </summary>
     public sealed record GradientArrived(int WorkerId, FrameHeader Header, float[]? Gradient) : DataPlaneEvent(WorkerId);
+
+    /// <summary>A frame of peer reduction (Done, ShardSum, Invalid, PeerFailed); a ShardSum's payload in a pool buffer.</summary>
+    public sealed record PeerFrame(int WorkerId, FrameHeader Header, float[]? Payload) : DataPlaneEvent(WorkerId);
 
     /// <summary>The worker's connection closed or was dropped for <see cref="Reason"/>.</summary>
     public sealed record Disconnected(int WorkerId, string Reason) : DataPlaneEvent(WorkerId);

@@ -23,6 +23,14 @@ public sealed class StepRound
     private int _reassigned;
     private int _rejected;
     private int _duplicates;
+    private bool[] _done = [];
+    private double[] _losses = [];
+    private bool[] _received = [];
+    private bool[] _applied = [];
+    private float[] _before = [];
+    private int _doneCount;
+    private int _receivedElements;
+    private bool _anyApplied;
 
     public StepRound(GradientBufferPool pool, IComputeBackend backend)
     {
@@ -43,7 +51,22 @@ public sealed class StepRound
 
     public long BytesIn { get; set; }
 
-    public void Begin(StepWork work, float[] parameters, long version, float[] gradientSum, int microbatchSize, int workers)
+    /// <summary>The plan of the current attempt under peer reduction, or null when workers send gradients here (the star).</summary>
+    public StepPlan? Plan { get; private set; }
+
+    /// <summary>The attempt at the step: 0 in the star; from 1 under peer reduction, one more each time it starts over.</summary>
+    public int Attempt => Plan?.Attempt ?? 0;
+
+    /// <summary>
+    /// The trainer's update in ranges, when it lets the coordinator run it (<see cref="ITrainingEngine.Step"/>): under peer
+    /// reduction each range of the gradient sum is applied as it arrives, and the new parameters go on to the workers.
+    /// </summary>
+    public ParameterRangeUpdate? RangeUpdate { get; private set; }
+
+    /// <summary>Whether the trainer's update has been applied to every parameter by <see cref="Finish"/> (else the trainer runs it).</summary>
+    public bool Updated { get; private set; }
+
+    public void Begin(StepWork work, float[] parameters, long version, float[] gradientSum, int microbatchSize, int workers, ParameterRangeUpdate? rangeUpdate = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(gradientSum);
@@ -54,6 +77,17 @@ public sealed class StepRound
         Parameters = parameters;
         Version = version;
         _gradientSum = gradientSum;
+        RangeUpdate = rangeUpdate;
+        Updated = false;
+        _anyApplied = false;
+        var groups = (gradientSum.Length + StepPlan.ShardAlignment - 1) / StepPlan.ShardAlignment;
+        if (_applied.Length != groups)
+        {
+            _applied = new bool[groups];
+            _received = new bool[groups];
+        }
+
+        Array.Clear(_applied);
         _pending.Clear();
         _rejectedBy.Clear();
         foreach (var block in blocks)
@@ -61,6 +95,7 @@ public sealed class StepRound
             _pending.AddLast(block.Index);
         }
 
+        Plan = null;
         _computeMax = 0;
         _reassigned = _rejected = _duplicates = 0;
         BytesOut = BytesIn = 0;
@@ -73,7 +108,7 @@ public sealed class StepRound
     {
         while (_pending.First is { } first)
         {
-            if (!_ledger.HasResult(first.Value))
+            if (!HasResult(first.Value))
             {
                 block = _ledger.Blocks[first.Value];
                 return true;
@@ -98,7 +133,7 @@ public sealed class StepRound
         ArgumentNullException.ThrowIfNull(blockIndices);
         foreach (var index in blockIndices.Reverse())
         {
-            if (IsActive && !_ledger.HasResult(index) && !_pending.Contains(index))
+            if (IsActive && !HasResult(index) && !_pending.Contains(index))
             {
                 _pending.AddFirst(index);
                 _reassigned++;
@@ -109,6 +144,159 @@ public sealed class StepRound
             }
         }
     }
+
+    private bool HasResult(int blockIndex) => Plan is null ? _ledger.HasResult(blockIndex) : _done[blockIndex];
+
+    /// <summary>
+    /// Starts an attempt at the step under peer reduction by <paramref name="members"/> (relay order), or, with fewer
+    /// than two, goes back to the star: everything of an earlier attempt is dropped and every block is handed out again,
+    /// since any result of it may be missing at an owner that is gone. The bits do not change: a block's gradient is the
+    /// same wherever it is computed, and the shard sums are slices of the one tree sum.
+    /// </summary>
+    public void StartAttempt(IReadOnlyList<PeerEndpoint> members, bool parametersFollow = true)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        var attempt = Attempt;
+        var blocks = _ledger.Blocks;
+        Plan = members.Count >= 2
+            ? new StepPlan(Version, Work.Epoch, Work.Step, attempt + 1, members.ToArray(), blocks.Select(b => (b.FirstMicrobatch, b.MicrobatchCount)).ToArray(), parametersFollow)
+            : null;
+        if (_done.Length < blocks.Count)
+        {
+            _done = new bool[blocks.Count];
+            _losses = new double[blocks.Count];
+        }
+
+        Array.Clear(_done);
+        Array.Clear(_received);
+        _doneCount = _receivedElements = 0;
+        if (attempt > 0)
+        {
+            _reassigned += blocks.Count - _pending.Count;
+            _pending.Clear();
+            foreach (var block in blocks)
+            {
+                _pending.AddLast(block.Index);
+            }
+        }
+    }
+
+    /// <summary>A block's Done under peer reduction: its sample count and loss; its pieces went to the owners.</summary>
+    public LedgerOutcome OfferDone(in FrameHeader done, out int blockIndex)
+    {
+        blockIndex = -1;
+        if (!IsActive || Plan is not { } plan || done.ParameterVersion != Version || done.Epoch != Work.Epoch || done.Step != Work.Step || done.Attempt != plan.Attempt)
+        {
+            return LedgerOutcome.Stale;
+        }
+
+        blockIndex = _ledger.IndexOf(done.FirstMicrobatch);
+        if (blockIndex < 0 || _ledger.Blocks[blockIndex].MicrobatchCount != done.MicrobatchCount || _ledger.Blocks[blockIndex].SampleCount != done.SampleCount
+            || !double.IsFinite(done.LossSum))
+        {
+            _rejected++;
+            return LedgerOutcome.Invalid;
+        }
+
+        if (_done[blockIndex])
+        {
+            _duplicates++;
+            return LedgerOutcome.Duplicate;
+        }
+
+        _done[blockIndex] = true;
+        _losses[blockIndex] = done.LossSum;
+        _doneCount++;
+        _computeMax = Math.Max(_computeMax, done.ComputeMicroseconds / 1000.0);
+        return LedgerOutcome.Accepted;
+    }
+
+    /// <summary>
+    /// A part of an owner's shard sum under peer reduction, copied into the trainer's gradient buffer where it belongs: it
+    /// must lie inside the owner's shard, start on the shard alignment and end on it or at the last parameter.
+    /// </summary>
+    public LedgerOutcome OfferShard(int ownerId, in FrameHeader header, ReadOnlySpan<float> sum)
+    {
+        if (!IsActive || Plan is not { } plan || header.ParameterVersion != Version || header.Epoch != Work.Epoch || header.Step != Work.Step || header.Attempt != plan.Attempt)
+        {
+            return LedgerOutcome.Stale;
+        }
+
+        var owner = plan.IndexOf(ownerId);
+        var (offset, length) = owner < 0 ? (0, -1) : StepPlan.ShardOf(owner, plan.Members.Count, _gradientSum.Length);
+        var start = header.ElementOffset;
+        var end = start + sum.Length;
+        if (sum.IsEmpty || start < offset || end > offset + length || start % StepPlan.ShardAlignment != 0
+            || (end % StepPlan.ShardAlignment != 0 && end != _gradientSum.Length))
+        {
+            return LedgerOutcome.Invalid;
+        }
+
+        var first = start / StepPlan.ShardAlignment;
+        var last = (end + StepPlan.ShardAlignment - 1) / StepPlan.ShardAlignment;
+        if (Array.IndexOf(_received, true, first, last - first) >= 0)
+        {
+            return LedgerOutcome.Duplicate;
+        }
+
+        sum.CopyTo(_gradientSum.AsSpan(start));
+        Array.Fill(_received, true, first, last - first);
+        _receivedElements += sum.Length;
+        return LedgerOutcome.Accepted;
+    }
+
+    /// <summary>
+    /// Runs the trainer's update on the parts of [<paramref name="offset"/>, +<paramref name="length"/>) not updated yet
+    /// this step, whose gradient sum is complete; returns the ranges updated, to send on. The parameters of the step's
+    /// version are kept first, for an attempt that has to start over.
+    /// </summary>
+    public List<(int Offset, int Length)> ApplyUpdate(int offset, int length)
+    {
+        var applied = new List<(int, int)>();
+        if (RangeUpdate is not { } update)
+        {
+            return applied;
+        }
+
+        if (!_anyApplied)
+        {
+            if (_before.Length != Parameters.Length)
+            {
+                _before = new float[Parameters.Length];
+            }
+
+            Parameters.CopyTo(_before, 0);
+            _anyApplied = true;
+        }
+
+        var group = offset / StepPlan.ShardAlignment;
+        var endGroup = (offset + length + StepPlan.ShardAlignment - 1) / StepPlan.ShardAlignment;
+        while (group < endGroup)
+        {
+            if (_applied[group])
+            {
+                group++;
+                continue;
+            }
+
+            var runEnd = group;
+            while (runEnd < endGroup && !_applied[runEnd])
+            {
+                _applied[runEnd++] = true;
+            }
+
+            var start = group * StepPlan.ShardAlignment;
+            var count = Math.Min(runEnd * StepPlan.ShardAlignment, Parameters.Length) - start;
+            update(start, count);
+            applied.Add((start, count));
+            group = runEnd;
+        }
+
+        return applied;
+    }
+
+    /// <summary>The parameters of the step's version: kept aside once the update has begun to change the trainer's buffer.</summary>
+    public float[] VersionParameters => _anyApplied ? _before : Parameters;
 
     public AssignWork Assignment(string jobId, WorkBlock block) =>
         new(jobId, Version, Work.Epoch, Work.Step, block.FirstMicrobatch, block.MicrobatchCount, block.FirstSample,
@@ -163,7 +351,7 @@ public sealed class StepRound
     /// <summary>Whether a result of (version, epoch, step) belongs to the step being run.</summary>
     public bool IsCurrent(long version, int epoch, int step) => IsActive && version == Version && epoch == Work.Epoch && step == Work.Step;
 
-    public bool IsComplete => IsActive && _ledger.IsComplete;
+    public bool IsComplete => IsActive && (Plan is not null ? _doneCount == _ledger.Blocks.Count && _receivedElements == _gradientSum.Length : _ledger.IsComplete);
 
     /// <summary>Reduces the accepted gradients into the trainer's buffer in tree order and closes the step.</summary>
     public (StepResult Result, StepMetrics Metrics) Finish(int workers)
@@ -172,7 +360,29 @@ public sealed class StepRound
         var blocks = _ledger.Blocks.Count;
         var samples = _ledger.SampleCount;
         var reduceStart = _clock.Elapsed;
-        var loss = _ledger.Reduce(_backend, _gradientSum);
+        double loss = 0;
+        if (Plan is null)
+        {
+            loss = _ledger.Reduce(_backend, _gradientSum);
+        }
+        else
+        {
+            for (var i = 0; i < blocks; i++)
+            {
+                loss += _losses[i];
+            }
+
+            _ledger.Begin(-1, 0, 0, []);
+            Plan = null;
+        }
+
+        // An attempt under peer reduction may have updated part of the parameters before the step went back to the star.
+        if (_anyApplied)
+        {
+            ApplyUpdate(0, _gradientSum.Length);
+            Updated = true;
+        }
+
         var reduce = (_clock.Elapsed - reduceStart).TotalMilliseconds;
         IsActive = false;
         _gradientSum = [];
@@ -190,6 +400,7 @@ public sealed class StepRound
         {
             _ledger.Begin(-1, 0, 0, []);
             IsActive = false;
+            Plan = null;
             _pending.Clear();
             _gradientSum = [];
             Parameters = [];

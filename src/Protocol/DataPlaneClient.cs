@@ -21,6 +21,7 @@ public sealed class DataPlaneClient : IAsyncDisposable
     private readonly Action<FrameHeader, int[]> _onAssignment;
     private readonly Action<Exception?> _onClosed;
     private readonly Stack<float[]> _pool = new();
+    private readonly PeerMesh? _peers;
     private Thread? _reader;
     private volatile bool _disposed;
 
@@ -29,8 +30,9 @@ public sealed class DataPlaneClient : IAsyncDisposable
 
     private DataPlaneClient(
         FrameChannel channel, Guid jobId, int workerId, int parameterCount, SharedTensorFile? shared, SharedParameterFile? jobParameters,
-        Action<long, ReadOnlyMemory<float>> onParameters, Action<FrameHeader, int[]> onAssignment, Action<Exception?> onClosed)
+        Action<long, ReadOnlyMemory<float>> onParameters, Action<FrameHeader, int[]> onAssignment, Action<Exception?> onClosed, PeerMesh? peers)
     {
+        _peers = peers;
         _shared = shared;
         _jobParameters = jobParameters;
         _channel = channel;
@@ -65,7 +67,9 @@ public sealed class DataPlaneClient : IAsyncDisposable
     /// connection ends: null for an orderly end (Bye from the coordinator, or this client disposed), else the cause.
     /// Both run on the client's read thread, which reads nothing else meanwhile; an exception from either closes
     /// the connection and reaches onClosed, which itself must not throw. <paramref name="beforeReading"/> gets the
-    /// client before the read thread starts, so the callbacks may use it.
+    /// client before the read thread starts, so the callbacks may use it. With <paramref name="peers"/> the worker offers
+    /// to take part in peer reduction (its Hello names the mesh's port): Plan frames from the coordinator, and the
+    /// Parameters frame after each, go to the mesh, which relays them to the next member.
     /// Throws <see cref="DataPlaneRefusedException"/> when the coordinator refuses the Hello.
     /// </summary>
     public static async Task<DataPlaneClient> ConnectAsync(
@@ -81,7 +85,8 @@ public sealed class DataPlaneClient : IAsyncDisposable
         CancellationToken cancellationToken,
         int sharedSlots = 0,
         Action<DataPlaneClient>? beforeReading = null,
-        string? jobParameters = null)
+        string? jobParameters = null,
+        PeerMesh? peers = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(jobId);
@@ -107,7 +112,7 @@ public sealed class DataPlaneClient : IAsyncDisposable
             try
             {
                 var helloSlots = (byte)((offered?.Slots ?? 0) + (mapped is null ? 0 : FrameHeader.MapsJobParameters));
-                (channel, var accepted) = await Task.Run(() => Handshake(socket, host, port, jobId, jobHash, token, workerId, helloSlots), cancellationToken).ConfigureAwait(false);
+                (channel, var accepted) = await Task.Run(() => Handshake(socket, host, port, jobId, jobHash, token, workerId, helloSlots, peers?.Port ?? 0), cancellationToken).ConfigureAwait(false);
                 shared = accepted ? offered : null;
             }
             catch
@@ -128,7 +133,7 @@ public sealed class DataPlaneClient : IAsyncDisposable
                 mapped?.Dispose();
                 mapped = null;
             }
-            var client = new DataPlaneClient(channel, jobHash, workerId, parameterCount, shared, mapped, onParameters, onAssignment, onClosed);
+            var client = new DataPlaneClient(channel, jobHash, workerId, parameterCount, shared, mapped, onParameters, onAssignment, onClosed, peers);
             channel.Open("segalearn-data-plane-out");
             beforeReading?.Invoke(client);
             client._reader = new Thread(client.ReadParameters) { IsBackground = true, Name = "segalearn-data-plane-in" };
@@ -147,14 +152,15 @@ public sealed class DataPlaneClient : IAsyncDisposable
         }
     }
 
-    private static (FrameChannel Channel, bool SharedAccepted) Handshake(Socket socket, string host, int port, string jobId, Guid jobHash, string token, int workerId, byte sharedSlots)
+    private static (FrameChannel Channel, bool SharedAccepted) Handshake(
+        Socket socket, string host, int port, string jobId, Guid jobHash, string token, int workerId, byte sharedSlots, int peerPort)
     {
         socket.Connect(host, port);
         socket.ReceiveTimeout = HandshakeTimeoutMilliseconds;
         var channel = new FrameChannel(socket);
         Span<float> proof = stackalloc float[JobToken.ProofLength / sizeof(float)];
         JobToken.ComputeProof(token, jobHash, workerId, MemoryMarshal.AsBytes(proof));
-        channel.Send(new FrameHeader { Kind = FrameKind.Hello, JobId = jobHash, WorkerId = workerId, SharedSlot = sharedSlots }, proof);
+        channel.Send(new FrameHeader { Kind = FrameKind.Hello, JobId = jobHash, WorkerId = workerId, SharedSlot = sharedSlots, PeerPort = peerPort }, proof);
         if (!channel.TryReadHeader(out var reply))
             throw new IOException($"The data plane at {host}:{port} closed the connection during the handshake of worker {workerId}.");
         if (reply.Kind == FrameKind.Refused)
@@ -178,6 +184,18 @@ public sealed class DataPlaneClient : IAsyncDisposable
             throw new ArgumentException($"Expected a gradient of {_parameterCount} elements, got {gradient.Length}.", nameof(gradient));
         ObjectDisposedException.ThrowIf(_disposed, this);
         return _channel.SendAsync(header with { Kind = FrameKind.Gradient, JobId = _jobId, WorkerId = WorkerId }, gradient, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends a frame of peer reduction to the coordinator (Done, ShardSum, Invalid or PeerFailed, as <paramref name="header"/>
+    /// says); job and worker id are set here. The same rules as <see cref="SendGradientAsync"/> hold for the task and the buffer.
+    /// </summary>
+    public ValueTask SendToCoordinatorAsync(FrameHeader header, ReadOnlyMemory<float> payload)
+    {
+        if (header.Kind is not (FrameKind.Done or FrameKind.ShardSum or FrameKind.Invalid or FrameKind.PeerFailed))
+            throw new ArgumentException($"A worker does not send {header.Kind} frames this way.", nameof(header));
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _channel.SendAsync(header with { JobId = _jobId, WorkerId = WorkerId }, payload, CancellationToken.None);
     }
 
     /// <summary>Sends a gradient computed into shared slot <paramref name="slot"/> (see <see cref="GradientSlot"/>); the header as for <see cref="SendGradientAsync"/>.</summary>
@@ -224,7 +242,8 @@ public sealed class DataPlaneClient : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private float[] RentParameters()
+    /// <summary>A buffer of the parameter count from the client's pool, given back with <see cref="ReturnParameters"/>.</summary>
+    public float[] RentParameters()
     {
         lock (_pool)
         {
@@ -249,6 +268,8 @@ public sealed class DataPlaneClient : IAsyncDisposable
         try
         {
             FrameHeader header;
+            (int, FrameChannel)? relay = null;
+            var planned = false;
             while (_channel.TryReadHeader(out header) && header.Kind != FrameKind.Bye)
             {
                 if (header.JobId != _jobId)
@@ -256,6 +277,26 @@ public sealed class DataPlaneClient : IAsyncDisposable
                 if (header.Kind == FrameKind.Assign)
                 {
                     ReadAssignment(header);
+                    continue;
+                }
+
+                if (header.Kind == FrameKind.Plan && _peers is { } peers)
+                {
+                    relay = peers.ReadPlan(_channel, header, out planned);
+                    continue;
+                }
+
+                if (header.Kind == FrameKind.ParameterChunk && _peers is { } streamed)
+                {
+                    streamed.ReadParameterChunk(_channel, header);
+                    continue;
+                }
+
+                if (header.Kind == FrameKind.Parameters && planned)
+                {
+                    _peers!.ReadParameters(_channel, header, relay);
+                    relay = null;
+                    planned = false;
                     continue;
                 }
 

@@ -35,6 +35,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
     private readonly ConcurrentDictionary<int, FrameChannel> _connections = new();
     private readonly ConcurrentDictionary<int, SharedTensorFile> _shared = new();
     private readonly ConcurrentDictionary<int, bool> _mapsJobParameters = new();
+    private readonly ConcurrentDictionary<int, PeerEndpoint> _peerEndpoints = new();
     private readonly SharedParameterFile? _parameterFile;
     private Socket? _listener;
     private volatile bool _disposed;
@@ -120,6 +121,45 @@ public sealed class DataPlaneServer : IAsyncDisposable
         if (_shared.TryGetValue(workerId, out var shared) && shared.TryWriteParameters(parameters.Span))
             return (header with { SharedSlot = FrameHeader.SharedParameters }, ReadOnlyMemory<float>.Empty);
         return (header, parameters);
+    }
+
+    /// <summary>
+    /// Where worker <paramref name="workerId"/> accepts peer connections: the address its data-plane connection comes from
+    /// and the port its Hello named; null for a worker that shares memory with this machine or offered no peer port.
+    /// </summary>
+    public PeerEndpoint? PeerEndpointOf(int workerId) => _peerEndpoints.TryGetValue(workerId, out var endpoint) ? endpoint : null;
+
+    /// <summary>
+    /// Starts an attempt at a step under peer reduction: sends <paramref name="plan"/> and then, when
+    /// <see cref="StepPlan.ParametersFollow"/>, the parameters of its version to the plan's first member, which relays
+    /// both down the members. The same rules as <see cref="SendParametersAsync"/> hold for the task and the buffer.
+    /// </summary>
+    public ValueTask SendPlanAndParametersAsync(StepPlan plan, ReadOnlyMemory<float> parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var head = plan.Members[0].WorkerId;
+        var channel = ChannelOf(head);
+        var planHeader = plan.Header() with { JobId = _jobId, WorkerId = head };
+        if (!plan.ParametersFollow)
+            return channel.SendAsync(planHeader, plan.ToPayload(), cancellationToken);
+        if (parameters.Length != _parameterCount)
+            throw new ArgumentException($"Expected {_parameterCount} parameters, got {parameters.Length}.", nameof(parameters));
+        var parametersHeader = new FrameHeader { Kind = FrameKind.Parameters, JobId = _jobId, WorkerId = head, ParameterVersion = plan.ParameterVersion };
+        return channel.SendPairAsync(planHeader, plan.ToPayload(), parametersHeader, parameters, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends parameters [<paramref name="offset"/>, +<paramref name="values"/>.Length) of <paramref name="version"/> to the
+    /// first member <paramref name="head"/>, which relays them down the members of the last plan (see
+    /// <see cref="FrameKind.ParameterChunk"/>). Sends to one worker go out in the order made; the same rules as
+    /// <see cref="SendParametersAsync"/> hold for the task and the buffer.
+    /// </summary>
+    public ValueTask SendParameterChunkAsync(int head, long version, int offset, ReadOnlyMemory<float> values, CancellationToken cancellationToken = default)
+    {
+        if (offset < 0 || values.IsEmpty || (long)offset + values.Length > _parameterCount)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"A chunk at {offset} of {values.Length} parameters; the model has {_parameterCount}.");
+        var header = new FrameHeader { Kind = FrameKind.ParameterChunk, JobId = _jobId, WorkerId = head, ParameterVersion = version, ElementOffset = offset };
+        return ChannelOf(head).SendAsync(header, values, cancellationToken);
     }
 
     private FrameChannel ChannelOf(int workerId) =>
@@ -250,6 +290,8 @@ public sealed class DataPlaneServer : IAsyncDisposable
             return Refuse(channel, $"worker {hello.WorkerId} is connected already");
         var slots = hello.SharedSlot & ~FrameHeader.MapsJobParameters;
         var shared = slots > 0 ? SharedTensorFile.TryOpen(SharedTensorFile.PathFor(_jobId, hello.WorkerId), _parameterCount, slots) : null;
+        if (shared is null && hello.PeerPort is > 0 and <= 65535 && channel.RemoteEndPoint is IPEndPoint remote)
+            _peerEndpoints[hello.WorkerId] = new PeerEndpoint(hello.WorkerId, remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address, hello.PeerPort);
         if (shared is not null)
         {
             _shared[hello.WorkerId] = shared;
@@ -267,11 +309,39 @@ public sealed class DataPlaneServer : IAsyncDisposable
             if (_shared.TryRemove(hello.WorkerId, out var unused))
                 unused.Dispose();
             _mapsJobParameters.TryRemove(hello.WorkerId, out _);
+            _peerEndpoints.TryRemove(hello.WorkerId, out _);
             _connections.TryRemove(new KeyValuePair<int, FrameChannel>(hello.WorkerId, channel));
             throw;
         }
 
         return hello.WorkerId;
+    }
+
+    private void ReadPeerFrame(int workerId, FrameChannel channel, in FrameHeader header)
+    {
+        if (_callbacks.OnPeerFrame is not { } onPeerFrame)
+            throw new FrameException($"Worker {workerId} sent a {header.Kind} frame, but this coordinator runs no peer reduction.");
+        if (header.Kind != FrameKind.ShardSum)
+        {
+            if (header.ElementCount != 0)
+                throw new FrameException($"A {header.Kind} frame of {header.ElementCount} elements from worker {workerId}.");
+            onPeerFrame(workerId, header, null);
+            return;
+        }
+
+        if (header.ElementOffset < 0 || (long)header.ElementOffset + header.ElementCount > _parameterCount)
+            throw new FrameException($"A shard sum at {header.ElementOffset} of {header.ElementCount} elements from worker {workerId}; the model has {_parameterCount}.");
+        var shard = _callbacks.RentGradientBuffer();
+        try
+        {
+            channel.ReadPayload(header, shard);
+        }
+        catch
+        {
+            _callbacks.ReturnGradientBuffer?.Invoke(shard);
+            throw;
+        }
+        onPeerFrame(workerId, header, shard);
     }
 
     private SharedTensorFile SharedFileOf(int workerId, in FrameHeader header)
@@ -299,10 +369,16 @@ public sealed class DataPlaneServer : IAsyncDisposable
             _callbacks.OnConnected?.Invoke(workerId);
             while (channel.TryReadHeader(out var header) && header.Kind != FrameKind.Bye)
             {
+                if (header.JobId != _jobId || header.WorkerId != workerId)
+                    throw new FrameException($"Wrong job or worker in a {header.Kind} frame from worker {workerId} (says worker {header.WorkerId}).");
+                if (header.Kind is FrameKind.Done or FrameKind.ShardSum or FrameKind.Invalid or FrameKind.PeerFailed)
+                {
+                    ReadPeerFrame(workerId, channel, header);
+                    continue;
+                }
+
                 if (header.Kind != FrameKind.Gradient)
                     throw new FrameException($"Unexpected {header.Kind} frame from worker {workerId}.");
-                if (header.JobId != _jobId || header.WorkerId != workerId)
-                    throw new FrameException($"Wrong job or worker in a gradient frame from worker {workerId} (says worker {header.WorkerId}).");
                 var shared = header.SharedSlot >= FrameHeader.SharedSlotBase ? SharedFileOf(workerId, header) : null;
                 if (shared is null && header.ElementCount != _parameterCount)
                     throw new FrameException($"Gradient of {header.ElementCount} elements from worker {workerId}; the model has {_parameterCount}.");
@@ -345,6 +421,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
         if (_shared.TryRemove(workerId, out var file))
             file.Dispose();
         _mapsJobParameters.TryRemove(workerId, out _);
+        _peerEndpoints.TryRemove(workerId, out _);
         if (_disposed)
             return;
         if (fault is not null)

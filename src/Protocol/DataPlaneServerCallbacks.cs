@@ -41,4 +41,10 @@ public sealed class DataPlaneServerCallbacks
 
     /// <summary>A worker's connection is gone, whatever the reason; not called once the server is disposed.</summary>
     public Action<int>? OnDisconnected { get; init; }
+
+    /// <summary>
+    /// A frame of peer reduction from a worker (Done, ShardSum, Invalid, PeerFailed): the worker id, the header and, for
+    /// a ShardSum, its payload in a buffer from <see cref="RentGradientBuffer"/> (its first ElementCount elements), else null.
+    /// </summary>
+    public Action<int, FrameHeader, float[]?>? OnPeerFrame { get; init; }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Threading.Tasks.Sources;
 
 namespace SegaLearn.Protocol;
@@ -32,6 +33,7 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
     private ReadOnlyMemory<float> _pendingPayload;
     private bool _hasPending;
     private bool _closed;
+    private bool _forwarding;
     private volatile bool _open;
 
     public FrameChannel(Socket socket)
@@ -165,6 +167,81 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
     public bool TryReadHeader(out FrameHeader header) => FrameCodec.TryReadHeader(_stream, _readHeader, out header);
 
     public void ReadPayload(in FrameHeader header, Span<float> destination) => FrameCodec.ReadPayload(_stream, header, destination);
+
+    /// <summary>
+    /// Reads the payload of <paramref name="header"/> into <paramref name="destination"/> as <see cref="ReadPayload"/> does,
+    /// and, unless <paramref name="forward"/> is null, writes the same frame (with <paramref name="forwardHeader"/>, whose
+    /// checksum is the incoming one) to <paramref name="forward"/> chunk by chunk as it arrives, so a relay adds one
+    /// chunk's delay rather than a whole tensor's. Returns false when forwarding failed (the forward channel is then
+    /// closed); the payload is still read and checked.
+    /// </summary>
+    public bool ReadPayloadForwarding(in FrameHeader header, Span<float> destination, FrameChannel? forward, in FrameHeader forwardHeader, int chunkElements)
+    {
+        if (header.ElementCount > destination.Length)
+            throw new FrameException($"Element count {header.ElementCount} of a {header.Kind} frame is too large for the {destination.Length}-element buffer.");
+        var forwarding = forward is not null && forward.BeginForward(forwardHeader with { ElementCount = header.ElementCount, Checksum = header.Checksum });
+        try
+        {
+            var crc = new System.IO.Hashing.Crc32();
+            for (var at = 0; at < header.ElementCount; at += chunkElements)
+            {
+                var chunk = MemoryMarshal.AsBytes(destination.Slice(at, Math.Min(chunkElements, header.ElementCount - at)));
+                var read = _stream.ReadAtLeast(chunk, chunk.Length, throwOnEndOfStream: false);
+                if (read < chunk.Length)
+                    throw new FrameException($"Truncated frame: the stream ended inside the payload of a {header.Kind} frame.");
+                crc.Append(chunk);
+                forwarding = forwarding && forward!.ForwardChunk(chunk);
+            }
+            var checksum = crc.GetCurrentHashAsUInt32();
+            if (checksum != header.Checksum)
+                throw new FrameException($"Checksum mismatch in a {header.Kind} frame: payload hashes to 0x{checksum:X8}, header says 0x{header.Checksum:X8}.");
+        }
+        finally
+        {
+            if (forward is not null && forward._forwarding)
+                forward.EndForward();
+        }
+        return forward is null || forwarding;
+    }
+
+    private bool BeginForward(in FrameHeader header)
+    {
+        _sendLock.Wait();
+        _forwarding = true;
+        try
+        {
+            if (_closed || !_open)
+                return false;
+            FrameCodec.WriteHeader(header, _writeHeader);
+            _stream.Write(_writeHeader);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            Dispose();
+            return false;
+        }
+    }
+
+    private bool ForwardChunk(ReadOnlySpan<byte> chunk)
+    {
+        try
+        {
+            _stream.Write(chunk);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            Dispose();
+            return false;
+        }
+    }
+
+    private void EndForward()
+    {
+        _forwarding = false;
+        _sendLock.Release();
+    }
 
     public void Dispose()
     {

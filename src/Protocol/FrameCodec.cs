@@ -16,7 +16,7 @@ public static class FrameCodec
     /// <summary>"SGLF" in the first four bytes of every frame.</summary>
     public const uint Magic = 0x464C_4753;
 
-    public const int HeaderSize = 80;
+    public const int HeaderSize = 96;
 
     static FrameCodec()
     {
@@ -93,6 +93,10 @@ public static class FrameCodec
         BinaryPrimitives.WriteUInt32LittleEndian(destination[68..], header.Checksum);
         BinaryPrimitives.WriteInt32LittleEndian(destination[72..], header.FirstSample);
         BinaryPrimitives.WriteInt32LittleEndian(destination[76..], header.ComputeMicroseconds);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[80..], header.Attempt);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[84..], header.ElementOffset);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[88..], header.PeerId);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[92..], header.PeerPort);
     }
 
     /// <summary>Decodes and checks magic, version, kind and element count of a header.</summary>
@@ -126,6 +130,10 @@ public static class FrameCodec
             Checksum = BinaryPrimitives.ReadUInt32LittleEndian(source[68..]),
             FirstSample = BinaryPrimitives.ReadInt32LittleEndian(source[72..]),
             ComputeMicroseconds = BinaryPrimitives.ReadInt32LittleEndian(source[76..]),
+            Attempt = BinaryPrimitives.ReadInt32LittleEndian(source[80..]),
+            ElementOffset = BinaryPrimitives.ReadInt32LittleEndian(source[84..]),
+            PeerId = BinaryPrimitives.ReadInt32LittleEndian(source[88..]),
+            PeerPort = BinaryPrimitives.ReadInt32LittleEndian(source[92..]),
         };
         if (header.ElementCount < 0)
             throw new FrameException($"Negative element count {header.ElementCount} in a {kind} frame.");

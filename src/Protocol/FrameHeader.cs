@@ -54,6 +54,22 @@ public readonly record struct FrameHeader
     /// <summary>Batch position of the block's first sample (Assign frames), which keys the dropout masks.</summary>
     public int FirstSample { get; init; }
 
-    /// <summary>How long the worker computed the block (Gradient frames), for the coordinator's per-step metrics.</summary>
+    /// <summary>How long the worker computed the block (Gradient and Done frames), for the coordinator's per-step metrics.</summary>
     public int ComputeMicroseconds { get; init; }
+
+    /// <summary>
+    /// Which attempt at the step a frame of peer reduction belongs to (Plan, Assign, Piece, Done, ShardSum): the coordinator
+    /// starts the step over with a higher attempt when a member is lost, and everyone drops frames of an older one. 0 for
+    /// star assignments, whose gradient goes straight to the coordinator.
+    /// </summary>
+    public int Attempt { get; init; }
+
+    /// <summary>Where a Piece or ShardSum payload starts in the flat parameter vector.</summary>
+    public int ElementOffset { get; init; }
+
+    /// <summary>Invalid: the worker whose piece was not finite; PeerFailed: the peer that could not be reached.</summary>
+    public int PeerId { get; init; }
+
+    /// <summary>Hello: the port of the worker's peer listener (0: it takes no part in peer reduction).</summary>
+    public int PeerPort { get; init; }
 }

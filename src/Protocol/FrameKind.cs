@@ -27,4 +27,33 @@ public enum FrameKind : byte
     /// connection, so it never overtakes them; Akka would add a millisecond-scale hop to every step.
     /// </summary>
     Assign = 7,
+
+    /// <summary>
+    /// Coordinator → first member, then member → next member (relayed, as is): the step's <see cref="StepPlan"/> for peer
+    /// reduction (members in relay order, who own the shards, and the blocks each owner waits for). Followed on the same
+    /// connection by the Parameters frame of its version, which each member forwards chunk by chunk while it receives it.
+    /// </summary>
+    Plan = 8,
+
+    /// <summary>Worker → the member owning a shard: that shard of a block's gradient (<see cref="FrameHeader.ElementOffset"/>).</summary>
+    Piece = 9,
+
+    /// <summary>Worker → coordinator: a block was computed and its pieces sent (sample count and loss sum, no payload).</summary>
+    Done = 10,
+
+    /// <summary>Owner → coordinator: a shard of the step's gradient sum, added over every block in the reduction tree's order.</summary>
+    ShardSum = 11,
+
+    /// <summary>Owner → coordinator: worker <see cref="FrameHeader.PeerId"/> sent a piece of block <see cref="FrameHeader.FirstMicrobatch"/> that is not finite.</summary>
+    Invalid = 12,
+
+    /// <summary>Worker → coordinator: peer <see cref="FrameHeader.PeerId"/> could not be connected to or written to.</summary>
+    PeerFailed = 13,
+
+    /// <summary>
+    /// Coordinator → first member, relayed down the members: parameters [<see cref="FrameHeader.ElementOffset"/>, +count) of
+    /// the next version, sent as soon as the coordinator has updated them, while later shard sums are still arriving. A
+    /// member has the version once every element came.
+    /// </summary>
+    ParameterChunk = 14,
 }

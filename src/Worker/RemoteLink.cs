@@ -1,31 +1,54 @@
 using System.Diagnostics;
+using System.Net;
 using Akka.Actor;
 using SegaLearn.Protocol;
 
 namespace SegaLearn.Worker;
 
 /// <summary>
-/// A remote worker's data-plane connection and its compute loop. Parameter versions and block assignments arrive on
-/// the connection's read thread in the order sent, and that thread computes each block as soon as the parameters of
-/// its version are there and sends the gradient back before it reads on. The worker actor keeps the job's lifecycle
-/// (offer, registration, end), not the data path: a hop through its mailbox would wake one more thread per step, and
-/// on a machine whose cores are all busy that wake-up waited up to a scheduler slice (p90 0.7 ms, measured).
-/// A lost connection, or a block that cannot be computed, ends the link and reaches the actor as
-/// <see cref="DataPlaneClosed"/>.
+/// A remote worker's data-plane connection and its compute loop. Parameter versions and block assignments arrive in
+/// the order sent; each block is computed as soon as the parameters of its version are there.
+/// <para>
+/// A worker sharing memory with the coordinator computes on the connection's read thread and sends the gradient back
+/// before it reads on: a hop through another thread would wake one more thread per step, and on a machine whose cores
+/// are all busy that wake-up waited up to a scheduler slice (p90 0.7 ms, measured).
+/// </para>
+/// <para>
+/// A worker on another machine also takes part in peer reduction (<see cref="StepPlan"/>): parameters come relayed by
+/// the previous member, each block's gradient goes out in shards to their owners, and the shard this worker owns is
+/// summed here and sent to the coordinator. Parameters and pieces then arrive on several threads, so blocks and sums
+/// run on a compute thread of the link's own, which is also the only thread using the job's backend.
+/// </para>
+/// The worker actor keeps the job's lifecycle (offer, registration, end), not the data path. A lost connection, or a
+/// block that cannot be computed, ends the link and reaches the actor as <see cref="DataPlaneClosed"/>.
 /// </summary>
 public sealed class RemoteLink : IDisposable
 {
+    /// <summary>Elements per ShardSum frame: 64 KiB, half a millisecond on a 1 Gbit/s link; a multiple of the shard alignment.</summary>
+    private const int ShardSumChunkElements = 16 * 1024;
+
     private readonly WorkerJob _job;
-    private readonly Queue<AssignWork> _waiting = new();
+    private readonly IActorRef _worker;
+    private readonly Queue<(AssignWork Work, int Attempt)> _waiting = new();
+    private readonly object _gate = new();
+    private readonly List<ReadOnlyMemory<float>> _retired = [];
+    private readonly ShardReducer _reducer = new();
     private DataPlaneClient _client = null!;
+    private PeerMesh? _peers;
+    private Thread? _computeThread;
     private float[] _ownGradient = [];
     private ReadOnlyMemory<float> _parameters;
     private long _parametersVersion = -1;
+    private StepPlan? _plan;
+    private bool _sumReady;
+    private bool _computing;
+    private volatile bool _stopping;
     private int _nextSlot;
 
-    private RemoteLink(WorkerJob job)
+    private RemoteLink(WorkerJob job, IActorRef worker)
     {
         _job = job;
+        _worker = worker;
     }
 
     /// <summary>Whether tensors go through shared memory (a worker on the coordinator's machine).</summary>
@@ -34,82 +57,149 @@ public sealed class RemoteLink : IDisposable
     /// <summary>Whether parameters come from the job's parameter file, written once for all workers on the machine.</summary>
     public bool MapsJobParameters => _client.MapsJobParameters;
 
+    /// <summary>Whether the worker takes part in peer reduction (it does not share memory with the coordinator).</summary>
+    public bool JoinsPeers => _peers is not null;
+
     /// <summary>
-    /// Connects the worker's data plane and starts computing what arrives on it, offering shared memory with as many
-    /// gradient slots as the worker has <paramref name="credits"/>: the coordinator hands this worker a new block only
-    /// once it has the result of its oldest one, and first copies out any result of this worker it still reads in place,
-    /// so a slot, used round robin, is never rewritten while the coordinator reads it (a result of a finished step may
-    /// be, but such a result is dropped as stale). <paramref name="worker"/> is told
-    /// <see cref="DataPlaneClosed"/> when the link ends.
+    /// Connects the worker's data plane and starts computing what arrives on it. With shared memory allowed, it offers
+    /// a shared file with as many gradient slots as the worker has <paramref name="credits"/>: the coordinator hands this
+    /// worker a new block only once it has the result of its oldest one, and first copies out any result of this worker
+    /// it still reads in place, so a slot, used round robin, is never rewritten while the coordinator reads it (a result
+    /// of a finished step may be, but such a result is dropped as stale). Otherwise (or when the coordinator is on
+    /// another machine) it listens for peers on <paramref name="peerPort"/> (0: any) and joins peer reduction.
+    /// <paramref name="worker"/> is told <see cref="DataPlaneClosed"/> when the link ends.
     /// </summary>
-    public static async Task<RemoteLink> ConnectAsync(string host, int port, WorkerJob job, int workerId, int credits, IActorRef worker)
+    public static async Task<RemoteLink> ConnectAsync(string host, int port, WorkerJob job, int workerId, int credits, IActorRef worker, bool sharedMemory = true, int peerPort = 0)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(worker);
-        var link = new RemoteLink(job);
+        var link = new RemoteLink(job, worker);
         var offer = job.Offer;
-        // The client reaches the link through Attach, before its read thread can call back.
-        await DataPlaneClient.ConnectAsync(
-            host,
-            port,
-            offer.JobId,
-            offer.Token,
-            workerId,
-            job.ParameterCount,
-            link.OnParameters,
-            link.OnAssignment,
-            error => worker.Tell(new DataPlaneClosed(error?.Message)),
-            CancellationToken.None,
-            sharedSlots: credits,
-            beforeReading: link.Attach,
-            jobParameters: offer.SharedParameters).ConfigureAwait(false);
+        var peers = new PeerMesh(offer.JobId, offer.Token, workerId, job.ParameterCount, IPAddress.IPv6Any, peerPort, new PeerMeshCallbacks
+        {
+            OnPlan = link.OnPlan,
+            RentParameters = () => link._client.RentParameters(),
+            ReturnParameters = buffer => link._client.ReturnParameters(buffer),
+            OnParameters = (version, parameters) => link.OnParameters(version, parameters),
+            RentPiece = header => link._reducer.Rent(header),
+            OnPiece = link.OnPiece,
+            OnPeerLost = link.OnPeerLost,
+        });
+        try
+        {
+            // The client reaches the link through Attach, before its read thread can call back.
+            await DataPlaneClient.ConnectAsync(
+                host,
+                port,
+                offer.JobId,
+                offer.Token,
+                workerId,
+                job.ParameterCount,
+                link.OnParameters,
+                link.OnAssignment,
+                error => worker.Tell(new DataPlaneClosed(error?.Message)),
+                CancellationToken.None,
+                sharedSlots: sharedMemory ? credits : 0,
+                beforeReading: client => link.Attach(client, peers),
+                jobParameters: sharedMemory ? offer.SharedParameters : null,
+                peers: peers).ConfigureAwait(false);
+        }
+        catch
+        {
+            peers.Dispose();
+            throw;
+        }
+
         return link;
     }
 
-    private void Attach(DataPlaneClient client)
+    private void Attach(DataPlaneClient client, PeerMesh peers)
     {
         _client = client;
         _ownGradient = client.SharesMemory ? [] : new float[_job.ParameterCount];
+        if (client.SharesMemory)
+        {
+            peers.Dispose();
+            return;
+        }
+
+        _peers = peers;
+        _computeThread = new Thread(ComputeLoop) { IsBackground = true, Name = "segalearn-worker-compute" };
+        _computeThread.Start();
     }
 
-    /// <summary>Stops the link; returns once the read thread has stopped computing.</summary>
-    public void Dispose() => _client.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    /// <summary>Stops the link; returns once no thread computes any more.</summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        lock (_gate)
+            Monitor.PulseAll(_gate);
+        _client.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _peers?.Dispose();
+        if (_computeThread is { } thread && thread != Thread.CurrentThread)
+            thread.Join();
+    }
 
     private void OnParameters(long version, ReadOnlyMemory<float> parameters)
     {
-        if (!_parameters.IsEmpty)
+        if (_peers is null)
         {
-            _client.ReturnParameters(_parameters);
+            ReplaceParameters(version, parameters);
+            ComputeWaiting();
+            return;
         }
 
+        lock (_gate)
+        {
+            if (!_parameters.IsEmpty)
+                _retired.Add(_parameters);
+            _parameters = parameters;
+            _parametersVersion = version;
+            ReturnRetired();
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    private void ReplaceParameters(long version, ReadOnlyMemory<float> parameters)
+    {
+        if (!_parameters.IsEmpty)
+            _client.ReturnParameters(_parameters);
         _parameters = parameters;
         _parametersVersion = version;
-        var count = _waiting.Count;
-        for (var i = 0; i < count; i++)
-        {
-            var work = _waiting.Dequeue();
-            if (work.ParameterVersion == _parametersVersion)
-            {
-                Compute(work);
-            }
-            else if (work.ParameterVersion > _parametersVersion)
-            {
-                _waiting.Enqueue(work);
-            }
-        }
     }
 
     private void OnAssignment(FrameHeader header, int[] rows)
     {
         var work = new AssignWork(
             _job.Offer.JobId, header.ParameterVersion, header.Epoch, header.Step, header.FirstMicrobatch, header.MicrobatchCount, header.FirstSample, rows);
-        if (work.ParameterVersion == _parametersVersion)
+        if (_peers is not null)
         {
-            Compute(work);
+            lock (_gate)
+            {
+                _waiting.Enqueue((work, header.Attempt));
+                Monitor.PulseAll(_gate);
+            }
+
+            return;
         }
+
+        if (work.ParameterVersion == _parametersVersion)
+            Compute(work);
         else if (work.ParameterVersion > _parametersVersion)
+            _waiting.Enqueue((work, 0));
+    }
+
+    /// <summary>Star path: computes the waiting blocks whose parameters have arrived, drops those of older versions.</summary>
+    private void ComputeWaiting()
+    {
+        var count = _waiting.Count;
+        for (var i = 0; i < count; i++)
         {
-            _waiting.Enqueue(work);
+            var (work, attempt) = _waiting.Dequeue();
+            if (work.ParameterVersion == _parametersVersion)
+                Compute(work);
+            else if (work.ParameterVersion > _parametersVersion)
+                _waiting.Enqueue((work, attempt));
         }
     }
 
@@ -117,33 +207,8 @@ public sealed class RemoteLink : IDisposable
     {
         var started = Stopwatch.GetTimestamp();
         var gradient = _client.SharesMemory ? _client.GradientSlot(_nextSlot) : _ownGradient;
-        double loss;
-        try
-        {
-            loss = _job.Compute(work, _parameters.Span, gradient);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new InvalidOperationException($"computing step {work.Step} microbatches {work.FirstMicrobatch}+{work.MicrobatchCount} failed: {e.Message}", e);
-        }
-
-        SendGradient(work, loss, Stopwatch.GetElapsedTime(started));
-    }
-
-    /// <summary>Sends the gradient just computed; returns when its buffer may be reused.</summary>
-    private void SendGradient(AssignWork work, double lossSum, TimeSpan computeTime)
-    {
-        var header = new FrameHeader
-        {
-            ParameterVersion = work.ParameterVersion,
-            Epoch = work.Epoch,
-            Step = work.Step,
-            FirstMicrobatch = work.FirstMicrobatch,
-            MicrobatchCount = work.MicrobatchCount,
-            SampleCount = work.Rows.Length,
-            LossSum = lossSum,
-            ComputeMicroseconds = (int)Math.Min(int.MaxValue, computeTime.Ticks / TimeSpan.TicksPerMicrosecond),
-        };
+        var loss = ComputeBlock(work, _parameters.Span, gradient);
+        var header = ResultHeader(work, loss, Stopwatch.GetElapsedTime(started), attempt: 0);
         if (_client.SharesMemory)
         {
             _client.SendSharedGradientAsync(header, _nextSlot).AsTask().GetAwaiter().GetResult();
@@ -153,5 +218,210 @@ public sealed class RemoteLink : IDisposable
         {
             _client.SendGradientAsync(header, _ownGradient).AsTask().GetAwaiter().GetResult();
         }
+    }
+
+    private double ComputeBlock(AssignWork work, ReadOnlySpan<float> parameters, Span<float> gradient)
+    {
+        try
+        {
+            return _job.Compute(work, parameters, gradient);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidOperationException($"computing step {work.Step} microbatches {work.FirstMicrobatch}+{work.MicrobatchCount} failed: {e.Message}", e);
+        }
+    }
+
+    private static FrameHeader ResultHeader(AssignWork work, double lossSum, TimeSpan computeTime, int attempt) => new()
+    {
+        ParameterVersion = work.ParameterVersion,
+        Epoch = work.Epoch,
+        Step = work.Step,
+        FirstMicrobatch = work.FirstMicrobatch,
+        MicrobatchCount = work.MicrobatchCount,
+        SampleCount = work.Rows.Length,
+        LossSum = lossSum,
+        ComputeMicroseconds = (int)Math.Min(int.MaxValue, computeTime.Ticks / TimeSpan.TicksPerMicrosecond),
+        Attempt = attempt,
+    };
+
+    private void OnPlan(StepPlan plan)
+    {
+        var index = plan.IndexOf(_client.WorkerId);
+        var complete = index >= 0 && _reducer.Begin(plan, index, _job.ParameterCount);
+        lock (_gate)
+        {
+            if (_plan is null || StepPlan.Compare(plan.ParameterVersion, plan.Attempt, _plan.ParameterVersion, _plan.Attempt) > 0)
+                _plan = plan;
+            _sumReady |= complete;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    private void OnPiece(int peer, FrameHeader header, float[] buffer) => TakePiece(peer, header, buffer);
+
+    private void TakePiece(int sender, in FrameHeader header, float[] buffer)
+    {
+        switch (_reducer.Add(header, buffer))
+        {
+            case PieceOutcome.Complete:
+                lock (_gate)
+                {
+                    _sumReady = true;
+                    Monitor.PulseAll(_gate);
+                }
+
+                break;
+            case PieceOutcome.NotFinite or PieceOutcome.Malformed:
+                Report(header with { Kind = FrameKind.Invalid, ElementCount = 0, PeerId = sender });
+                break;
+        }
+    }
+
+    private void OnPeerLost(int peer, string why) =>
+        Report(new FrameHeader { Kind = FrameKind.PeerFailed, PeerId = peer, ParameterVersion = _parametersVersion });
+
+    /// <summary>Best effort: a report that cannot be sent means the coordinator's connection is gone, which ends the link anyway.</summary>
+    private void Report(FrameHeader header)
+    {
+        try
+        {
+            _client.SendToCoordinatorAsync(header, ReadOnlyMemory<float>.Empty).AsTask().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            _worker.Tell(new DataPlaneClosed($"reporting to the coordinator failed: {e.Message}"));
+        }
+    }
+
+    /// <summary>Peer path: runs blocks whose parameters and plan are here, and the owned shard's sum once complete.</summary>
+    private void ComputeLoop()
+    {
+        try
+        {
+            while (NextTask() is { } task)
+            {
+                if (task.Work is { } work)
+                    ComputePeerBlock(work, task.Parameters, task.Attempt, task.Plan);
+                else
+                    SendShardSum();
+                lock (_gate)
+                {
+                    _computing = false;
+                    ReturnRetired();
+                }
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _worker.Tell(new DataPlaneClosed(e.Message));
+        }
+    }
+
+    private (AssignWork? Work, ReadOnlyMemory<float> Parameters, int Attempt, StepPlan? Plan)? NextTask()
+    {
+        lock (_gate)
+        {
+            while (!_stopping)
+            {
+                if (_sumReady)
+                {
+                    _sumReady = false;
+                    _computing = true;
+                    return (null, default, 0, null);
+                }
+
+                var count = _waiting.Count;
+                for (var i = 0; i < count; i++)
+                {
+                    var (work, attempt) = _waiting.Dequeue();
+                    if (work.ParameterVersion < _parametersVersion
+                        || (attempt > 0 && _plan is { } newer && StepPlan.Compare(work.ParameterVersion, attempt, newer.ParameterVersion, newer.Attempt) < 0))
+                        continue;
+                    var planned = attempt == 0 || (_plan is { } plan && plan.ParameterVersion == work.ParameterVersion && plan.Attempt == attempt);
+                    if (work.ParameterVersion == _parametersVersion && planned)
+                    {
+                        for (var rest = i + 1; rest < count; rest++)
+                            _waiting.Enqueue(_waiting.Dequeue());
+                        _computing = true;
+                        return (work, _parameters, attempt, attempt == 0 ? null : _plan);
+                    }
+
+                    _waiting.Enqueue((work, attempt));
+                }
+
+                Monitor.Wait(_gate);
+            }
+
+            return null;
+        }
+    }
+
+    private void ComputePeerBlock(AssignWork work, ReadOnlyMemory<float> parameters, int attempt, StepPlan? plan)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var loss = ComputeBlock(work, parameters.Span, _ownGradient);
+        var header = ResultHeader(work, loss, Stopwatch.GetElapsedTime(started), attempt);
+        if (plan is null)
+        {
+            _client.SendGradientAsync(header, _ownGradient).AsTask().GetAwaiter().GetResult();
+            return;
+        }
+
+        var sends = new List<Task>(plan.Members.Count);
+        for (var shard = 0; shard < plan.Members.Count; shard++)
+        {
+            var (offset, length) = StepPlan.ShardOf(shard, plan.Members.Count, _job.ParameterCount);
+            var piece = header with { Kind = FrameKind.Piece, ElementOffset = offset };
+            var owner = plan.Members[shard];
+            if (owner.WorkerId == _client.WorkerId)
+            {
+                var own = _reducer.Rent(piece with { ElementCount = length });
+                if (own is not null)
+                {
+                    _ownGradient.AsSpan(offset, length).CopyTo(own);
+                    TakePiece(_client.WorkerId, piece with { ElementCount = length }, own);
+                }
+            }
+            else
+            {
+                sends.Add(_peers!.SendAsync(owner, piece, _ownGradient.AsMemory(offset, length)).AsTask());
+            }
+        }
+
+        Task.WaitAll(sends);
+        _client.SendToCoordinatorAsync(header with { Kind = FrameKind.Done }, ReadOnlyMemory<float>.Empty).AsTask().GetAwaiter().GetResult();
+    }
+
+    private void SendShardSum()
+    {
+        if (_reducer.Plan is not { } plan)
+            return;
+        var sum = _reducer.Finish(_job.Backend);
+        var header = new FrameHeader
+        {
+            Kind = FrameKind.ShardSum,
+            ParameterVersion = plan.ParameterVersion,
+            Epoch = plan.Epoch,
+            Step = plan.Step,
+            Attempt = plan.Attempt,
+            ElementOffset = _reducer.Shard.Offset,
+        };
+        // In chunks, so the coordinator can update and relay the first parameters while the rest of the sum arrives.
+        for (var at = 0; at < sum.Length; at += ShardSumChunkElements)
+        {
+            var chunk = sum.Slice(at, Math.Min(ShardSumChunkElements, sum.Length - at));
+            _client.SendToCoordinatorAsync(header with { ElementOffset = header.ElementOffset + at }, chunk).AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>Gives parameter buffers replaced by newer versions back once no block computes on them.</summary>
+    private void ReturnRetired()
+    {
+        if (_computing)
+            return;
+        foreach (var retired in _retired)
+            _client.ReturnParameters(retired);
+        _retired.Clear();
     }
 }

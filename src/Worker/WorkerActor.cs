@@ -197,7 +197,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
         var host = Sender.Path.Address.Host ?? "127.0.0.1";
         var self = Self;
-        RemoteLink.ConnectAsync(host, _offer.DataPlanePort, _job!, accepted.WorkerId, _settings.Credits, self)
+        RemoteLink.ConnectAsync(host, _offer.DataPlanePort, _job!, accepted.WorkerId, _settings.Credits, self, _settings.SharedMemory, _settings.PeerPort)
             .PipeTo(Self, success: link => new LinkReady(link), failure: e => new LinkFailed($"cannot connect to {host}:{_offer.DataPlanePort}: {e.Message}"));
     }
 
@@ -206,7 +206,9 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _link = ready.Link;
         _log.Info(
             "data plane connected{0}",
-            _link.MapsJobParameters ? " (tensors in shared memory, parameters in the job's file)" : _link.SharesMemory ? " (tensors in shared memory)" : string.Empty);
+            _link.MapsJobParameters ? " (tensors in shared memory, parameters in the job's file)"
+            : _link.SharesMemory ? " (tensors in shared memory)"
+            : _link.JoinsPeers ? " (TCP; joins peer reduction)" : string.Empty);
         _coordinator!.Tell(new RequestWork(_offer!.JobId, _settings.Credits));
     }
 

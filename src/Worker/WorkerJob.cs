@@ -30,6 +30,9 @@ public sealed class WorkerJob : IDisposable
 
     public JobOffer Offer { get; }
 
+    /// <summary>The job's backend, for the sums of peer reduction; used by one thread at a time, as the compute.</summary>
+    public IComputeBackend Backend => _backend;
+
     /// <summary>Stops the backend's threads; call it once nothing computes on the job any more.</summary>
     public void Dispose() => _backend.Dispose();
 

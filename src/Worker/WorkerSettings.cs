@@ -14,6 +14,15 @@ public sealed record WorkerSettings
 
     public int Credits { get; init; } = 2;
 
+    /// <summary>
+    /// Whether a worker on the coordinator's machine exchanges tensors through shared memory (the fast path). Off, it
+    /// uses TCP as a worker on another machine does, peer reduction included.
+    /// </summary>
+    public bool SharedMemory { get; init; } = true;
+
+    /// <summary>The port of the worker's peer listener for peer reduction (0: any free port).</summary>
+    public int PeerPort { get; init; }
+
     public TimeSpan HelloInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long to greet a coordinator that offers no job before giving up.</summary>

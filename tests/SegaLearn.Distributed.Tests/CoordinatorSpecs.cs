@@ -219,6 +219,8 @@ public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecCo
         worker.ExpectMsg<WorkerAccepted>();
         worker.Send(coordinator, new WorkerHello(ProtocolInfo.Version, "eager", 1));
         worker.ExpectNoMsg(Silence);
+        trainer.ExpectNoMsg(TimeSpan.Zero);
+        worker.Send(coordinator, new RequestWork(offer.JobId, 1));
         trainer.ExpectMsg<JobReady>();
     }
 

@@ -27,11 +27,14 @@ public sealed class LoopbackClusterSpecs : IDisposable
 
     // Two workers of one credit share 4 blocks a step (7 microbatches): each is handed its second block after its first
     // result was taken, which the coordinator still reads where the worker wrote it, in the one slot the worker reuses.
+    // Without shared memory, two or three workers reduce among themselves (relay, shard owners).
     [Theory]
-    [InlineData("digits", false, 1, 2)]
-    [InlineData("/nowhere/on/the/worker.csv", true, 1, 2)]
-    [InlineData("digits", false, 2, 1)]
-    public void Cluster_should_train_to_the_single_process_bits_when_the_worker_builds_or_fetches_the_data(string spec, bool fetched, int workers, int credits)
+    [InlineData("digits", false, 1, 2, true)]
+    [InlineData("/nowhere/on/the/worker.csv", true, 1, 2, true)]
+    [InlineData("digits", false, 2, 1, true)]
+    [InlineData("digits", false, 2, 2, false)]
+    [InlineData("digits", false, 3, 1, false)]
+    public void Cluster_should_train_to_the_single_process_bits_when_the_worker_builds_or_fetches_the_data(string spec, bool fetched, int workers, int credits, bool sharedMemory)
     {
         var prepared = PreparedData.Load("digits", null, 5, 0.25);
         var blob = prepared.TrainingBlob();
@@ -40,19 +43,31 @@ public sealed class LoopbackClusterSpecs : IDisposable
 
         var expected = Train(train, engine: null);
         var node = new ClusterNodeSettings { PublicHost = "127.0.0.1", BindHost = "127.0.0.1" };
-        using var engine = ActorTrainingEngine.Cluster(node, minWorkers: workers, reference, blob, onStarted: address => StartWorkers(address, workers, credits));
+        using var engine = ActorTrainingEngine.Cluster(node, minWorkers: workers, reference, blob, onStarted: address => StartWorkers(address, workers, credits, sharedMemory));
+        var steps = new List<StepMetrics>();
+        engine.StepMeasured += steps.Add;
         var actual = Train(train, engine);
 
         Assert.Equal(expected, actual);
+        if (!sharedMemory && workers >= 2)
+        {
+            // Peer reduction from the first step: each version leaves the coordinator once, streamed during the step before
+            // (the first step also sends the first version whole), and the shard sums add up to one gradient.
+            var bytes = expected.Length * sizeof(float);
+            Assert.True(steps.Count > 2);
+            Assert.Equal((2L * bytes, bytes), (steps[0].BytesOut, steps[0].BytesIn));
+            Assert.All(steps.Skip(1), step => Assert.Equal((bytes, bytes), (step.BytesOut, step.BytesIn)));
+        }
+
         Assert.Equal(fetched, File.Exists(Path.Combine(_cache, $"{reference.Sha256}.blob")));
     }
 
-    private static IDisposable StartWorkers(string coordinatorAddress, int workers, int credits)
+    private static IDisposable StartWorkers(string coordinatorAddress, int workers, int credits, bool sharedMemory)
     {
         var builder = SegaLearnHost.CreateBuilder();
         var seed = $"akka.tcp://{SegaLearnHost.SystemName}@{coordinatorAddress}";
         var node = new ClusterNodeSettings { PublicHost = "127.0.0.1", BindHost = "127.0.0.1", SeedNodes = [seed] };
-        var settings = new WorkerSettings { Name = "loopback", Threads = 1, Credits = credits };
+        var settings = new WorkerSettings { Name = "loopback", Threads = 1, Credits = credits, SharedMemory = sharedMemory };
         builder.Services.AddAkka(SegaLearnHost.SystemName, akka => akka
             .WithSegaLearnCluster(node, ProtocolInfo.WorkerRole)
             .AddSegaLearnWorker(settings, workers, $"{seed}/user/{ProtocolInfo.CoordinatorName}"));

@@ -14,6 +14,12 @@ public sealed class FrameCodecTests
         MicrobatchCount = 4,
         SampleCount = 128,
         LossSum = 12.625,
+        FirstSample = 1024,
+        ComputeMicroseconds = 1750,
+        Attempt = 2,
+        ElementOffset = 4096,
+        PeerId = 5,
+        PeerPort = 40123,
     };
 
     private readonly byte[] _scratch = new byte[FrameCodec.HeaderSize];

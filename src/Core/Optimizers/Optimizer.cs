@@ -64,6 +64,32 @@ public abstract class Optimizer
     public void Step(
         IComputeBackend backend, ParameterLayout layout, Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale, float l2, Span<float> mirror = default)
     {
+        ArgumentNullException.ThrowIfNull(layout);
+        BeginStep(layout.TotalCount);
+        UpdateRange(backend, layout, parameters, gradients, gradientScale, l2, 0, layout.TotalCount, mirror);
+    }
+
+    /// <summary>
+    /// Counts one more step (Adam's t) for updates that come in ranges: <see cref="UpdateRange"/> then updates each
+    /// parameter of the step exactly once, in any order of ranges. Every update is element by element, and vector lanes
+    /// and scalar tails compute alike, so the bits equal those of one <see cref="Step(IComputeBackend, ParameterLayout, Span{float}, ReadOnlySpan{float}, float, float, Span{float})"/>.
+    /// </summary>
+    public void BeginStep(int parameterCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameterCount);
+        EnsureState(parameterCount);
+        StepCount++;
+    }
+
+    /// <summary>
+    /// Updates parameters [<paramref name="offset"/>, +<paramref name="length"/>) of the step begun with
+    /// <see cref="BeginStep"/>, as <see cref="Step(IComputeBackend, ParameterLayout, Span{float}, ReadOnlySpan{float}, float, float, Span{float})"/>
+    /// does for all of them; <paramref name="mirror"/>, when not empty, is as long as all parameters.
+    /// </summary>
+    public void UpdateRange(
+        IComputeBackend backend, ParameterLayout layout, Span<float> parameters, ReadOnlySpan<float> gradients, float gradientScale, float l2, int offset, int length,
+        Span<float> mirror = default)
+    {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(layout);
         if (parameters.Length != layout.TotalCount || gradients.Length != layout.TotalCount || !(mirror.IsEmpty || mirror.Length == layout.TotalCount))
@@ -72,15 +98,35 @@ public abstract class Optimizer
                 $"parameters ({parameters.Length}), gradients ({gradients.Length}) and a mirror ({mirror.Length}) if any must all hold {layout.TotalCount} values");
         }
 
-        EnsureState(layout.TotalCount);
-        StepCount++;
+        if (offset < 0 || length < 0 || offset > layout.TotalCount - length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), $"range {offset}+{length} is outside the {layout.TotalCount} parameters");
+        }
+
+        if (StepCount == 0)
+        {
+            throw new InvalidOperationException("BeginStep must be called before UpdateRange");
+        }
+
         var decay = (float)RegLambda;
+        var end = offset + length;
         using var mode = FlushToZeroMode.EnterFor(backend);
         for (var l = 0; l < layout.LayerCount; l++)
         {
-            int w = layout.WeightOffset(l), wn = layout.WeightCount(l), b = layout.BiasOffset(l), bn = layout.OutputsOf(l);
-            UpdateSegment(backend, parameters.Slice(w, wn), gradients.Slice(w, wn), w, decay, new GradientTransform(gradientScale, l2), MirrorOf(mirror, w, wn));
-            UpdateSegment(backend, parameters.Slice(b, bn), gradients.Slice(b, bn), b, 0f, new GradientTransform(gradientScale, 0f), MirrorOf(mirror, b, bn));
+            UpdateOverlap(backend, parameters, gradients, layout.WeightOffset(l), layout.WeightCount(l), offset, end, decay, new GradientTransform(gradientScale, l2), mirror);
+            UpdateOverlap(backend, parameters, gradients, layout.BiasOffset(l), layout.OutputsOf(l), offset, end, 0f, new GradientTransform(gradientScale, 0f), mirror);
+        }
+    }
+
+    /// <summary>Updates the part of segment [<paramref name="start"/>, +<paramref name="count"/>) inside [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    private void UpdateOverlap(
+        IComputeBackend backend, Span<float> parameters, ReadOnlySpan<float> gradients, int start, int count, int from, int to, float decay, GradientTransform transform, Span<float> mirror)
+    {
+        var first = Math.Max(start, from);
+        var last = Math.Min(start + count, to);
+        if (first < last)
+        {
+            UpdateSegment(backend, parameters[first..last], gradients[first..last], first, decay, transform, MirrorOf(mirror, first, last - first));
         }
     }
 

@@ -30,4 +30,18 @@ public interface ITrainingEngine : IDisposable
         ArgumentNullException.ThrowIfNull(update);
         update(default);
     }
+
+    /// <summary>
+    /// One whole step: the gradient sum as <see cref="ComputeGradient"/> writes it, then the update to version
+    /// <paramref name="parameterVersion"/> + 1, run once: either whole through <see cref="Update"/> (<paramref name="update"/>,
+    /// as here), or in ranges (<paramref name="rangeUpdate"/>, each parameter exactly once) as soon as the gradient sum of a
+    /// range is known, by an engine that sends each updated range on to its workers while later ranges are still arriving.
+    /// </summary>
+    StepResult Step(StepWork work, float[] parameters, long parameterVersion, float[] gradientSum, ParameterUpdate update, ParameterRangeUpdate rangeUpdate)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var result = ComputeGradient(work, parameters, parameterVersion, gradientSum);
+        Update(parameterVersion + 1, update);
+        return result;
+    }
 }

@@ -117,10 +117,17 @@ public sealed class Trainer
                     var next = step + 1 < stepsPerEpoch
                         ? new ReadOnlyMemory<int>(order, start + batchSize, Math.Min(batchSize, n - start - batchSize))
                         : ReadOnlyMemory<int>.Empty;
-                    var result = engine.ComputeGradient(new StepWork(epoch, step, rows, next), _parameters, _version, gradient);
-                    engine.Update(
-                        _version + 1,
-                        mirror => optimizer.Step(network.Backend, network.Layout, _parameters, gradient, 1f / result.SampleCount, (float)(2 * network.RegLambda), mirror));
+                    var scale = 1f / rows.Length;
+                    var l2 = (float)(2 * network.RegLambda);
+                    var layout = network.Layout;
+                    optimizer.BeginStep(layout.TotalCount);
+                    var result = engine.Step(
+                        new StepWork(epoch, step, rows, next),
+                        _parameters,
+                        _version,
+                        gradient,
+                        mirror => optimizer.UpdateRange(network.Backend, layout, _parameters, gradient, scale, l2, 0, layout.TotalCount, mirror),
+                        (offset, length) => optimizer.UpdateRange(network.Backend, layout, _parameters, gradient, scale, l2, offset, length));
                     _version++;
                     _epochLossSum += result.LossSum;
                     progress?.Invoke(new StepCompleted(epoch, epochs, step, stepsPerEpoch, result.SampleCount, result.LossSum / result.SampleCount));

@@ -1,0 +1,105 @@
+using System.Net;
+using SegaLearn.Compute;
+using SegaLearn.Protocol;
+using SegaLearn.Training;
+using SegaLearn.Worker;
+
+namespace SegaLearn.Distributed.Tests;
+
+public sealed class ShardReducerTests
+{
+    private const int Length = 1000;
+
+    public static TheoryData<string, int> Cases => new()
+    {
+        { "reference", 2 },
+        { "reference", 3 },
+        { "simd", 3 },
+        { "simd", 4 },
+    };
+
+    // 7 microbatches in blocks of 2, 2, 2, 1: the shards summed by their owners, pieces arriving in any order and some
+    // before the plan, must be the slices of the tree sum over all microbatches computed by plain recursion.
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Owners_should_sum_to_slices_of_the_tree_sum_when_pieces_arrive_in_any_order(string backendName, int members)
+    {
+        using var backend = Backends.Create(backendName, 1, "test");
+        var random = new Random(7);
+        var leaves = Enumerable.Range(0, 7).Select(_ => Leaf(random)).ToArray();
+        (int First, int Count)[] blocks = [(0, 2), (2, 2), (4, 2), (6, 1)];
+        var blockSums = blocks.Select(b => TreeSum(backend, leaves[b.First..(b.First + b.Count)])).ToArray();
+        var expected = TreeSum(backend, leaves);
+        var plan = Plan(members, blocks, attempt: 1);
+
+        var total = new float[Length];
+        for (var shard = 0; shard < members; shard++)
+        {
+            var (offset, length) = StepPlan.ShardOf(shard, members, Length);
+            var reducer = new ShardReducer();
+            var order = Enumerable.Range(0, blocks.Length).OrderBy(_ => random.Next()).ToArray();
+            var early = order[0];
+            Assert.Equal(PieceOutcome.Early, reducer.Add(Piece(plan, blocks[early], offset, length), Slice(blockSums[early], offset, length)));
+            Assert.Equal(order.Length == 1, reducer.Begin(plan, shard, Length));
+            foreach (var b in order[1..])
+            {
+                var outcome = reducer.Add(Piece(plan, blocks[b], offset, length), Slice(blockSums[b], offset, length));
+                Assert.Equal(b == order[^1] ? PieceOutcome.Complete : PieceOutcome.Accepted, outcome);
+            }
+
+            reducer.Finish(backend).Span.CopyTo(total.AsSpan(offset, length));
+        }
+
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), total.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Fact]
+    public void Owner_should_drop_stale_and_repeated_pieces_and_flag_non_finite_ones()
+    {
+        (int, int)[] blocks = [(0, 1), (1, 1)];
+        var plan = Plan(2, blocks, attempt: 2);
+        var (offset, length) = StepPlan.ShardOf(1, 2, Length);
+        var reducer = new ShardReducer();
+        reducer.Begin(plan, 1, Length);
+        var piece = Piece(plan, (0, 1), offset, length);
+
+        Assert.Null(reducer.Rent(piece with { Attempt = 1 }));
+        Assert.Equal(PieceOutcome.Dropped, reducer.Add(piece with { Attempt = 1 }, new float[length]));
+        Assert.Equal(PieceOutcome.Accepted, reducer.Add(piece, new float[length]));
+        Assert.Equal(PieceOutcome.Dropped, reducer.Add(piece, new float[length]));
+        Assert.Equal(PieceOutcome.Malformed, reducer.Add(piece with { ElementOffset = 0 }, new float[length]));
+        var poisoned = new float[length];
+        poisoned[length / 2] = float.NaN;
+        Assert.Equal(PieceOutcome.NotFinite, reducer.Add(Piece(plan, (1, 1), offset, length), poisoned));
+        Assert.Equal(PieceOutcome.Complete, reducer.Add(Piece(plan, (1, 1), offset, length), new float[length]));
+    }
+
+    private static StepPlan Plan(int members, (int, int)[] blocks, int attempt) =>
+        new(5, 1, 3, attempt, Enumerable.Range(1, members).Select(id => new PeerEndpoint(id, IPAddress.Loopback, 40000 + id)).ToArray(), blocks);
+
+    private static FrameHeader Piece(StepPlan plan, (int First, int Count) block, int offset, int length) => new()
+    {
+        Kind = FrameKind.Piece,
+        ParameterVersion = plan.ParameterVersion,
+        Epoch = plan.Epoch,
+        Step = plan.Step,
+        Attempt = plan.Attempt,
+        FirstMicrobatch = block.First,
+        MicrobatchCount = block.Count,
+        ElementOffset = offset,
+        ElementCount = length,
+    };
+
+    private static float[] Slice(float[] values, int offset, int length) => values.AsSpan(offset, length).ToArray();
+
+    private static float[] TreeSum(IComputeBackend backend, float[][] leaves)
+    {
+        var sum = new float[Length];
+        GradientTree.Sum(backend, leaves, sum);
+        return sum;
+    }
+
+    /// <summary>Values of mixed magnitude and sign, so the order of additions shows in the last bits.</summary>
+    private static float[] Leaf(Random random) =>
+        Enumerable.Range(0, Length).Select(_ => (float)((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-6, 6)))).ToArray();
+}
