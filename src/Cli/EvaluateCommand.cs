@@ -4,7 +4,10 @@ using SegaLearn.Metrics;
 
 namespace SegaLearn.Cli;
 
-/// <summary><c>segalearn evaluate</c>: accuracy, precision/recall/F1 and the confusion matrix of a saved model.</summary>
+/// <summary>
+/// <c>segalearn evaluate</c>: accuracy, precision/recall/F1 and the confusion matrix of a saved classifier; MSE, MAE
+/// and R² of a saved regression model.
+/// </summary>
 internal static class EvaluateCommand
 {
     private static readonly Option<string> Model = new("--model") { Description = "a model file written by train --out", Required = true };
@@ -23,11 +26,21 @@ internal static class EvaluateCommand
     {
         var inputs = ModelInputs.Load(parse.GetValue(Model)!);
         var (data, description) = inputs.Select(parse.GetValue(Data)!, parse.GetValue(LabelColumn), parse.GetValue(AllRows));
+        var invariant = CultureInfo.InvariantCulture;
+        if (inputs.Network.Architecture.IsRegression)
+        {
+            var (scores, _) = inputs.Network.EvaluateRegression(inputs.Prepare(data), data.Targets.Values);
+            Console.WriteLine($"data: {description}");
+            Console.WriteLine(string.Create(invariant, $"mse: {scores.MeanSquaredError:G6}"));
+            Console.WriteLine(string.Create(invariant, $"mae: {scores.MeanAbsoluteError:G6}"));
+            Console.WriteLine(string.Create(invariant, $"r2: {scores.R2:F4}"));
+            return ExitCodes.Success;
+        }
+
         var predictions = inputs.Network.Predict(inputs.Prepare(data));
         var classes = inputs.Network.Architecture.ClassCount;
         var report = ClassificationReport.Compute(data.Labels, predictions, classes);
         var names = inputs.ClassNames;
-        var invariant = CultureInfo.InvariantCulture;
         Console.WriteLine($"data: {description}");
         Console.WriteLine(string.Create(invariant, $"accuracy: {report.Accuracy:F4}"));
         Console.WriteLine(string.Create(invariant, $"macro precision: {report.MacroPrecision:F4}  recall: {report.MacroRecall:F4}  F1: {report.MacroF1:F4}"));

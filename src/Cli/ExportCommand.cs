@@ -9,7 +9,7 @@ namespace SegaLearn.Cli;
 internal static class ExportCommand
 {
     private static readonly Option<string> Model = new("--model") { Description = "a model file written by train --out", Required = true };
-    private static readonly Option<string> Out = new("--out") { Description = "the ONNX file to write (input 'input' [N, features], output 'probabilities' [N, classes])", Required = true };
+    private static readonly Option<string> Out = new("--out") { Description = "the ONNX file to write (input 'input' [N, features], output 'probabilities' [N, classes], or 'predictions' [N, 1] for a regression model)", Required = true };
 
     public static Command Create()
     {

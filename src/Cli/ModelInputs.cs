@@ -20,6 +20,9 @@ internal sealed class ModelInputs
 
     public LoadedModel Model { get; }
 
+    /// <summary>How the model's data files hold their labels: numbers for a regression model, classes otherwise.</summary>
+    public TargetKind Targets => Network.Architecture.IsRegression ? TargetKind.Values : TargetKind.Classes;
+
     public IReadOnlyList<string> ClassNames =>
         Model.Metadata.TryGetValue("classes", out var names) && names.Length > 0
             ? names.Split(',')
@@ -45,11 +48,11 @@ internal sealed class ModelInputs
             && ulong.TryParse(metadata.GetValueOrDefault("seed"), NumberStyles.None, CultureInfo.InvariantCulture, out var seed)
             && double.TryParse(metadata.GetValueOrDefault("test_fraction"), NumberStyles.Float, CultureInfo.InvariantCulture, out var fraction))
         {
-            var test = DataSources.Load(spec, labelColumn, seed, fraction).Test;
+            var test = DataSources.Load(spec, labelColumn, seed, fraction, Targets).Test;
             return (test, $"{test.Name}, held-out test split ({test.Rows} rows)");
         }
 
-        var all = DataSources.LoadAll(spec, labelColumn);
+        var all = DataSources.LoadAll(spec, labelColumn, targets: Targets);
         return (all, $"{all.Name}, all {all.Rows} rows");
     }
 
@@ -70,13 +73,13 @@ internal sealed class ModelInputs
         }
 
         labelColumn ??= Model.Metadata.GetValueOrDefault("label_column") is { Length: > 0 } stored ? stored : null;
-        var all = DataSources.LoadAll(spec, labelColumn);
+        var all = DataSources.LoadAll(spec, labelColumn, targets: Targets);
         return (Prepare(all), $"{all.Name}, all {all.Rows} rows");
     }
 
     public Features Prepare(LabeledData data)
     {
-        if (data.ClassCount > Network.Architecture.ClassCount)
+        if (!data.IsRegression && data.ClassCount > Network.Architecture.ClassCount)
         {
             throw new BadInputException(
                 $"{data.Name}: labels go up to {data.ClassCount - 1}, the model predicts {Network.Architecture.ClassCount} classes");

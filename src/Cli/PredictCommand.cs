@@ -1,13 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using SegaLearn.Data;
 using SegaLearn.Serialization;
 
 namespace SegaLearn.Cli;
 
 /// <summary>
-/// <c>segalearn predict</c>: a CSV with <c>prediction</c> (class index) then <c>p0..pK</c>, one row per input row in
-/// the input's order (also for the data set the model was trained on), to stdout or atomically to <c>--out</c>.
+/// <c>segalearn predict</c>: a CSV with <c>prediction</c> (class index) then <c>p0..pK</c>, or for a regression model
+/// the predicted value as <c>prediction</c>, one row per input row in the input's order (also for the data set the model
+/// was trained on), to stdout or atomically to <c>--out</c>.
 /// </summary>
 internal static class PredictCommand
 {
@@ -28,8 +30,26 @@ internal static class PredictCommand
         var outPath = parse.GetValue(Out) is { } o ? OptionParsing.OutputPath(o, "--out") : null;
         var inputs = ModelInputs.Load(parse.GetValue(Model)!);
         var (features, description) = inputs.SelectForPrediction(parse.GetValue(Data)!, parse.GetValue(LabelColumn));
-        var probabilities = inputs.Network.PredictProbabilities(features);
-        var predictions = inputs.Network.Predict(features);
+        var csv = inputs.Network.Architecture.IsRegression ? Values(inputs.Network.PredictValues(features)) : Classes(inputs.Network, features);
+
+        if (outPath is null)
+        {
+            Console.Out.Write(csv.ToString());
+        }
+        else
+        {
+            var bytes = Encoding.UTF8.GetBytes(csv.ToString());
+            AtomicFile.Write(outPath, stream => stream.Write(bytes));
+            Console.Error.WriteLine($"{features.Rows} predictions ({description}) written to {outPath}");
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static StringBuilder Classes(NeuralNetwork network, Features features)
+    {
+        var probabilities = network.PredictProbabilities(features);
+        var predictions = network.Predict(features);
         var classes = probabilities.GetLength(1);
         var csv = new StringBuilder();
         csv.Append("prediction");
@@ -50,17 +70,26 @@ internal static class PredictCommand
             csv.Append('\n');
         }
 
-        if (outPath is null)
+        return csv;
+    }
+
+    /// <summary>A regression model's values: <c>prediction</c>, or <c>prediction0..K</c> for several outputs.</summary>
+    private static StringBuilder Values(float[,] values)
+    {
+        var outputs = values.GetLength(1);
+        var csv = new StringBuilder();
+        csv.AppendJoin(',', outputs == 1 ? ["prediction"] : Enumerable.Range(0, outputs).Select(o => string.Create(CultureInfo.InvariantCulture, $"prediction{o}")));
+        csv.Append('\n');
+        for (var i = 0; i < values.GetLength(0); i++)
         {
-            Console.Out.Write(csv.ToString());
-        }
-        else
-        {
-            var bytes = Encoding.UTF8.GetBytes(csv.ToString());
-            AtomicFile.Write(outPath, stream => stream.Write(bytes));
-            Console.Error.WriteLine($"{predictions.Length} predictions ({description}) written to {outPath}");
+            for (var o = 0; o < outputs; o++)
+            {
+                csv.Append(o == 0 ? string.Empty : ",").Append(values[i, o].ToString("R", CultureInfo.InvariantCulture));
+            }
+
+            csv.Append('\n');
         }
 
-        return ExitCodes.Success;
+        return csv;
     }
 }

@@ -16,7 +16,11 @@ internal static class TrainOptions
     };
     public static readonly Option<string?> Layers = new("--layers") { Description = "layer sizes, input to output, e.g. 64,32,10 (default: inputs,128,outputs)" };
     public static readonly Option<string?> Activations = new("--activations") { Description = "one per dense layer, e.g. relu,softmax (default: relu hidden, sigmoid or softmax output)" };
-    public static readonly Option<string?> Loss = new("--loss") { Description = "cross-entropy or bce (default: bce for one output, else cross-entropy)" };
+    public static readonly Option<string?> Loss = new("--loss")
+    {
+        Description = "cross-entropy or bce for classes; mse, mae or huber for regression, with the CSV label column read as numbers and a linear output (default: bce for one output, else cross-entropy)",
+    };
+    public static readonly Option<double?> HuberDelta = new("--huber-delta") { Description = "the threshold δ of --loss huber: squared below it, linear above (default 1.0)" };
     public static readonly Option<string> OptimizerName = new("--optimizer") { Description = "adam, sgd or adadelta", DefaultValueFactory = _ => "adam" };
     public static readonly Option<double?> LearningRate = new("--lr") { Description = "learning rate (default: adam 0.001, sgd 0.001, adadelta 1.0)" };
     public static readonly Option<double> Momentum = new("--momentum") { Description = "sgd momentum", DefaultValueFactory = _ => 0.0 };
@@ -56,7 +60,7 @@ internal static class TrainOptions
 
     public static IEnumerable<Option> All =>
     [
-        Data, LabelColumn, TestFraction, ValidationFraction, Layers, Activations, Loss, OptimizerName, LearningRate, Momentum, WeightDecay,
+        Data, LabelColumn, TestFraction, ValidationFraction, Layers, Activations, Loss, HuberDelta, OptimizerName, LearningRate, Momentum, WeightDecay,
         RegLambda, Dropout, Epochs, BatchSize, Microbatch, Scheduler, LrDecay, LrDecayEpoch, Patience, Seed,
         BackendName, Threads, Out, Metrics, MetricsSteps, Plot, Init, CheckpointDir, CheckpointEvery, Resume,
     ];

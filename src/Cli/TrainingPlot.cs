@@ -6,7 +6,10 @@ using SkiaSharp;
 
 namespace SegaLearn.Cli;
 
-/// <summary><c>--plot FILE.png</c>: loss, accuracy and learning-rate curves per epoch, stacked in one PNG written atomically.</summary>
+/// <summary>
+/// <c>--plot FILE.png</c>: loss, accuracy (classification only) and learning-rate curves per epoch, stacked in one PNG
+/// written atomically.
+/// </summary>
 internal static class TrainingPlot
 {
     private const int Width = 900;
@@ -24,7 +27,7 @@ internal static class TrainingPlot
         var rate = LearningRatePanel(x, epochs.Select(e => e.LearningRate).ToArray());
         rate.Axes.Bottom.Label.Text = "epoch";
 
-        Plot[] panels = [loss, accuracy, rate];
+        Plot[] panels = epochs.Any(e => e.TrainAccuracy is not null || e.ValidationAccuracy is not null) ? [loss, accuracy, rate] : [loss, rate];
         using var surface = SKSurface.Create(new SKImageInfo(Width, PanelHeight * panels.Length));
         for (var i = 0; i < panels.Length; i++)
         {

@@ -74,9 +74,14 @@ internal sealed class TrainingReporter(TextWriter output)
             line += string.Create(CultureInfo.InvariantCulture, $", Train Acc: {accuracy:F4}");
         }
 
-        if (m.ValidationLoss is { } valLoss && m.ValidationAccuracy is { } valAccuracy)
+        if (m.ValidationLoss is { } valLoss)
         {
-            line += string.Create(CultureInfo.InvariantCulture, $", Val Loss: {valLoss:F4}, Val Acc: {valAccuracy:F4}");
+            line += string.Create(CultureInfo.InvariantCulture, $", Val Loss: {valLoss:F4}");
+        }
+
+        if (m.ValidationAccuracy is { } valAccuracy)
+        {
+            line += string.Create(CultureInfo.InvariantCulture, $", Val Acc: {valAccuracy:F4}");
         }
 
         return line + string.Create(CultureInfo.InvariantCulture, $" ({m.Seconds:F1} s, {m.SamplesPerSecond:F0} samples/s)");

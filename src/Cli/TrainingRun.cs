@@ -11,7 +11,8 @@ namespace SegaLearn.Cli;
 
 /// <summary>
 /// One training run from the command line, whatever computes the gradients: loads and splits the data, builds the
-/// model, trains through the engine the command chose, prints the test accuracy and writes the outputs.
+/// model, trains through the engine the command chose, prints the test accuracy (or, for a regression loss, the test
+/// MSE, MAE and R²) and writes the outputs.
 /// </summary>
 internal static class TrainingRun
 {
@@ -31,27 +32,40 @@ internal static class TrainingRun
         var metricsPath = parse.GetValue(TrainOptions.Metrics) is { } m ? OptionParsing.OutputPath(m, "--metrics") : null;
         var plotPath = parse.GetValue(TrainOptions.Plot) is { } p ? OptionParsing.OutputPath(p, "--plot") : null;
         var checkpoints = CheckpointsFrom(parse);
+        var threads = parse.GetValue(TrainOptions.Threads) is { } t ? OptionParsing.Positive(t, "--threads") : (int?)null;
         if (parse.GetValue(TrainOptions.BackendName) is { } backendName)
         {
-            Backends.Use(backendName, parse.GetValue(TrainOptions.Threads));
+            Backends.Use(backendName, threads);
         }
-        else if (parse.GetValue(TrainOptions.Threads) is { } threads)
+        else if (threads is not null)
         {
             Backends.Use(Backends.Current.Name, threads);
         }
 
         var optimizer = CreateOptimizer(parse);
+        var (lossKind, huberDelta) = LossFrom(parse);
         var dataSpec = parse.GetValue(TrainOptions.Data)!;
         var labelColumn = parse.GetValue(TrainOptions.LabelColumn);
-        var split = PreparedData.Load(dataSpec, labelColumn, seed, testFraction, validationFraction);
+        var targets = lossKind is { } kind && NetworkArchitecture.IsRegressionLoss(kind) ? TargetKind.Values : TargetKind.Classes;
+        PreparedData split;
+        try
+        {
+            split = PreparedData.Load(dataSpec, labelColumn, seed, testFraction, validationFraction, targets);
+        }
+        catch (BadInputException e) when (targets == TargetKind.Values && !dataSpec.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new BadInputException($"--loss {parse.GetValue(TrainOptions.Loss)!.Trim()}: {e.Message}", e);
+        }
+
         var preprocessing = split.Preprocessing;
-        var architecture = BuildArchitecture(parse, split.Train);
+        var architecture = BuildArchitecture(parse, split.Train, lossKind, huberDelta);
         var scheduler = CreateScheduler(parse, optimizer);
 
         var network = new NeuralNetwork(architecture, InitialParameters(parse, architecture), dropout, regLambda, seed, Backends.Current);
         var validationRows = split.Validation is { } v ? $", {v.Rows} validation" : string.Empty;
+        var predicting = split.Train.IsRegression ? "a value to regress" : $"{split.Train.ClassCount} classes";
         Console.WriteLine(
-            $"data: {split.Train.Name}, {split.Train.Rows} training{validationRows} and {split.Test.Rows} test rows, {split.Train.Features.Columns} features, {split.Train.ClassCount} classes");
+            $"data: {split.Train.Name}, {split.Train.Rows} training{validationRows} and {split.Test.Rows} test rows, {split.Train.Features.Columns} features, {predicting}");
         Console.WriteLine($"model: {architecture}; {Backends.Describe()}");
 
         using var engine = createEngine(new TrainingRunContext(split, dataSpec, labelColumn, seed, testFraction, validationFraction));
@@ -77,12 +91,12 @@ internal static class TrainingRun
             epochs,
             handler => network.Train(
                 split.Train.Features,
-                split.Train.Labels,
+                split.Train.Targets,
                 optimizer,
                 epochs,
                 batchSize,
                 xVal: split.Validation?.Features,
-                yVal: split.Validation?.Labels,
+                yVal: split.Validation?.Targets,
                 earlyStoppingThreshold: patience,
                 lrScheduler: scheduler,
                 progress: e =>
@@ -108,10 +122,19 @@ internal static class TrainingRun
             Console.WriteLine($"curves drawn to {plotPath}");
         }
 
-        var (accuracy, _) = network.Evaluate(split.Test.Features, split.Test.Labels);
         var last = history.Epochs[^1];
         Console.WriteLine(FormattableString.Invariant($"trained {history.Epochs.Count} epoch(s); best epoch {history.BestEpoch + 1}, final train loss {last.TrainLoss:F4}"));
-        Console.WriteLine(FormattableString.Invariant($"Test accuracy: {accuracy:F4}"));
+        if (architecture.IsRegression)
+        {
+            var (report, _) = network.EvaluateRegression(split.Test.Features, split.Test.Targets.Values);
+            Console.WriteLine(FormattableString.Invariant($"Test mse: {report.MeanSquaredError:F4}, mae: {report.MeanAbsoluteError:F4}, r2: {report.R2:F4}"));
+        }
+        else
+        {
+            var (accuracy, _) = network.Evaluate(split.Test.Features, split.Test.Labels);
+            Console.WriteLine(FormattableString.Invariant($"Test accuracy: {accuracy:F4}"));
+        }
+
         if (outPath is not null)
         {
             var metadata = new Dictionary<string, string>
@@ -120,8 +143,12 @@ internal static class TrainingRun
                 ["label_column"] = labelColumn ?? string.Empty,
                 ["seed"] = seed.ToString(CultureInfo.InvariantCulture),
                 ["test_fraction"] = testFraction.ToString("R", CultureInfo.InvariantCulture),
-                ["classes"] = string.Join(',', split.Train.ClassNames ?? Enumerable.Range(0, split.Train.ClassCount).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray()),
             };
+            if (!architecture.IsRegression)
+            {
+                metadata["classes"] = string.Join(',', split.Train.ClassNames ?? Enumerable.Range(0, split.Train.ClassCount).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray());
+            }
+
             preprocessing.AddTo(metadata);
             ModelFile.Save(outPath, architecture, network.Parameters, metadata);
             Console.WriteLine($"model written to {outPath}");
@@ -159,19 +186,57 @@ internal static class TrainingRun
         return new CheckpointOptions(directory, every);
     }
 
-    private static NetworkArchitecture BuildArchitecture(ParseResult parse, LabeledData train)
+    /// <summary>The loss of <c>--loss</c> (null: the default for the output size) and the checked <c>--huber-delta</c>.</summary>
+    private static (LossKind? Loss, double HuberDelta) LossFrom(ParseResult parse)
+    {
+        var lossText = parse.GetValue(TrainOptions.Loss);
+        LossKind? loss;
+        try
+        {
+            loss = lossText is null ? null : NetworkArchitecture.ParseLoss(lossText);
+        }
+        catch (BadInputException e)
+        {
+            throw new BadInputException($"--loss: {e.Message}", e);
+        }
+
+        if (parse.GetValue(TrainOptions.HuberDelta) is not { } delta)
+        {
+            return (loss, NetworkArchitecture.DefaultHuberDelta);
+        }
+
+        if (loss != LossKind.Huber)
+        {
+            throw new BadInputException($"--huber-delta applies to --loss huber only, the loss is {lossText ?? "the default"}");
+        }
+
+        return (loss, OptionParsing.Positive(delta, "--huber-delta"));
+    }
+
+    private static NetworkArchitecture BuildArchitecture(ParseResult parse, LabeledData train, LossKind? lossKind, double huberDelta)
     {
         var inputs = train.Features.Columns;
-        var lossKind = parse.GetValue(TrainOptions.Loss) is { } lossText ? NetworkArchitecture.ParseLoss(lossText) : (LossKind?)null;
+        // Text labels that make many classes are most often real numbers meant for a regression loss.
+        if (lossKind == LossKind.BinaryCrossEntropy && train.ClassCount != 2 && train.ClassNames is not null)
+        {
+            throw new BadInputException(
+                $"--loss bce needs 2 classes, the label texts of {train.Name} make {train.ClassCount} (for numeric targets use --loss mse, mae or huber)");
+        }
+
         var binary = lossKind == LossKind.BinaryCrossEntropy || (lossKind is null && train.ClassCount == 2);
-        var outputs = binary ? 1 : train.ClassCount;
+        var outputs = train.IsRegression ? 1 : binary ? 1 : train.ClassCount;
         var sizes = parse.GetValue(TrainOptions.Layers) is { } layersText ? OptionParsing.ParseSizes(layersText, "--layers") : [inputs, 128, outputs];
         if (sizes[0] != inputs)
         {
             throw new BadInputException($"--layers: the input size is {sizes[0]} but the data has {inputs} features");
         }
 
-        var expectedOutputs = sizes[^1] == 1 && train.ClassCount == 2 ? 1 : train.ClassCount;
+        if (train.IsRegression && sizes[^1] != 1)
+        {
+            throw new BadInputException($"--layers: the output size is {sizes[^1]} but a regression on one label column predicts 1 value");
+        }
+
+        var expectedOutputs = train.IsRegression ? 1 : sizes[^1] == 1 && train.ClassCount == 2 ? 1 : train.ClassCount;
         if (sizes[^1] != expectedOutputs)
         {
             throw new BadInputException(
@@ -191,7 +256,7 @@ internal static class TrainingRun
 
         try
         {
-            return new NetworkArchitecture(sizes, activations, lossKind);
+            return new NetworkArchitecture(sizes, activations, lossKind, huberDelta);
         }
         catch (BadInputException e)
         {

@@ -63,7 +63,7 @@ public static class Backends
         ArgumentNullException.ThrowIfNull(name);
         if (threads is <= 0)
         {
-            throw new BadInputException($"--threads must be a positive number, got {threads}");
+            throw new BadInputException($"{nameof(threads)} must be a positive number, got {threads}");
         }
 
         return name.Trim().ToLowerInvariant() switch

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using SegaLearn.Compute;
 using SegaLearn.Data;
+using SegaLearn.Metrics;
 using SegaLearn.Optimizers;
 using SegaLearn.Schedulers;
 using SegaLearn.Training;
@@ -9,8 +9,9 @@ namespace SegaLearn;
 
 /// <summary>
 /// A fully connected network, the seed's <c>BaseBackendNeuralNetwork</c>: built from layer sizes (ReLU hidden
-/// layers, sigmoid + BCE for one output, softmax + cross-entropy otherwise), trained with mini-batches, inverted
-/// dropout and L2 regularization. All parameters live in one flat buffer (see <see cref="ParameterLayout"/>).
+/// layers, sigmoid + BCE for one output, softmax + cross-entropy otherwise, or a linear output with MSE, MAE or Huber
+/// for regression), trained with mini-batches, inverted dropout and L2 regularization by a <see cref="Trainer"/>.
+/// All parameters live in one flat buffer (see <see cref="ParameterLayout"/>).
 /// </summary>
 /// <remarks>
 /// L2: the loss adds <c>reg_lambda·Σ‖W‖²</c> (weights only) as the seed reports it, and the gradient adds its exact
@@ -20,7 +21,6 @@ namespace SegaLearn;
 public sealed class NeuralNetwork
 {
     private const ulong InitStream = 0x494E4954;
-    private const ulong ShuffleStream = 0x53485546;
     private const int InferenceRows = 256;
 
     private readonly float[] _parameters;
@@ -30,9 +30,10 @@ public sealed class NeuralNetwork
     /// <param name="dropoutRate">Inverted dropout on hidden layers during training (default 0.2).</param>
     /// <param name="regLambda">L2 strength on weights (default 0.01).</param>
     /// <param name="activations">One per dense layer; default ReLU hidden and sigmoid/softmax output.</param>
-    /// <param name="loss">Default BCE-with-logits for one output, cross-entropy otherwise.</param>
+    /// <param name="loss">Default BCE-with-logits for one output, cross-entropy otherwise; MSE, MAE or Huber make a regressor.</param>
     /// <param name="seed">Seeds initialization, shuffling and dropout; a random seed when null.</param>
     /// <param name="backend">Compute backend; <see cref="Backends.Current"/> when null.</param>
+    /// <param name="huberDelta">The threshold of a <see cref="LossKind.Huber"/> loss (default 1.0).</param>
     public NeuralNetwork(
         IReadOnlyList<int> layerSizes,
         double dropoutRate = 0.2,
@@ -40,8 +41,9 @@ public sealed class NeuralNetwork
         IReadOnlyList<Activation>? activations = null,
         LossKind? loss = null,
         ulong? seed = null,
-        IComputeBackend? backend = null)
-        : this(new NetworkArchitecture(layerSizes, activations, loss), null, dropoutRate, regLambda, seed, backend)
+        IComputeBackend? backend = null,
+        double huberDelta = NetworkArchitecture.DefaultHuberDelta)
+        : this(new NetworkArchitecture(layerSizes, activations, loss, huberDelta), null, dropoutRate, regLambda, seed, backend)
     {
     }
 
@@ -57,12 +59,12 @@ public sealed class NeuralNetwork
         ArgumentNullException.ThrowIfNull(architecture);
         if (!(dropoutRate >= 0 && dropoutRate < 1))
         {
-            throw new BadInputException($"dropout rate must be in [0, 1), got {dropoutRate}");
+            throw new BadInputException($"{nameof(dropoutRate)} must be in [0, 1), got {dropoutRate}");
         }
 
         if (!double.IsFinite(regLambda) || regLambda < 0)
         {
-            throw new BadInputException($"reg_lambda must be a finite number >= 0, got {regLambda}");
+            throw new BadInputException($"{nameof(regLambda)} must be a finite number >= 0, got {regLambda}");
         }
 
         Architecture = architecture;
@@ -103,23 +105,20 @@ public sealed class NeuralNetwork
     public float[] Parameters => _parameters;
 
     /// <summary>
-    /// Trains with mini-batches of <paramref name="batchSize"/> rows, reshuffled every epoch from the seed. Each
-    /// batch is cut into microbatches of <paramref name="microbatchSize"/>; the engine sums their gradients in a fixed
-    /// tree, so the result is the same bits on one core or many. After each epoch the loss and accuracy are computed
-    /// (on the whole training set when <paramref name="evaluateTrainingSet"/>, and on the validation set if given),
-    /// then the scheduler steps and early stopping checks the validation loss (training loss without validation data)
-    /// with patience <paramref name="earlyStoppingThreshold"/> (0 turns it off). The best weights are restored at the end.
-    /// With <paramref name="checkpoints"/>, the trainer state is saved every K steps and, when resuming, training picks up
-    /// from the last checkpoint and ends with the same bits as an uninterrupted run.
+    /// The seed's <c>train</c>: trains this network with a <see cref="Trainer"/> whose <see cref="TrainerOptions"/> take
+    /// these arguments (same names, same defaults; <paramref name="earlyStoppingThreshold"/> is
+    /// <see cref="TrainerOptions.EarlyStoppingPatience"/> and <paramref name="lrScheduler"/> is
+    /// <see cref="TrainerOptions.Scheduler"/>). See <see cref="Trainer.Train"/> for what happens. <paramref name="y"/> is
+    /// an <c>int[]</c> of class indices, or a <c>float[]</c> of values for a regression loss.
     /// </summary>
     public TrainingHistory Train(
         Features x,
-        int[] y,
+        Targets y,
         Optimizer? optimizer = null,
         int epochs = 100,
         int batchSize = 32,
         Features? xVal = null,
-        int[]? yVal = null,
+        Targets? yVal = null,
         int earlyStoppingThreshold = 10,
         ILearningRateScheduler? lrScheduler = null,
         Action<TrainingEvent>? progress = null,
@@ -127,65 +126,28 @@ public sealed class NeuralNetwork
         int microbatchSize = 32,
         bool evaluateTrainingSet = true,
         CheckpointOptions? checkpoints = null,
-        CancellationToken cancellationToken = default)
-    {
-        CheckData(x, y, "training");
-        if (xVal is not null || yVal is not null)
+        CancellationToken cancellationToken = default) =>
+        new Trainer(this, new TrainerOptions
         {
-            if (xVal is null || yVal is null)
-            {
-                throw new BadInputException("validation data needs both features and labels");
-            }
-
-            CheckData(xVal, yVal, "validation");
-        }
-
-        if (epochs <= 0)
-        {
-            throw new BadInputException($"--epochs must be a positive number, got {epochs}");
-        }
-
-        if (batchSize <= 0)
-        {
-            throw new BadInputException($"--batch-size must be a positive number, got {batchSize}");
-        }
-
-        if (microbatchSize <= 0)
-        {
-            throw new BadInputException($"--microbatch must be a positive number, got {microbatchSize}");
-        }
-
-        if (checkpoints is { EverySteps: <= 0 })
-        {
-            throw new BadInputException($"--checkpoint-every must be a positive number, got {checkpoints.EverySteps}");
-        }
-
-        if (earlyStoppingThreshold < 0)
-        {
-            throw new BadInputException($"--patience must be >= 0, got {earlyStoppingThreshold}");
-        }
-
-        optimizer ??= new AdamOptimizer();
-        var ownsEngine = engine is null;
-        engine ??= new LocalTrainingEngine();
-        try
-        {
-            var effectiveBatch = Math.Min(batchSize, x.Rows);
-            engine.Start(new TrainingJob(Architecture, x, y, Seed, DropoutRate, microbatchSize, effectiveBatch, Backend));
-            return RunEpochs(x, y, xVal, yVal, optimizer, epochs, effectiveBatch, earlyStoppingThreshold, lrScheduler, progress, engine, evaluateTrainingSet, checkpoints, cancellationToken);
-        }
-        finally
-        {
-            if (ownsEngine)
-            {
-                engine.Dispose();
-            }
-        }
-    }
+            Optimizer = optimizer,
+            Epochs = epochs,
+            BatchSize = batchSize,
+            ValidationFeatures = xVal,
+            ValidationLabels = yVal,
+            EarlyStoppingPatience = earlyStoppingThreshold,
+            Scheduler = lrScheduler,
+            Progress = progress,
+            Engine = engine,
+            MicrobatchSize = microbatchSize,
+            EvaluateTrainingSet = evaluateTrainingSet,
+            Checkpoints = checkpoints,
+            CancellationToken = cancellationToken,
+        }).Train(x, y);
 
     /// <summary>Accuracy and predicted classes (<c>p &gt; 0.5</c> for one output, argmax otherwise).</summary>
     public (double Accuracy, int[] Predictions) Evaluate(Features x, int[] y)
     {
+        CheckClassifier(nameof(EvaluateRegression));
         CheckData(x, y, "evaluation");
         var predictions = Predict(x);
         var correct = 0;
@@ -224,6 +186,7 @@ public sealed class NeuralNetwork
     public float[,] PredictProbabilities(Features x)
     {
         ArgumentNullException.ThrowIfNull(x);
+        CheckClassifier(nameof(PredictValues));
         CheckColumns(x, "prediction");
         var outputs = Architecture.OutputSize;
         var result = new float[x.Rows, Architecture.ClassCount];
@@ -253,11 +216,52 @@ public sealed class NeuralNetwork
         return result;
     }
 
-    /// <summary>Mean loss over the rows plus <c>reg_lambda·Σ‖W‖²</c>, as the seed's <c>calculate_loss</c>.</summary>
-    public double CalculateLoss(Features x, int[] y)
+    /// <summary>A regression model's predictions, rows × outputs (the output layer's values).</summary>
+    /// <exception cref="InvalidOperationException">The model is a classifier (use <see cref="PredictProbabilities"/>).</exception>
+    public float[,] PredictValues(Features x)
     {
-        CheckData(x, y, "loss");
-        return Measure(x, y).Loss;
+        ArgumentNullException.ThrowIfNull(x);
+        if (!Architecture.IsRegression)
+        {
+            throw new InvalidOperationException($"a classifier (loss {Architecture.LossText}) predicts classes: use {nameof(Predict)} or {nameof(PredictProbabilities)}");
+        }
+
+        CheckColumns(x, "prediction");
+        var outputs = Architecture.OutputSize;
+        var result = new float[x.Rows, outputs];
+        var chunk = new float[InferenceRows * outputs];
+        var replica = InferenceReplica();
+        for (var start = 0; start < x.Rows; start += InferenceRows)
+        {
+            var count = Math.Min(InferenceRows, x.Rows - start);
+            replica.Infer(_parameters, x, start, count, null, chunk);
+            for (var i = 0; i < count * outputs; i++)
+            {
+                result[start + (i / outputs), i % outputs] = chunk[i];
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// A regression model's mean squared error, mean absolute error and R² on <paramref name="y"/> (rows × outputs
+    /// values, row-major), with the predictions (see <see cref="RegressionReport"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model is a classifier (use <see cref="Evaluate"/>).</exception>
+    public (RegressionReport Report, float[,] Predictions) EvaluateRegression(Features x, float[] y)
+    {
+        var predictions = PredictValues(x);
+        CheckData(x, y, "evaluation");
+        var flat = new float[predictions.Length];
+        Buffer.BlockCopy(predictions, 0, flat, 0, flat.Length * sizeof(float));
+        return (RegressionReport.Compute(y, flat, Architecture.OutputSize), predictions);
+    }
+
+    /// <summary>Mean loss over the rows plus <c>reg_lambda·Σ‖W‖²</c>, as the seed's <c>calculate_loss</c>.</summary>
+    public double CalculateLoss(Features x, Targets y)
+    {
+        return Measure(x, CheckData(x, y, "loss")).Loss;
     }
 
     /// <summary><c>Σ‖W‖²</c> over every layer's weights (biases excluded).</summary>
@@ -287,223 +291,23 @@ public sealed class NeuralNetwork
         }
     }
 
-    private TrainingHistory RunEpochs(
-        Features x,
-        int[] y,
-        Features? xVal,
-        int[]? yVal,
-        Optimizer optimizer,
-        int epochs,
-        int batchSize,
-        int patience,
-        ILearningRateScheduler? scheduler,
-        Action<TrainingEvent>? progress,
-        ITrainingEngine engine,
-        bool evaluateTrainingSet,
-        CheckpointOptions? checkpoints,
-        CancellationToken cancellationToken)
-    {
-        var n = x.Rows;
-        var order = new int[n];
-        var gradient = new float[Layout.TotalCount];
-        var stepsPerEpoch = (n + batchSize - 1) / batchSize;
-        var state = checkpoints is { Resume: true } && File.Exists(checkpoints.FilePath)
-            ? Resume(checkpoints.FilePath, optimizer, scheduler, progress)
-            : new TrainerState();
-        for (var epoch = state.NextEpoch; epoch < epochs && !state.StoppedEarly; epoch++)
-        {
-            var clock = Stopwatch.StartNew();
-            var learningRate = optimizer.LearningRate;
-            new DeterministicRandom(Seed, ShuffleStream, (ulong)epoch).Permutation(order);
-            for (var step = epoch == state.NextEpoch ? state.NextStep : 0; step < stepsPerEpoch; step++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var start = step * batchSize;
-                var rows = new ReadOnlyMemory<int>(order, start, Math.Min(batchSize, n - start));
-                var next = step + 1 < stepsPerEpoch
-                    ? new ReadOnlyMemory<int>(order, start + batchSize, Math.Min(batchSize, n - start - batchSize))
-                    : ReadOnlyMemory<int>.Empty;
-                var scale = 1f / rows.Length;
-                var l2 = (float)(2 * RegLambda);
-                optimizer.BeginStep(Layout.TotalCount);
-                var result = engine.Step(
-                    new StepWork(epoch, step, rows, next),
-                    _parameters,
-                    state.Version,
-                    gradient,
-                    mirror => optimizer.UpdateRange(Backend, Layout, _parameters, gradient, scale, l2, 0, Layout.TotalCount, mirror),
-                    (offset, length) => optimizer.UpdateRange(Backend, Layout, _parameters, gradient, scale, l2, offset, length));
-                state.Version++;
-                state.EpochLossSum += result.LossSum;
-                progress?.Invoke(new StepCompleted(epoch, epochs, step, stepsPerEpoch, result.SampleCount, result.LossSum / result.SampleCount));
-                if (checkpoints is not null && state.Version % checkpoints.EverySteps == 0 && step < stepsPerEpoch - 1)
-                {
-                    state.NextEpoch = epoch;
-                    state.NextStep = step + 1;
-                    SaveCheckpoint(checkpoints, state, optimizer, scheduler);
-                }
-            }
-
-            var evaluationStart = clock.Elapsed;
-            var (trainLoss, trainAccuracy) = evaluateTrainingSet
-                ? Measure(x, y)
-                : (state.EpochLossSum / n + RegLambda * SumOfSquaredWeights(), (double?)null);
-            state.EpochLossSum = 0;
-            double? valLoss = null, valAccuracy = null;
-            if (xVal is not null && yVal is not null)
-            {
-                (var vl, var va) = Measure(xVal, yVal);
-                (valLoss, valAccuracy) = (vl, va);
-            }
-
-            var seconds = clock.Elapsed.TotalSeconds;
-            var metrics = new EpochMetrics(
-                epoch, trainLoss, trainAccuracy, valLoss, valAccuracy, learningRate, seconds, n / Math.Max(seconds, 1e-9), seconds - evaluationStart.TotalSeconds);
-            state.History.Add(metrics);
-            progress?.Invoke(new EpochCompleted(metrics, epochs));
-            var monitored = valLoss ?? trainLoss;
-            if (scheduler?.Step(epoch, monitored) is { } message)
-            {
-                progress?.Invoke(new TrainingMessage(message));
-            }
-
-            if (monitored < state.Best)
-            {
-                state.Best = monitored;
-                state.BestEpoch = epoch;
-                state.BestParameters ??= new float[_parameters.Length];
-                _parameters.AsSpan().CopyTo(state.BestParameters);
-                state.SinceBest = 0;
-            }
-            else
-            {
-                state.SinceBest++;
-                if (patience > 0 && state.SinceBest >= patience)
-                {
-                    state.StoppedEarly = true;
-                    progress?.Invoke(new TrainingMessage($"Early stopping at epoch {epoch + 1}"));
-                }
-            }
-
-            if (checkpoints is not null && !state.StoppedEarly && state.Version / checkpoints.EverySteps > state.CheckpointedAt / checkpoints.EverySteps)
-            {
-                state.NextEpoch = epoch + 1;
-                state.NextStep = 0;
-                SaveCheckpoint(checkpoints, state, optimizer, scheduler);
-            }
-        }
-
-        if (state.BestParameters is not null)
-        {
-            state.BestParameters.AsSpan().CopyTo(_parameters);
-        }
-
-        return new TrainingHistory(state.History, state.BestEpoch, state.StoppedEarly);
-    }
-
-    private void SaveCheckpoint(CheckpointOptions options, TrainerState state, Optimizer optimizer, ILearningRateScheduler? scheduler)
-    {
-        Directory.CreateDirectory(options.Directory);
-        var plateau = scheduler as PlateauLRScheduler;
-        new TrainingCheckpoint
-        {
-            Architecture = Architecture,
-            Seed = Seed,
-            NextEpoch = state.NextEpoch,
-            NextStep = state.NextStep,
-            ParameterVersion = state.Version,
-            Parameters = _parameters,
-            OptimizerName = optimizer.Name,
-            OptimizerSteps = optimizer.StepCount,
-            LearningRate = optimizer.LearningRate,
-            OptimizerState = optimizer.State,
-            PlateauBestLoss = plateau?.BestLoss,
-            PlateauWait = plateau?.Wait ?? 0,
-            BestLoss = state.Best,
-            BestEpoch = state.BestEpoch,
-            SinceBest = state.SinceBest,
-            BestParameters = state.BestParameters,
-            EpochLossSum = state.EpochLossSum,
-            History = state.History,
-        }.Save(options.FilePath);
-        state.CheckpointedAt = state.Version;
-    }
-
-    private TrainerState Resume(string path, Optimizer optimizer, ILearningRateScheduler? scheduler, Action<TrainingEvent>? progress)
-    {
-        var checkpoint = TrainingCheckpoint.Load(path);
-        if (!checkpoint.Architecture.Equals(Architecture))
-        {
-            throw new BadInputException($"{path}: the checkpoint is of a different model ({checkpoint.Architecture}), this run trains {Architecture}");
-        }
-
-        if (checkpoint.Seed != Seed || checkpoint.OptimizerName != optimizer.Name)
-        {
-            throw new BadInputException(
-                $"{path}: the checkpoint was made with seed {checkpoint.Seed} and optimizer {checkpoint.OptimizerName}, this run uses seed {Seed} and {optimizer.Name}");
-        }
-
-        checkpoint.Parameters.AsSpan().CopyTo(_parameters);
-        optimizer.Restore(checkpoint.OptimizerSteps, checkpoint.LearningRate, checkpoint.OptimizerState, _parameters.Length);
-        if (scheduler is PlateauLRScheduler plateau && checkpoint.PlateauBestLoss is { } best)
-        {
-            plateau.Restore(best, checkpoint.PlateauWait);
-        }
-
-        progress?.Invoke(new TrainingMessage($"resumed from {path} at epoch {checkpoint.NextEpoch + 1}, step {checkpoint.NextStep + 1}"));
-        return new TrainerState
-        {
-            NextEpoch = checkpoint.NextEpoch,
-            NextStep = checkpoint.NextStep,
-            Version = checkpoint.ParameterVersion,
-            CheckpointedAt = checkpoint.ParameterVersion,
-            Best = checkpoint.BestLoss,
-            BestEpoch = checkpoint.BestEpoch,
-            SinceBest = checkpoint.SinceBest,
-            BestParameters = checkpoint.BestParameters,
-            EpochLossSum = checkpoint.EpochLossSum,
-            History = [.. checkpoint.History],
-        };
-    }
-
-    /// <summary>Where the epoch loop stands; everything a checkpoint must hold besides parameters and optimizer.</summary>
-    private sealed class TrainerState
-    {
-        public int NextEpoch { get; set; }
-
-        public int NextStep { get; set; }
-
-        public long Version { get; set; }
-
-        public long CheckpointedAt { get; set; }
-
-        public double Best { get; set; } = double.PositiveInfinity;
-
-        public int BestEpoch { get; set; } = -1;
-
-        public int SinceBest { get; set; }
-
-        public float[]? BestParameters { get; set; }
-
-        public double EpochLossSum { get; set; }
-
-        public bool StoppedEarly { get; set; }
-
-        public List<EpochMetrics> History { get; init; } = [];
-    }
-
-    private (double Loss, double? Accuracy) Measure(Features x, int[] y)
+    /// <summary>
+    /// Mean regularized loss (as <see cref="CalculateLoss"/>) and accuracy (null for regression) over the rows; the
+    /// trainer's per-epoch figures.
+    /// </summary>
+    internal (double Loss, double? Accuracy) Measure(Features x, Targets y)
     {
         var outputs = Architecture.OutputSize;
         var chunk = new float[InferenceRows * outputs];
         var replica = InferenceReplica();
+        var labels = y.IsRegression ? null : y.Classes;
         double loss = 0;
         var correct = 0;
         for (var start = 0; start < x.Rows; start += InferenceRows)
         {
             var count = Math.Min(InferenceRows, x.Rows - start);
             loss += replica.Infer(_parameters, x, start, count, y, chunk);
-            for (var i = 0; i < count; i++)
+            for (var i = 0; labels is not null && i < count; i++)
             {
                 int predicted;
                 if (outputs == 1)
@@ -522,12 +326,12 @@ public sealed class NeuralNetwork
                     }
                 }
 
-                correct += predicted == y[start + i] ? 1 : 0;
+                correct += predicted == labels[start + i] ? 1 : 0;
             }
         }
 
         var rows = Math.Max(x.Rows, 1);
-        return (loss / rows + RegLambda * SumOfSquaredWeights(), (double)correct / rows);
+        return (loss / rows + RegLambda * SumOfSquaredWeights(), labels is null ? null : (double)correct / rows);
     }
 
     private ModelReplica InferenceReplica()
@@ -563,14 +367,33 @@ public sealed class NeuralNetwork
         }
     }
 
-    private void CheckData(Features x, int[] y, string what)
+    /// <summary>
+    /// Checks data against the model (columns, one label per row, class labels in range, regression values finite and
+    /// as many per row as outputs) with messages naming <paramref name="what"/>. Returns the targets with one row per
+    /// data row: a flat <c>float[]</c> (one value per row when it converted) is cut into rows of the model's outputs.
+    /// </summary>
+    internal Targets CheckData(Features x, Targets y, string what)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         CheckColumns(x, what);
-        if (x.Rows != y.Length)
+        if (y.IsRegression != Architecture.IsRegression)
         {
-            throw new BadInputException($"the {what} data has {x.Rows} rows but {y.Length} labels");
+            throw new BadInputException(Architecture.IsRegression
+                ? $"the {what} labels are class indices (int), the model's loss {Architecture.LossText} needs values (float)"
+                : $"the {what} labels are values (float), the model's loss {Architecture.LossText} needs class indices (int)");
+        }
+
+        if (y.IsRegression && y.Width != Architecture.OutputSize && y.Values.Length % Architecture.OutputSize == 0)
+        {
+            y = Targets.FromValues(y.Values, Architecture.OutputSize);
+        }
+
+        if (x.Rows != y.Rows || y.Width != (y.IsRegression ? Architecture.OutputSize : 1))
+        {
+            throw new BadInputException(y.IsRegression
+                ? $"the {what} data has {x.Rows} rows but {y.Values.Length} values; the model's {Architecture.OutputSize} output(s) need {x.Rows * Architecture.OutputSize}"
+                : $"the {what} data has {x.Rows} rows but {y.Rows} labels");
         }
 
         if (x.Rows == 0)
@@ -578,14 +401,39 @@ public sealed class NeuralNetwork
             throw new BadInputException($"the {what} data has no rows");
         }
 
-        var classes = Architecture.ClassCount;
-        for (var i = 0; i < y.Length; i++)
+        if (y.IsRegression)
         {
-            if ((uint)y[i] >= (uint)classes)
+            var values = y.Values;
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (!float.IsFinite(values[i]))
+                {
+                    throw new BadInputException($"{what} value {values[i]} at row {(i / y.Width) + 1} is not finite");
+                }
+            }
+
+            return y;
+        }
+
+        var labels = y.Classes;
+        var classes = Architecture.ClassCount;
+        for (var i = 0; i < labels.Length; i++)
+        {
+            if ((uint)labels[i] >= (uint)classes)
             {
                 throw new BadInputException(
-                    $"{what} label {y[i]} at row {i + 1} is out of range: the output layer of size {Architecture.OutputSize} takes labels 0..{classes - 1}");
+                    $"{what} label {labels[i]} at row {i + 1} is out of range: the output layer of size {Architecture.OutputSize} takes labels 0..{classes - 1}");
             }
+        }
+
+        return y;
+    }
+
+    private void CheckClassifier(string instead)
+    {
+        if (Architecture.IsRegression)
+        {
+            throw new InvalidOperationException($"a regression model (loss {Architecture.LossText}) predicts values: use {instead}");
         }
     }
 }

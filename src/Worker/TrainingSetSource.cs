@@ -17,8 +17,11 @@ public static class TrainingSetSource
             ? dir
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "segalearn", "blobs");
 
-    /// <summary>The training set from the cache or a local build, or null with the reason it must be fetched.</summary>
-    public static (LabeledData? Data, string? Why) TryLocal(DataReference reference)
+    /// <summary>
+    /// The training set from the cache or a local build (labels read as <paramref name="targets"/>, which the job's loss
+    /// decides), or null with the reason it must be fetched.
+    /// </summary>
+    public static (LabeledData? Data, string? Why) TryLocal(DataReference reference, TargetKind targets)
     {
         ArgumentNullException.ThrowIfNull(reference);
         var cached = CachePath(reference);
@@ -34,7 +37,7 @@ public static class TrainingSetSource
         PreparedData prepared;
         try
         {
-            prepared = PreparedData.Load(reference.Spec, reference.LabelColumn, reference.SplitSeed, reference.TestFraction, reference.ValidationFraction);
+            prepared = PreparedData.Load(reference.Spec, reference.LabelColumn, reference.SplitSeed, reference.TestFraction, reference.ValidationFraction, targets);
         }
         catch (BadInputException e)
         {

@@ -81,7 +81,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
         Offered(offer.Offer);
         _architecture = offer.Job.Architecture;
-        Register(offer.Job.Features, offer.Job.Labels);
+        Register(offer.Job.Features, offer.Job.Targets);
     }
 
     private void OnJobOffer(JobOffer offer)
@@ -94,10 +94,12 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Offered(offer);
         try
         {
+            var loss = NetworkArchitecture.ParseLoss(offer.Loss, out var huberDelta);
             _architecture = new NetworkArchitecture(
                 offer.Layers.Split(',').Select(int.Parse).ToArray(),
                 offer.Activations.Split(',').Select(Activation.Parse).ToArray(),
-                NetworkArchitecture.ParseLoss(offer.Loss));
+                loss,
+                huberDelta);
         }
         catch (Exception e) when (e is FormatException or BadInputException)
         {
@@ -107,7 +109,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
         var reference = offer.Data;
         _log.Info("job {0}: resolving training set {1} ({2} bytes, SHA-256 {3})", offer.JobId, reference.Spec, reference.ByteLength, reference.Sha256);
-        Task.Run(() => TrainingSetSource.TryLocal(reference)).PipeTo(Self, success: r => new DataResolved(r.Data, r.Why), failure: e => new DataResolved(null, e.Message));
+        var targets = _architecture.IsRegression ? TargetKind.Values : TargetKind.Classes;
+        Task.Run(() => TrainingSetSource.TryLocal(reference, targets)).PipeTo(Self, success: r => new DataResolved(r.Data, r.Why), failure: e => new DataResolved(null, e.Message));
     }
 
     /// <summary>A second offer of the job already taken (an answer to a repeated greeting) changes nothing.</summary>
@@ -130,7 +133,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     {
         if (resolved.Data is { } data)
         {
-            Register(data.Features, data.Labels);
+            Register(data.Features, data.Targets);
             return;
         }
 
@@ -157,7 +160,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
             var data = TrainingSetSource.Accept(_offer.Data, _chunks.Blob);
             _chunks = null;
-            Register(data.Features, data.Labels);
+            Register(data.Features, data.Targets);
         }
         catch (InvalidDataException e)
         {
@@ -165,7 +168,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         }
     }
 
-    private void Register(Features features, int[] labels)
+    private void Register(Features features, Targets targets)
     {
         var offer = _offer!;
         IComputeBackend backend;
@@ -179,7 +182,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             return;
         }
 
-        _job = new WorkerJob(offer, _architecture!, features, labels, backend);
+        _job = new WorkerJob(offer, _architecture!, features, targets, backend);
         _coordinator!.Tell(new RegisterWorker(offer.JobId, offer.Token, ProtocolInfo.Version, ArchitectureHash.Compute(_architecture!), _settings.Name, backend.NumericIdentity));
     }
 

@@ -13,16 +13,16 @@ public sealed class WorkerJob : IDisposable
 {
     private readonly IComputeBackend _backend;
     private readonly Features _features;
-    private readonly int[] _labels;
+    private readonly Targets _targets;
     private readonly BlockGradient _block;
 
-    public WorkerJob(JobOffer offer, NetworkArchitecture architecture, Features features, int[] labels, IComputeBackend backend)
+    public WorkerJob(JobOffer offer, NetworkArchitecture architecture, Features features, Targets targets, IComputeBackend backend)
     {
         ArgumentNullException.ThrowIfNull(offer);
         Offer = offer;
         _backend = backend;
         _features = features;
-        _labels = labels;
+        _targets = targets;
         var replica = new ModelReplica(architecture, backend, offer.MicrobatchSize, offer.DropoutRate, offer.Seed);
         _block = new BlockGradient(replica, offer.MicrobatchSize);
         ParameterCount = new ParameterLayout(architecture.LayerSizes).TotalCount;
@@ -40,5 +40,5 @@ public sealed class WorkerJob : IDisposable
 
     /// <summary>Computes the assigned block at <paramref name="parameters"/> into <paramref name="gradient"/>; returns the loss sum.</summary>
     public double Compute(AssignWork work, ReadOnlySpan<float> parameters, Span<float> gradient) =>
-        _block.Compute(parameters, _features, _labels, work.Rows, work.Epoch, work.Step, work.FirstSample, gradient);
+        _block.Compute(parameters, _features, _targets, work.Rows, work.Epoch, work.Step, work.FirstSample, gradient);
 }

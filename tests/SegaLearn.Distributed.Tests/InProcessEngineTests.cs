@@ -1,5 +1,6 @@
 using SegaLearn.Compute;
 using SegaLearn.Coordinator;
+using SegaLearn.Data;
 using SegaLearn.Optimizers;
 using SegaLearn.Schedulers;
 
@@ -19,6 +20,27 @@ public sealed class InProcessEngineTests
         using var engine = ActorTrainingEngine.InProcess(workers, threadsPerWorker: 1);
         var actual = Train(job, engine);
         Assert.Equal(expected, actual);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Train_should_give_the_single_process_parameters_bit_for_bit_for_a_huber_regression(int workers)
+    {
+        var job = new SmallJob(rows: 40);
+        var random = new DeterministicRandom(11);
+        float[] targets = [.. Enumerable.Range(0, 40 * 2).Select(_ => (float)random.NextGaussian())];
+        var architecture = new NetworkArchitecture([6, 5, 2], loss: LossKind.Huber, huberDelta: 0.5);
+        float[] Run(ActorTrainingEngine? engine)
+        {
+            var network = new NeuralNetwork(architecture, null, 0.25, 0.01, 7, new ReferenceBackend());
+            network.Train(job.Features, Targets.FromValues(targets, 2), new AdamOptimizer(learningRate: 0.01), epochs: 3, batchSize: 18, microbatchSize: SmallJob.Microbatch, engine: engine);
+            return network.Parameters.ToArray();
+        }
+
+        var expected = Run(null);
+        using var engine = ActorTrainingEngine.InProcess(workers, threadsPerWorker: 1);
+        Assert.Equal(expected, Run(engine));
     }
 
     private static float[] Train(SmallJob job, ActorTrainingEngine? engine)

@@ -8,7 +8,8 @@ namespace SegaLearn.Cli.Onnx;
 /// <c>input</c> [N, inputs] holds the features as they are in the data (raw CSV values; pixel values 0-255 for image
 /// models), then the preprocessing (Sub/Div of the standardization, or Div by 255), one Gemm per dense layer with its
 /// activation, and the loss's link, so that output <c>probabilities</c> [N, classes] is what <c>segalearn predict</c>
-/// writes as p0..pK ([1-p, p] for a single sigmoid output).
+/// writes as p0..pK ([1-p, p] for a single sigmoid output). A regression model has no link: its output
+/// <c>predictions</c> [N, outputs] is the last layer's activation (linear by default), <c>predict</c>'s prediction column.
 /// </summary>
 internal static class OnnxModelWriter
 {
@@ -55,7 +56,12 @@ internal static class OnnxModelWriter
             }
         }
 
-        if (architecture.Loss == LossKind.CrossEntropy)
+        var output = architecture.IsRegression ? "predictions" : "probabilities";
+        if (architecture.IsRegression)
+        {
+            nodes.Add(Node("Identity", [current], output));
+        }
+        else if (architecture.Loss == LossKind.CrossEntropy)
         {
             nodes.Add(Node("Softmax", [current], "probabilities", Int("axis", 1)));
         }
@@ -79,7 +85,7 @@ internal static class OnnxModelWriter
         }
 
         graph.Message(11, ValueInfo("input", architecture.InputSize));
-        graph.Message(12, ValueInfo("probabilities", architecture.ClassCount));
+        graph.Message(12, ValueInfo(output, architecture.IsRegression ? architecture.OutputSize : architecture.ClassCount));
         return new ProtoWriter()
             .Varint(1, 8)
             .String(2, "segalearn")

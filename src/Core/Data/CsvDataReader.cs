@@ -7,7 +7,8 @@ namespace SegaLearn.Data;
 /// Reads a comma-separated file whose first line names the columns: one column is the label, every other column
 /// is a numeric feature. The file is streamed line by line. Labels that are all non-negative integers are class
 /// indices (ClassCount = largest + 1); otherwise each distinct label text is a class, numbered in ordinal order
-/// of the texts (<see cref="LabeledData.ClassNames"/>). Every problem is a <see cref="BadInputException"/> with a
+/// of the texts (<see cref="LabeledData.ClassNames"/>). Read as <see cref="TargetKind.Values"/>, labels are numbers
+/// (parsed as the features are) for regression. Every problem is a <see cref="BadInputException"/> with a
 /// one-line message <c>FILE:LINE:COLUMN (column 'NAME'): what is wrong</c> (lines and columns 1-based, header = line 1).
 /// </summary>
 public static partial class CsvDataReader
@@ -17,23 +18,23 @@ public static partial class CsvDataReader
 
     /// <summary>
     /// Reads <paramref name="path"/>. <paramref name="labelColumn"/> is a column name, or a 0-based column index
-    /// written as text; null means the last column.
+    /// written as text; null means the last column. <paramref name="targets"/> says how labels are read.
     /// </summary>
-    public static LabeledData Read(string path, string? labelColumn = null)
+    public static LabeledData Read(string path, string? labelColumn = null, TargetKind targets = TargetKind.Classes)
     {
         ArgumentNullException.ThrowIfNull(path);
         var name = Path.GetFileName(path);
         return ReadMapped(
             path,
-            bytes => Chunkable(bytes) ? ReadChunked(bytes, path, labelColumn, name) : null,
-            reader => Read(reader, path, labelColumn, name));
+            bytes => Chunkable(bytes) ? ReadChunked(bytes, path, labelColumn, name, targets) : null,
+            reader => Read(reader, path, labelColumn, name, targets));
     }
 
-    private static LabeledData ReadChunked(ReadOnlySpan<byte> bytes, string source, string? labelColumn, string name)
+    private static LabeledData ReadChunked(ReadOnlySpan<byte> bytes, string source, string? labelColumn, string name, TargetKind targets)
     {
         var (header, bodyStart) = ReadHeader(bytes, source, minimumColumns: 2);
         var labelIndex = FindLabelColumn(header, labelColumn, source);
-        return Finish(ParseChunks(bytes, bodyStart, source, header, labelIndex), header, labelIndex, source, name);
+        return Finish(ParseChunks(bytes, bodyStart, source, header, labelIndex), header, labelIndex, source, name, targets);
     }
 
     private static (string[] Header, int BodyStart) ReadHeader(ReadOnlySpan<byte> bytes, string source, int minimumColumns)
@@ -80,21 +81,33 @@ public static partial class CsvDataReader
     /// Reads CSV text from <paramref name="reader"/>; <paramref name="source"/> names it in messages and
     /// <paramref name="name"/> (default: <paramref name="source"/>) becomes <see cref="LabeledData.Name"/>.
     /// </summary>
-    public static LabeledData Read(TextReader reader, string source, string? labelColumn = null, string? name = null)
+    public static LabeledData Read(TextReader reader, string source, string? labelColumn = null, string? name = null, TargetKind targets = TargetKind.Classes)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(source);
         var fields = new List<Field>();
         var header = ReadHeader(reader, source, fields, minimumColumns: 2);
         var labelIndex = FindLabelColumn(header, labelColumn, source);
-        return Finish(ParseRows(reader, source, header, labelIndex, fields), header, labelIndex, source, name ?? source);
+        return Finish(ParseRows(reader, source, header, labelIndex, fields), header, labelIndex, source, name ?? source, targets);
     }
 
-    private static LabeledData Finish(ParsedRows rows, string[] header, int labelIndex, string source, string name)
+    private static LabeledData Finish(ParsedRows rows, string[] header, int labelIndex, string source, string name, TargetKind targets)
     {
         if (rows.LabelIds.Count == 0)
         {
             throw new BadInputException($"{source}: no data rows");
+        }
+
+        if (targets == TargetKind.Values)
+        {
+            var valueOfId = LabelValues(rows.LabelTexts, rows.LabelFirstLines, source, labelIndex, header);
+            var values = new float[rows.LabelIds.Count];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = valueOfId[rows.LabelIds[i]];
+            }
+
+            return new LabeledData(new DenseFeatures(rows.Values, values.Length, header.Length - 1), Targets.FromValues(values), name, rows.FeatureNames);
         }
 
         var (classOfId, classCount, classNames) =
@@ -111,7 +124,7 @@ public static partial class CsvDataReader
 
     /// <summary>
     /// Reads a CSV file that has no label column (every column is a feature), for prediction on new data; the same
-    /// checks and messages as <see cref="Read(string, string?)"/>.
+    /// checks and messages as <see cref="Read(string, string?, TargetKind)"/>.
     /// </summary>
     public static DenseFeatures ReadUnlabeled(string path)
     {
@@ -280,6 +293,26 @@ public static partial class CsvDataReader
 
         throw new BadInputException(
             $"{source}: label column '{labelColumn}' not found (columns: {string.Join(", ", header)})");
+    }
+
+    /// <summary>Regression targets: every distinct label text parsed as a finite number, or an error at its first line.</summary>
+    private static float[] LabelValues(List<string> texts, List<int> firstLines, string source, int labelIndex, string[] header)
+    {
+        var values = new float[texts.Count];
+        for (var id = 0; id < texts.Count; id++)
+        {
+            if (!float.TryParse(texts[id], NumberStyles.Float, CultureInfo.InvariantCulture, out values[id]))
+            {
+                throw Error(source, firstLines[id], labelIndex, header, $"label '{texts[id]}' is not a number (a regression loss reads labels as numbers)");
+            }
+
+            if (!float.IsFinite(values[id]))
+            {
+                throw Error(source, firstLines[id], labelIndex, header, "NaN or infinite label");
+            }
+        }
+
+        return values;
     }
 
     /// <summary>Classes when every label text is a non-negative integer: the integer is the class index.</summary>

@@ -12,11 +12,13 @@ public static class DataSources
     /// Loads <paramref name="spec"/> split into training and test sets: built-in sets and CSV files are split by
     /// <see cref="DataSplitter.TrainTest"/> with <paramref name="testFraction"/> and <paramref name="seed"/>
     /// (which also seeds <c>synthetic</c>); IDX directories keep their official train/test split.
-    /// <paramref name="labelColumn"/> applies to CSV files only.
+    /// <paramref name="labelColumn"/> applies to CSV files only, and so do regression <paramref name="targets"/>
+    /// (the built-in sets are classification tasks).
     /// </summary>
-    public static DataSplit Load(string spec, string? labelColumn = null, ulong seed = 42, double testFraction = 0.2)
+    public static DataSplit Load(string spec, string? labelColumn = null, ulong seed = 42, double testFraction = 0.2, TargetKind targets = TargetKind.Classes)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        CsvOnlyFor(spec, targets);
         var builtIn = BuiltIn(spec, labelColumn, seed);
         if (builtIn is not null)
         {
@@ -37,7 +39,7 @@ public static class DataSources
 
         if (IsCsv(spec))
         {
-            return DataSplitter.TrainTest(CsvDataReader.Read(spec, labelColumn), testFraction, seed);
+            return DataSplitter.TrainTest(CsvDataReader.Read(spec, labelColumn, targets), testFraction, seed);
         }
 
         throw Unknown(spec);
@@ -47,9 +49,10 @@ public static class DataSources
     /// Loads all of <paramref name="spec"/> without splitting (for evaluating or predicting on new data): the whole
     /// CSV file or built-in set; for <c>fashion-mnist</c> or an IDX directory, the test part (t10k files).
     /// </summary>
-    public static LabeledData LoadAll(string spec, string? labelColumn = null, ulong seed = 42)
+    public static LabeledData LoadAll(string spec, string? labelColumn = null, ulong seed = 42, TargetKind targets = TargetKind.Classes)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        CsvOnlyFor(spec, targets);
         var builtIn = BuiltIn(spec, labelColumn, seed);
         if (builtIn is not null)
         {
@@ -70,7 +73,7 @@ public static class DataSources
 
         if (IsCsv(spec))
         {
-            return CsvDataReader.Read(spec, labelColumn);
+            return CsvDataReader.Read(spec, labelColumn, targets);
         }
 
         throw Unknown(spec);
@@ -96,6 +99,14 @@ public static class DataSources
         }
 
         return data;
+    }
+
+    private static void CsvOnlyFor(string spec, TargetKind targets)
+    {
+        if (targets == TargetKind.Values && !IsCsv(spec))
+        {
+            throw new BadInputException($"{spec}: regression targets are read from the label column of a .csv file; the built-in sets and IDX directories are classification data");
+        }
     }
 
     private static bool IsFashionMnist(string spec) => spec.Equals(FashionMnistName, StringComparison.OrdinalIgnoreCase);

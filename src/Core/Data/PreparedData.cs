@@ -8,12 +8,13 @@ namespace SegaLearn.Data;
 public sealed record PreparedData(LabeledData Train, LabeledData Test, Preprocessing Preprocessing, LabeledData? Validation = null)
 {
     /// <summary>
-    /// Loads <paramref name="spec"/>, holds out <paramref name="testFraction"/> with <paramref name="seed"/> and then
-    /// <paramref name="validationFraction"/> of the training part (0: none), and fits the preprocessing on what is left.
+    /// Loads <paramref name="spec"/> (its labels read as <paramref name="targets"/>), holds out
+    /// <paramref name="testFraction"/> with <paramref name="seed"/> and then <paramref name="validationFraction"/> of the
+    /// training part (0: none), and fits the preprocessing on what is left.
     /// </summary>
-    public static PreparedData Load(string spec, string? labelColumn, ulong seed, double testFraction, double validationFraction = 0)
+    public static PreparedData Load(string spec, string? labelColumn, ulong seed, double testFraction, double validationFraction = 0, TargetKind targets = TargetKind.Classes)
     {
-        var split = DataSources.Load(spec, labelColumn, seed, testFraction);
+        var split = DataSources.Load(spec, labelColumn, seed, testFraction, targets);
         var (train, validation) = validationFraction > 0
             ? Held(DataSplitter.TrainValidation(split.Train, validationFraction, seed))
             : (split.Train, null);
@@ -23,10 +24,9 @@ public sealed record PreparedData(LabeledData Train, LabeledData Test, Preproces
     }
 
     /// <summary>The canonical bytes of the training part (see <see cref="TrainingSetBlob"/>).</summary>
-    public byte[] TrainingBlob() => TrainingSetBlob.Encode(Train.Features, Train.Labels, Train.ClassCount);
+    public byte[] TrainingBlob() => TrainingSetBlob.Encode(Train.Features, Train.Targets, Train.ClassCount);
 
     private static (LabeledData Train, LabeledData? Validation) Held(DataSplit split) => (split.Train, split.Test);
 
-    private static LabeledData Apply(LabeledData data, Preprocessing preprocessing) =>
-        new(preprocessing.Apply(data.Features), data.Labels, data.ClassCount, data.Name, data.ClassNames, data.FeatureNames);
+    private static LabeledData Apply(LabeledData data, Preprocessing preprocessing) => data.WithFeatures(preprocessing.Apply(data.Features));
 }

@@ -7,34 +7,38 @@ namespace SegaLearn.Data;
 /// <summary>
 /// The canonical bytes of a training set as the network sees it (features after preprocessing, labels): a worker
 /// that rebuilds the set from the same data reference must get the same SHA-256, and a worker that cannot rebuild it
-/// fetches these bytes from the coordinator. Layout, little-endian: magic "SLDS", version 1, rows, columns,
-/// class count, element kind (0 float32, 1 byte), byte scale, then the features row-major, then the labels as int32.
+/// fetches these bytes from the coordinator. Layout, little-endian: magic "SLDS", version, rows, columns,
+/// class count, element kind (0 float32, 1 byte), byte scale, then the features row-major, then the targets: version
+/// 1 holds class labels as int32; version 2 holds regression values as float32, rows × width, with the width where
+/// version 1 has the class count.
 /// </summary>
 public static class TrainingSetBlob
 {
     private const uint Magic = 0x53444C53;
-    private const int Version = 1;
+    private const int ClassesVersion = 1;
+    private const int ValuesVersion = 2;
     private const int HeaderBytes = 28;
 
-    public static byte[] Encode(Features features, int[] labels, int classCount)
+    public static byte[] Encode(Features features, Targets targets, int classCount)
     {
         ArgumentNullException.ThrowIfNull(features);
-        ArgumentNullException.ThrowIfNull(labels);
-        if (labels.Length != features.Rows)
+        ArgumentNullException.ThrowIfNull(targets);
+        if (targets.Rows != features.Rows)
         {
-            throw new ArgumentException($"{labels.Length} labels for {features.Rows} rows", nameof(labels));
+            throw new ArgumentException($"{targets.Rows} target rows for {features.Rows} rows", nameof(targets));
         }
 
         var isBytes = features is ByteFeatures;
         var cells = (long)features.Rows * features.Columns;
         var featureBytes = isBytes ? cells : cells * sizeof(float);
-        var blob = new byte[checked(HeaderBytes + featureBytes + (long)labels.Length * sizeof(int))];
+        var targetCount = (long)targets.Rows * targets.Width;
+        var blob = new byte[checked(HeaderBytes + featureBytes + targetCount * sizeof(int))];
         var span = blob.AsSpan();
         BinaryPrimitives.WriteUInt32LittleEndian(span, Magic);
-        BinaryPrimitives.WriteInt32LittleEndian(span[4..], Version);
+        BinaryPrimitives.WriteInt32LittleEndian(span[4..], targets.IsRegression ? ValuesVersion : ClassesVersion);
         BinaryPrimitives.WriteInt32LittleEndian(span[8..], features.Rows);
         BinaryPrimitives.WriteInt32LittleEndian(span[12..], features.Columns);
-        BinaryPrimitives.WriteInt32LittleEndian(span[16..], classCount);
+        BinaryPrimitives.WriteInt32LittleEndian(span[16..], targets.IsRegression ? targets.Width : classCount);
         BinaryPrimitives.WriteInt32LittleEndian(span[20..], isBytes ? 1 : 0);
         BinaryPrimitives.WriteSingleLittleEndian(span[24..], features is ByteFeatures b ? b.Scale : 1f);
         var body = span.Slice(HeaderBytes, (int)featureBytes);
@@ -56,9 +60,21 @@ public static class TrainingSetBlob
         }
 
         var labelSpan = span[(HeaderBytes + (int)featureBytes)..];
-        for (var i = 0; i < labels.Length; i++)
+        if (targets.IsRegression)
         {
-            BinaryPrimitives.WriteInt32LittleEndian(labelSpan[(i * sizeof(int))..], labels[i]);
+            var values = targets.Values;
+            for (var i = 0; i < values.Length; i++)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(labelSpan[(i * sizeof(float))..], values[i]);
+            }
+        }
+        else
+        {
+            var labels = targets.Classes;
+            for (var i = 0; i < labels.Length; i++)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(labelSpan[(i * sizeof(int))..], labels[i]);
+            }
         }
 
         return blob;
@@ -71,8 +87,8 @@ public static class TrainingSetBlob
     {
         ArgumentNullException.ThrowIfNull(blob);
         var span = blob.AsSpan();
-        if (blob.Length < HeaderBytes || BinaryPrimitives.ReadUInt32LittleEndian(span) != Magic
-            || BinaryPrimitives.ReadInt32LittleEndian(span[4..]) != Version)
+        var version = blob.Length < HeaderBytes ? 0 : BinaryPrimitives.ReadInt32LittleEndian(span[4..]);
+        if (blob.Length < HeaderBytes || BinaryPrimitives.ReadUInt32LittleEndian(span) != Magic || version is not (ClassesVersion or ValuesVersion))
         {
             throw new BadInputException($"{source}: not a SegaLearn training-set blob");
         }
@@ -82,7 +98,8 @@ public static class TrainingSetBlob
         var scale = BinaryPrimitives.ReadSingleLittleEndian(span[24..]);
         var cells = (long)rows * columns;
         var featureBytes = kind == 1 ? cells : cells * sizeof(float);
-        if (rows < 0 || columns < 0 || kind is not (0 or 1) || blob.Length != HeaderBytes + featureBytes + (long)rows * sizeof(int))
+        var width = version == ValuesVersion ? classes : 1;
+        if (rows < 0 || columns < 0 || width < 1 || kind is not (0 or 1) || blob.Length != HeaderBytes + featureBytes + (long)rows * width * sizeof(int))
         {
             throw new BadInputException($"{source}: training-set blob of {blob.Length} bytes does not match its header ({rows}x{columns})");
         }
@@ -104,7 +121,19 @@ public static class TrainingSetBlob
             features = new DenseFeatures(values, rows, columns);
         }
 
-        var labels = MemoryMarshal.Cast<byte, int>(span[(HeaderBytes + (int)featureBytes)..]).ToArray();
+        var labelBytes = span[(HeaderBytes + (int)featureBytes)..];
+        if (version == ValuesVersion)
+        {
+            var values = new float[(long)rows * width];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = BinaryPrimitives.ReadSingleLittleEndian(labelBytes[(i * sizeof(float))..]);
+            }
+
+            return new LabeledData(features, Targets.FromValues(values, width), source);
+        }
+
+        var labels = MemoryMarshal.Cast<byte, int>(labelBytes).ToArray();
         if (!BitConverter.IsLittleEndian)
         {
             BinaryPrimitives.ReverseEndianness(labels, labels);

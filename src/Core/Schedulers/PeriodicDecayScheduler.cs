@@ -30,6 +30,10 @@ public abstract class PeriodicDecayScheduler : IReducibleScheduler
 
     public int LrDecayEpoch { get; }
 
+    /// <inheritdoc />
+    /// <remarks>Empty: the learning rate is all the state, and the optimizer's checkpoint holds it.</remarks>
+    public IReadOnlyList<KeyValuePair<string, double>> CheckpointState => [];
+
     /// <summary>The factor of one <see cref="Reduce"/>.</summary>
     protected abstract double ReduceFactor { get; }
 
@@ -53,6 +57,9 @@ public abstract class PeriodicDecayScheduler : IReducibleScheduler
         var (old, now) = Decay(ReduceFactor);
         return ReduceMessage(PythonFloat.Repr(old), PythonFloat.Repr(now));
     }
+
+    /// <inheritdoc />
+    public void RestoreCheckpointState(IReadOnlyList<KeyValuePair<string, double>> state) => ArgumentNullException.ThrowIfNull(state);
 
     public override string ToString() =>
         $"{GetType().Name}({Optimizer.Name}, lrDecay: {PythonFloat.Repr(LrDecay)}, lrDecayEpoch: {LrDecayEpoch})";

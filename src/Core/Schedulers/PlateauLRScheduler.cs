@@ -9,12 +9,15 @@ namespace SegaLearn.Schedulers;
 /// else: wait = wait + 1; if wait &gt;= patience: inner.Reduce(); wait = 0
 /// </code>
 /// A reduction returns the message <c>"  --Plateau learning rate scheduler triggered, reducing learning rate"</c>.
-/// The state to checkpoint is <see cref="BestLoss"/> and <see cref="Wait"/> (see <see cref="Restore"/>).
+/// The state to checkpoint is <see cref="BestLoss"/> and <see cref="Wait"/> (<see cref="CheckpointState"/>, <see cref="Restore"/>).
 /// </summary>
 public sealed class PlateauLRScheduler : ILearningRateScheduler
 {
     /// <summary>The message returned when the plateau triggers a reduction.</summary>
     public const string TriggeredMessage = "  --Plateau learning rate scheduler triggered, reducing learning rate";
+
+    private const string BestLossKey = "best_loss";
+    private const string WaitKey = "wait";
 
     /// <param name="inner">The scheduler whose <see cref="IReducibleScheduler.Reduce"/> applies one decay.</param>
     /// <param name="patience">Epochs without improvement before a reduction (default 5); &gt; 0.</param>
@@ -62,6 +65,29 @@ public sealed class PlateauLRScheduler : ILearningRateScheduler
         Inner.Reduce();
         Wait = 0;
         return TriggeredMessage;
+    }
+
+    /// <inheritdoc />
+    /// <remarks><c>best_loss</c> (<see cref="BestLoss"/>) and <c>wait</c> (<see cref="Wait"/>).</remarks>
+    public IReadOnlyList<KeyValuePair<string, double>> CheckpointState => [new(BestLossKey, BestLoss), new(WaitKey, Wait)];
+
+    /// <inheritdoc />
+    public void RestoreCheckpointState(IReadOnlyList<KeyValuePair<string, double>> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var best = state.FirstOrDefault(p => p.Key == BestLossKey);
+        if (best.Key is null)
+        {
+            return;
+        }
+
+        var wait = state.FirstOrDefault(p => p.Key == WaitKey).Value;
+        if (wait != Math.Floor(wait) || wait is < 0 or > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(state), wait, $"'{WaitKey}' must be a whole number of epochs");
+        }
+
+        Restore(best.Value, (int)wait);
     }
 
     /// <summary>Restores the checkpointed state.</summary>

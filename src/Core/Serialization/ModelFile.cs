@@ -7,7 +7,8 @@ namespace SegaLearn.Serialization;
 /// <c>nn.Sequential(Linear, act, Linear, act, ...)</c> with <c>load_state_dict(strict=True)</c>: layer l is stored as
 /// <c>{2l}.weight</c> shaped [out, in] (the transpose of our [in, out]) and <c>{2l}.bias</c> shaped [out], all F32.
 /// The header metadata holds <c>format</c> = <c>segalearn/1</c>, <c>layers</c> (<c>64,32,10</c>),
-/// <c>activations</c> (<c>relu,softmax</c>), <c>loss</c> (<c>cross-entropy</c> or <c>bce</c>) and any extra entries,
+/// <c>activations</c> (<c>relu,softmax</c>), <c>loss</c> (<see cref="NetworkArchitecture.LossText"/>: <c>cross-entropy</c>,
+/// <c>bce</c>, <c>mse</c>, <c>mae</c>, <c>huber</c> or <c>huber:δ</c>) and any extra entries,
 /// sorted by key. Nothing time-dependent is written: the same model gives the same bytes.
 /// </summary>
 public static class ModelFile
@@ -162,7 +163,8 @@ public static class ModelFile
         try
         {
             var activations = activationsText.Split(',').Select(Activation.Parse).ToArray();
-            return new NetworkArchitecture(sizes, activations, NetworkArchitecture.ParseLoss(lossText));
+            var loss = NetworkArchitecture.ParseLoss(lossText, out var huberDelta);
+            return new NetworkArchitecture(sizes, activations, loss, huberDelta);
         }
         catch (BadInputException e)
         {

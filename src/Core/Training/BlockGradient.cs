@@ -24,13 +24,13 @@ public sealed class BlockGradient
     /// <paramref name="rows"/> are the block's data rows in batch order, the first at batch position <paramref name="firstSample"/>.
     /// </summary>
     public double Compute(
-        ReadOnlySpan<float> parameters, Data.Features features, ReadOnlySpan<int> labels, ReadOnlySpan<int> rows, int epoch, int step, int firstSample, Span<float> gradient)
+        ReadOnlySpan<float> parameters, Data.Features features, Data.Targets targets, ReadOnlySpan<int> rows, int epoch, int step, int firstSample, Span<float> gradient)
     {
         var count = Microbatch.CountFor(rows.Length, _microbatchSize);
         if (count == 1)
         {
             // A one-leaf tree is its leaf: computing straight into the destination saves a pass over the gradient.
-            return _replica.ComputeGradientSum(parameters, features, labels, rows, new DropoutKey(epoch, step, firstSample), gradient);
+            return _replica.ComputeGradientSum(parameters, features, targets, rows, new DropoutKey(epoch, step, firstSample), gradient);
         }
 
         double loss = 0;
@@ -39,7 +39,7 @@ public sealed class BlockGradient
             var start = i * _microbatchSize;
             var length = Math.Min(_microbatchSize, rows.Length - start);
             loss += _replica.ComputeGradientSum(
-                parameters, features, labels, rows.Slice(start, length), new DropoutKey(epoch, step, firstSample + start), _tree.NextLeaf());
+                parameters, features, targets, rows.Slice(start, length), new DropoutKey(epoch, step, firstSample + start), _tree.NextLeaf());
             _tree.Push();
         }
 

@@ -9,5 +9,15 @@ public sealed record CheckpointOptions(string Directory, int EverySteps, bool Re
 {
     public const string FileName = "checkpoint.safetensors";
 
+    /// <summary>The folder of <see cref="FileName"/>.</summary>
+    public string Directory { get; init; } = !string.IsNullOrWhiteSpace(Directory)
+        ? Directory
+        : throw new ArgumentException($"{nameof(Directory)} must name a folder", nameof(Directory));
+
+    /// <summary>Optimizer steps between two checkpoints; &gt;= 1.</summary>
+    public int EverySteps { get; init; } = EverySteps >= 1
+        ? EverySteps
+        : throw new ArgumentOutOfRangeException(nameof(EverySteps), EverySteps, $"{nameof(EverySteps)} must be >= 1, got {EverySteps}");
+
     public string FilePath => Path.Combine(Directory, FileName);
 }

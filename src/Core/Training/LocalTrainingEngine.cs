@@ -24,7 +24,7 @@ public sealed class LocalTrainingEngine : ITrainingEngine
         }
 
         var rows = work.Rows.Span;
-        var loss = _block.Compute(parameters, _job.Features, _job.Labels, rows, work.Epoch, work.Step, 0, gradientSum);
+        var loss = _block.Compute(parameters, _job.Features, _job.Targets, rows, work.Epoch, work.Step, 0, gradientSum);
 
         // Issued after this step's compute, so the next batch's rows arrive while the optimizer runs rather than
         // being pushed out of the cache again by this step's working set.

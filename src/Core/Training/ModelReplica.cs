@@ -34,6 +34,7 @@ public sealed class ModelReplica
     private readonly float[] _probabilities;
     private readonly float[] _zeroBias;
     private readonly int[] _labels;
+    private readonly float[] _targets;
     private readonly int[] _rowKeys;
     private readonly int[] _rowOrder;
 
@@ -74,7 +75,8 @@ public sealed class ModelReplica
         _deltaB = new float[capacity * widest];
         _probabilities = new float[capacity * architecture.OutputSize];
         _zeroBias = new float[architecture.OutputSize];
-        _labels = new int[capacity];
+        _labels = architecture.IsRegression ? [] : new int[capacity];
+        _targets = architecture.IsRegression ? new float[capacity * architecture.OutputSize] : [];
         _rowKeys = new int[capacity];
         _rowOrder = new int[capacity];
     }
@@ -90,12 +92,13 @@ public sealed class ModelReplica
     /// <summary>
     /// Writes into <paramref name="gradient"/> (overwritten, laid out like the parameters) the sum over
     /// <paramref name="rows"/> of the per-sample loss gradients, with dropout from <paramref name="dropout"/>;
-    /// returns the summed per-sample loss (no L2 term).
+    /// returns the summed per-sample loss (no L2 term). <paramref name="targets"/> covers every row of <paramref name="features"/>.
     /// </summary>
     public double ComputeGradientSum(
-        ReadOnlySpan<float> parameters, Features features, ReadOnlySpan<int> labels, ReadOnlySpan<int> rows, DropoutKey dropout, Span<float> gradient)
+        ReadOnlySpan<float> parameters, Features features, Targets targets, ReadOnlySpan<int> rows, DropoutKey dropout, Span<float> gradient)
     {
         CheckBatch(parameters, features, rows.Length);
+        CheckTargets(targets);
         if (gradient.Length != _layout.TotalCount)
         {
             throw new ArgumentException($"gradient holds {gradient.Length} values, the model has {_layout.TotalCount}", nameof(gradient));
@@ -104,10 +107,7 @@ public sealed class ModelReplica
         var count = rows.Length;
         using var mode = FlushToZeroMode.EnterFor(_backend);
         features.GatherRows(rows, _input);
-        for (var i = 0; i < count; i++)
-        {
-            _labels[i] = labels[rows[i]];
-        }
+        GatherTargets(targets, rows);
 
         Forward(parameters, count, UsesDropout ? dropout : null);
         var lossSum = OutputGradient(count, _deltaA);
@@ -116,30 +116,77 @@ public sealed class ModelReplica
     }
 
     /// <summary>
-    /// Inference over features rows [start, start+count): writes class probabilities (count × OutputSize; one
-    /// sigmoid probability per row for a binary model) and returns the summed loss when labels are given.
+    /// Inference over features rows [start, start+count): writes the model's outputs (count × OutputSize): class
+    /// probabilities (one sigmoid probability per row for a binary model), or predicted values for regression; and
+    /// returns the summed loss when <paramref name="targets"/> (covering every row of <paramref name="features"/>) are given.
     /// </summary>
-    public double Infer(ReadOnlySpan<float> parameters, Features features, int start, int count, ReadOnlySpan<int> labels, Span<float> probabilities)
+    public double Infer(ReadOnlySpan<float> parameters, Features features, int start, int count, Targets? targets, Span<float> probabilities)
     {
         CheckBatch(parameters, features, count);
         using var mode = FlushToZeroMode.EnterFor(_backend);
         features.CopyRows(start, count, _input);
         Forward(parameters, count, null);
         var outputs = _architecture.OutputSize;
-        double loss = 0;
-        if (!labels.IsEmpty)
+        if (targets is not null)
         {
-            labels.Slice(start, count).CopyTo(_labels);
-            loss = LossAndGradient(count, _deltaA);
+            CheckTargets(targets);
+            if (targets.IsRegression)
+            {
+                targets.Values.AsSpan(start * outputs, count * outputs).CopyTo(_targets);
+            }
+            else
+            {
+                targets.Classes.AsSpan(start, count).CopyTo(_labels);
+            }
+
+            var loss = LossAndGradient(count, _deltaA);
             _probabilities.AsSpan(0, count * outputs).CopyTo(probabilities);
             return loss;
         }
 
         var logits = _a[^1].AsSpan(0, count * outputs);
+        if (_architecture.IsRegression)
+        {
+            logits.CopyTo(probabilities);
+            return 0;
+        }
+
         var link = _architecture.Loss == LossKind.CrossEntropy ? Activation.Softmax : Activation.Sigmoid;
         logits.CopyTo(_deltaA);
         _backend.BiasActivation(_deltaA.AsSpan(0, count * outputs), _zeroBias, probabilities, count, outputs, link);
-        return loss;
+        return 0;
+    }
+
+    private void CheckTargets(Targets targets)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        if (targets.IsRegression != _architecture.IsRegression || (targets.IsRegression && targets.Width != _architecture.OutputSize))
+        {
+            throw new BadInputException(targets.IsRegression
+                ? $"regression targets of {targets.Width} value(s) per row for a model with loss {_architecture.LossText} and {_architecture.OutputSize} output(s)"
+                : $"class labels for a model with the regression loss {_architecture.LossText}, which needs values");
+        }
+    }
+
+    private void GatherTargets(Targets targets, ReadOnlySpan<int> rows)
+    {
+        if (targets.IsRegression)
+        {
+            var values = targets.Values;
+            var width = targets.Width;
+            for (var i = 0; i < rows.Length; i++)
+            {
+                values.AsSpan(rows[i] * width, width).CopyTo(_targets.AsSpan(i * width));
+            }
+
+            return;
+        }
+
+        var classes = targets.Classes;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            _labels[i] = classes[rows[i]];
+        }
     }
 
     private void CheckBatch(ReadOnlySpan<float> parameters, Features features, int count)
@@ -244,10 +291,17 @@ public sealed class ModelReplica
         var outputs = _architecture.OutputSize;
         var size = rows * outputs;
         var logits = _a[^1].AsSpan(0, size);
-        var labels = _labels.AsSpan(0, rows);
-        return _architecture.Loss == LossKind.CrossEntropy
-            ? _backend.SoftmaxCrossEntropy(logits, labels, _probabilities.AsSpan(0, size), delta[..size], rows, outputs)
-            : _backend.SigmoidBinaryCrossEntropy(logits, labels, _probabilities.AsSpan(0, size), delta[..size], rows);
+        switch (_architecture.Loss)
+        {
+            case LossKind.CrossEntropy:
+                return _backend.SoftmaxCrossEntropy(logits, _labels.AsSpan(0, rows), _probabilities.AsSpan(0, size), delta[..size], rows, outputs);
+            case LossKind.BinaryCrossEntropy:
+                return _backend.SigmoidBinaryCrossEntropy(logits, _labels.AsSpan(0, rows), _probabilities.AsSpan(0, size), delta[..size], rows);
+            default:
+                // Not fused: the forward pass applied the output activation, so these are the predictions themselves.
+                logits.CopyTo(_probabilities);
+                return RegressionLoss.Compute(_architecture.Loss, _architecture.HuberDelta, logits, _targets.AsSpan(0, size), delta[..size], outputs);
+        }
     }
 
     private void Backward(ReadOnlySpan<float> parameters, int rows, Span<float> gradient)

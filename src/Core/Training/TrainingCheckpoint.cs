@@ -6,12 +6,17 @@ namespace SegaLearn.Training;
 
 /// <summary>
 /// The whole trainer state at a step boundary: position (next epoch and step), parameter version, parameters,
-/// optimizer state, plateau-scheduler state, early-stopping state with the best parameters, the running loss of the
+/// optimizer state, the scheduler's <see cref="Schedulers.ILearningRateScheduler.CheckpointState"/>, early-stopping state with the best parameters, the running loss of the
 /// current epoch and the metrics so far. Stored as a safetensors file (tensors + JSON metadata), written atomically.
 /// </summary>
 public sealed class TrainingCheckpoint
 {
-    private const string Format = "segalearn-checkpoint/1";
+    private const string Format = "segalearn-checkpoint/2";
+
+    // Version 1 kept the plateau scheduler's state under its own keys; its files are refused rather than resumed without it.
+    private const string FormatV1 = "segalearn-checkpoint/1";
+
+    private const string SchedulerPrefix = "scheduler.";
 
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
@@ -35,9 +40,8 @@ public sealed class TrainingCheckpoint
 
     public required IReadOnlyList<KeyValuePair<string, float[]>> OptimizerState { get; init; }
 
-    public double? PlateauBestLoss { get; init; }
-
-    public int PlateauWait { get; init; }
+    /// <summary>The scheduler's state by name (empty without a scheduler or for one whose only state is the learning rate).</summary>
+    public IReadOnlyList<KeyValuePair<string, double>> SchedulerState { get; init; } = [];
 
     public required double BestLoss { get; init; }
 
@@ -77,14 +81,13 @@ public sealed class TrainingCheckpoint
             new("optimizer", OptimizerName),
             new("optimizer_steps", OptimizerSteps.ToString(CultureInfo.InvariantCulture)),
             new("learning_rate", Real(LearningRate)),
-            new("plateau_best_loss", PlateauBestLoss is { } p ? Real(p) : string.Empty),
-            new("plateau_wait", Int(PlateauWait)),
             new("best_loss", Real(BestLoss)),
             new("best_epoch", Int(BestEpoch)),
             new("since_best", Int(SinceBest)),
             new("epoch_loss_sum", Real(EpochLossSum)),
             new("history", JsonSerializer.Serialize(History.Select(ToJson).ToArray(), Json)),
         };
+        metadata.AddRange(SchedulerState.Select(p => new KeyValuePair<string, string>(SchedulerPrefix + p.Key, Real(p.Value))));
         SafeTensorsFile.Write(path, tensors, metadata);
     }
 
@@ -92,6 +95,11 @@ public sealed class TrainingCheckpoint
     {
         var content = SafeTensorsFile.Read(path);
         var m = content.Metadata;
+        if (m.GetValueOrDefault("format") == FormatV1)
+        {
+            throw new BadInputException($"{path}: a checkpoint of an earlier version ({FormatV1}), which this version cannot continue; start the run again");
+        }
+
         if (m.GetValueOrDefault("format") != Format)
         {
             throw new BadInputException($"{path}: not a SegaLearn checkpoint (no {Format} format tag)");
@@ -100,7 +108,8 @@ public sealed class TrainingCheckpoint
         try
         {
             var activations = m["activations"].Split(',').Select(Activation.Parse).ToArray();
-            var architecture = new NetworkArchitecture(m["layers"].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(), activations, NetworkArchitecture.ParseLoss(m["loss"]));
+            var loss = NetworkArchitecture.ParseLoss(m["loss"], out var huberDelta);
+            var architecture = new NetworkArchitecture(m["layers"].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(), activations, loss, huberDelta);
             var parameters = content.Find("parameters")?.Data ?? throw new BadInputException($"{path}: no 'parameters' tensor");
             var state = content.Tensors.Where(t => t.Name.StartsWith("optimizer.", StringComparison.Ordinal))
                 .Select(t => new KeyValuePair<string, float[]>(t.Name["optimizer.".Length..], t.Data)).ToArray();
@@ -117,8 +126,9 @@ public sealed class TrainingCheckpoint
                 OptimizerSteps = long.Parse(m["optimizer_steps"], CultureInfo.InvariantCulture),
                 LearningRate = double.Parse(m["learning_rate"], CultureInfo.InvariantCulture),
                 OptimizerState = state,
-                PlateauBestLoss = m["plateau_best_loss"].Length == 0 ? null : double.Parse(m["plateau_best_loss"], CultureInfo.InvariantCulture),
-                PlateauWait = int.Parse(m["plateau_wait"], CultureInfo.InvariantCulture),
+                SchedulerState = m.Where(e => e.Key.StartsWith(SchedulerPrefix, StringComparison.Ordinal))
+                    .Select(e => new KeyValuePair<string, double>(e.Key[SchedulerPrefix.Length..], double.Parse(e.Value, CultureInfo.InvariantCulture)))
+                    .ToArray(),
                 BestLoss = double.Parse(m["best_loss"], CultureInfo.InvariantCulture),
                 BestEpoch = int.Parse(m["best_epoch"], CultureInfo.InvariantCulture),
                 SinceBest = int.Parse(m["since_best"], CultureInfo.InvariantCulture),

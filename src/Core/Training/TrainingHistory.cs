@@ -1,4 +1,4 @@
 namespace SegaLearn.Training;
 
-/// <summary>What <see cref="NeuralNetwork.Train"/> returns: per-epoch metrics, and where early stopping ended.</summary>
+/// <summary>What <see cref="Trainer.Train"/> returns: per-epoch metrics, and where early stopping ended.</summary>
 public sealed record TrainingHistory(IReadOnlyList<EpochMetrics> Epochs, int BestEpoch, bool StoppedEarly);

@@ -4,13 +4,13 @@ using SegaLearn.Data;
 namespace SegaLearn.Training;
 
 /// <summary>
-/// Everything an engine needs to compute gradients for a training run: the model's shape, the training data,
-/// the seed that keys the dropout masks, the microbatch size and the largest batch it will be asked for.
+/// Everything an engine needs to compute gradients for a training run: the model's shape, the training data
+/// (features and what to predict: classes or regression values), the seed that keys the dropout masks, the microbatch size and the largest batch it will be asked for.
 /// </summary>
 public sealed record TrainingJob(
     NetworkArchitecture Architecture,
     Features Features,
-    int[] Labels,
+    Targets Targets,
     ulong Seed,
     double DropoutRate,
     int MicrobatchSize,

@@ -22,7 +22,7 @@ public sealed class SteadyStateAllocationTests
         const int rows = 256, columns = 300;
         var random = new Random(5);
         var x = Enumerable.Range(0, rows * columns).Select(_ => (float)random.NextDouble()).ToArray();
-        var labels = Enumerable.Range(0, rows).Select(i => i % 10).ToArray();
+        var labels = Targets.FromClasses(Enumerable.Range(0, rows).Select(i => i % 10).ToArray());
         var features = new DenseFeatures(x, rows, columns);
         var network = new NeuralNetwork([columns, 128, 32, 10], dropoutRate: 0.2, regLambda: 0.01, seed: 3, backend: backend);
         Optimizer optimizer = optimizerName switch

@@ -37,6 +37,35 @@ public sealed class CsvDataReaderTests : IDisposable
     }
 
     [Fact]
+    public void CsvDataReader_should_read_labels_as_numbers_for_regression_targets()
+    {
+        const string csv = "a,y,b\n1,2.5,2\n3,-0.125,4\n5,1e3,6\n7,2.5,8\n";
+        var path = _dir.WriteText("reg.csv", csv);
+
+        var mapped = CsvDataReader.Read(path, "y", TargetKind.Values);
+        var streamed = CsvDataReader.Read(new StringReader(csv), "reg.csv", "y", targets: TargetKind.Values);
+
+        foreach (var data in new[] { mapped, streamed })
+        {
+            Assert.True(data.IsRegression);
+            Assert.Equal(new[] { 2.5f, -0.125f, 1000f, 2.5f }, data.Targets.Values);
+            Assert.Equal(new[] { 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f }, AllValues(data));
+            Assert.Equal(0, data.ClassCount);
+        }
+    }
+
+    [Theory]
+    [InlineData("a,y\n1,2\n3,4.5x\n", "data.csv:3:2 (column 'y'): label '4.5x' is not a number")]
+    [InlineData("a,y\n1,2\n3,4\n5,NaN\n", "data.csv:4:2 (column 'y'): NaN or infinite label")]
+    public void CsvDataReader_should_name_file_line_and_column_of_a_regression_label_that_is_not_a_finite_number(string csv, string expected)
+    {
+        var path = _dir.WriteText("data.csv", csv);
+        var error = Assert.Throws<BadInputException>(() => CsvDataReader.Read(path, null, TargetKind.Values));
+        Assert.StartsWith(path.Replace("data.csv", string.Empty, StringComparison.Ordinal), error.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CsvDataReader_should_find_the_label_column_by_name()
     {
         var path = _dir.WriteText("d.csv", "x,y,z\n1,5,2\n3,0,4\n");

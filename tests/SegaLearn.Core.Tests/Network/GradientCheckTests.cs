@@ -6,8 +6,10 @@ namespace SegaLearn.Core.Tests.Network;
 
 /// <summary>
 /// Central finite differences of the reported loss (mean data loss + reg_lambda·ΣW²) against the analytic
-/// gradient, for every hidden activation × output activation × loss, with dropout off and L2 on. Where the
-/// two one-sided differences disagree the step straddles a ReLU kink, and that parameter is not comparable.
+/// gradient, for every hidden activation × output activation × loss (regression losses on two outputs, so the mean
+/// over outputs is checked too), with dropout off and L2 on. Where the two one-sided differences disagree the step
+/// straddles a ReLU kink (or MAE's kink at e = 0, Huber's second-derivative step at |e| = δ), and that parameter is
+/// not comparable.
 /// </summary>
 public sealed class GradientCheckTests
 {
@@ -26,6 +28,12 @@ public sealed class GradientCheckTests
             {
                 data.Add(h, output, "bce");
             }
+
+            foreach (var loss in new[] { "mse", "mae", "huber", "huber:0.3" })
+            {
+                data.Add(h, "linear", loss);
+                data.Add(h, "tanh", loss);
+            }
         }
 
         return data;
@@ -35,8 +43,8 @@ public sealed class GradientCheckTests
     [MemberData(nameof(Combinations))]
     public void Gradient_should_match_finite_differences_for_every_activation_and_loss(string hidden, string output, string loss)
     {
-        var lossKind = NetworkArchitecture.ParseLoss(loss);
-        var outputs = lossKind == LossKind.CrossEntropy ? 3 : 1;
+        var lossKind = NetworkArchitecture.ParseLoss(loss, out var huberDelta);
+        var outputs = lossKind == LossKind.CrossEntropy ? 3 : NetworkArchitecture.IsRegressionLoss(lossKind) ? 2 : 1;
         var network = new NeuralNetwork(
             [4, 5, 4, outputs],
             dropoutRate: 0,
@@ -44,7 +52,8 @@ public sealed class GradientCheckTests
             activations: [Activation.Parse(hidden), Activation.Parse(hidden), Activation.Parse(output)],
             loss: lossKind,
             seed: 7,
-            backend: new ReferenceBackend());
+            backend: new ReferenceBackend(),
+            huberDelta: huberDelta);
         var random = new DeterministicRandom(99);
         var rows = 6;
         var x = new float[rows * 4];
@@ -53,7 +62,9 @@ public sealed class GradientCheckTests
             x[i] = (float)random.NextGaussian();
         }
 
-        var y = Enumerable.Range(0, rows).Select(i => i % network.Architecture.ClassCount).ToArray();
+        var y = network.Architecture.IsRegression
+            ? Targets.FromValues([.. Enumerable.Range(0, rows * outputs).Select(_ => (float)random.NextGaussian())], outputs)
+            : Targets.FromClasses([.. Enumerable.Range(0, rows).Select(i => i % network.Architecture.ClassCount)]);
         var features = new DenseFeatures(x, rows, 4);
         var analytic = new float[network.Layout.TotalCount];
         new ModelReplica(network.Architecture, network.Backend, rows)

@@ -26,7 +26,7 @@ public sealed class CheckpointFileTests : IDisposable
         Assert.Equal((saved.OptimizerName, saved.OptimizerSteps, saved.LearningRate), (loaded.OptimizerName, loaded.OptimizerSteps, loaded.LearningRate));
         Assert.Equal(saved.OptimizerState.Select(p => p.Key), loaded.OptimizerState.Select(p => p.Key));
         Assert.Equal(saved.OptimizerState.Select(p => p.Value), loaded.OptimizerState.Select(p => p.Value));
-        Assert.Equal((saved.PlateauBestLoss, saved.PlateauWait), (loaded.PlateauBestLoss, loaded.PlateauWait));
+        Assert.Equal(saved.SchedulerState, loaded.SchedulerState);
         Assert.Equal((saved.BestLoss, saved.BestEpoch, saved.SinceBest, saved.EpochLossSum), (loaded.BestLoss, loaded.BestEpoch, loaded.SinceBest, loaded.EpochLossSum));
         Assert.Equal(saved.BestParameters, loaded.BestParameters);
         Assert.Equal(saved.History, loaded.History);
@@ -40,7 +40,7 @@ public sealed class CheckpointFileTests : IDisposable
         Assert.Contains("not a SegaLearn checkpoint", Assert.Throws<BadInputException>(() => TrainingCheckpoint.Load(model)).Message, StringComparison.Ordinal);
 
         var damaged = Path.Combine(_directory, "damaged.safetensors");
-        SafeTensorsFile.Write(damaged, [new SafeTensor("parameters", [1], [1f])], [new("format", "segalearn-checkpoint/1"), new("layers", "2,x")]);
+        SafeTensorsFile.Write(damaged, [new SafeTensor("parameters", [1], [1f])], [new("format", "segalearn-checkpoint/2"), new("layers", "2,x")]);
         Assert.Contains("damaged checkpoint metadata", Assert.Throws<BadInputException>(() => TrainingCheckpoint.Load(damaged)).Message, StringComparison.Ordinal);
     }
 
@@ -56,8 +56,7 @@ public sealed class CheckpointFileTests : IDisposable
         OptimizerSteps = 42,
         LearningRate = 0.1 + 0.2,
         OptimizerState = [new("m", [.. Enumerable.Range(0, 13).Select(i => i * 1e-3f)]), new("v", [.. Enumerable.Range(0, 13).Select(i => i * 1e-6f)])],
-        PlateauBestLoss = optionalParts ? 0.625 : null,
-        PlateauWait = 2,
+        SchedulerState = optionalParts ? [new("best_loss", 0.625), new("wait", 2)] : [],
         BestLoss = 0.6180339887498949,
         BestEpoch = 3,
         SinceBest = 1,

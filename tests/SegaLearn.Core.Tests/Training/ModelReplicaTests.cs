@@ -19,7 +19,7 @@ public sealed class ModelReplicaTests
     {
         var replica = new ModelReplica(new NetworkArchitecture([2, 3]), new ReferenceBackend(), 2);
         var probabilities = new float[6];
-        Assert.Equal(0, replica.Infer(SoftmaxParameters, X, 0, 2, [], probabilities));
+        Assert.Equal(0, replica.Infer(SoftmaxParameters, X, 0, 2, null, probabilities));
 
         double[][] logits = [[1, 2, 0.5], [0, -1, 3]];
         var expected = logits.SelectMany(row => row.Select(z => (float)(Math.Exp(z) / row.Sum(Math.Exp)))).ToArray();
@@ -34,7 +34,7 @@ public sealed class ModelReplicaTests
     {
         var replica = new ModelReplica(new NetworkArchitecture([2, 1]), new ReferenceBackend(), 2);
         var probabilities = new float[2];
-        replica.Infer([0.5f, -2f, 0.25f], X, 0, 2, [], probabilities);
+        replica.Infer([0.5f, -2f, 0.25f], X, 0, 2, null, probabilities);
 
         Assert.Equal(1 / (1 + Math.Exp(-0.75)), probabilities[0], 1e-6);
         Assert.Equal(1 / (1 + Math.Exp(1.75)), probabilities[1], 1e-6);
@@ -50,7 +50,7 @@ public sealed class ModelReplicaTests
         foreach (var microbatch in new[] { 1, 2 })
         {
             var block = new BlockGradient(new ModelReplica(architecture, new ReferenceBackend(), microbatch), microbatch);
-            var loss = block.Compute(SoftmaxParameters, X, [1, 2], [0, 1], 0, 0, 0, new float[9]);
+            var loss = block.Compute(SoftmaxParameters, X, Targets.FromClasses([1, 2]), [0, 1], 0, 0, 0, new float[9]);
             Assert.Equal(expected, loss, 1e-6);
         }
     }
@@ -69,10 +69,10 @@ public sealed class ModelReplicaTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new ModelReplica(architecture, new ReferenceBackend(), 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new BlockGradient(new ModelReplica(architecture, new ReferenceBackend(), 1), 0));
         var replica = new ModelReplica(architecture, new ReferenceBackend(), 1);
-        Assert.Throws<ArgumentException>(() => replica.ComputeGradientSum(SoftmaxParameters, X, [0, 1], [0], default, new float[8]));
-        Assert.Throws<ArgumentException>(() => replica.ComputeGradientSum(new float[8], X, [0, 1], [0], default, new float[9]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => replica.ComputeGradientSum(SoftmaxParameters, X, [0, 1], [0, 1], default, new float[9]));
-        Assert.Throws<BadInputException>(() => replica.ComputeGradientSum(SoftmaxParameters, new DenseFeatures(new float[3], 1, 3), [0], [0], default, new float[9]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => replica.Infer(SoftmaxParameters, X, 0, 2, [], new float[6]));
+        Assert.Throws<ArgumentException>(() => replica.ComputeGradientSum(SoftmaxParameters, X, Targets.FromClasses([0, 1]), [0], default, new float[8]));
+        Assert.Throws<ArgumentException>(() => replica.ComputeGradientSum(new float[8], X, Targets.FromClasses([0, 1]), [0], default, new float[9]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => replica.ComputeGradientSum(SoftmaxParameters, X, Targets.FromClasses([0, 1]), [0, 1], default, new float[9]));
+        Assert.Throws<BadInputException>(() => replica.ComputeGradientSum(SoftmaxParameters, new DenseFeatures(new float[3], 1, 3), Targets.FromClasses([0]), [0], default, new float[9]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => replica.Infer(SoftmaxParameters, X, 0, 2, null, new float[6]));
     }
 }
