@@ -37,7 +37,7 @@ public sealed class RemoteLink : IDisposable
     private ReadOnlyMemory<float> _parameters;
     private long _parametersVersion = -1;
     private StepPlan? _plan;
-    private bool _sumReady;
+    private readonly System.Collections.Concurrent.ConcurrentBag<float[]> _sumBuffers = [];
     private bool _computing;
     private volatile bool _stopping;
     private int _nextSlot;
@@ -250,9 +250,11 @@ public sealed class RemoteLink : IDisposable
         {
             if (_plan is null || StepPlan.Compare(plan.ParameterVersion, plan.Attempt, _plan.ParameterVersion, _plan.Attempt) > 0)
                 _plan = plan;
-            _sumReady |= complete;
             Monitor.PulseAll(_gate);
         }
+
+        if (complete)
+            SendReadyParts();
     }
 
     private void OnPiece(int peer, FrameHeader header, float[] buffer) => TakePiece(peer, header, buffer);
@@ -262,12 +264,7 @@ public sealed class RemoteLink : IDisposable
         switch (_reducer.Add(header, buffer))
         {
             case PieceOutcome.Complete:
-                lock (_gate)
-                {
-                    _sumReady = true;
-                    Monitor.PulseAll(_gate);
-                }
-
+                SendReadyParts();
                 break;
             case PieceOutcome.NotFinite or PieceOutcome.Malformed:
                 Report(header with { Kind = FrameKind.Invalid, ElementCount = 0, PeerId = sender });
@@ -298,10 +295,7 @@ public sealed class RemoteLink : IDisposable
         {
             while (NextTask() is { } task)
             {
-                if (task.Work is { } work)
-                    ComputePeerBlock(work, task.Parameters, task.Attempt, task.Plan);
-                else
-                    SendShardSum();
+                ComputePeerBlock(task.Work, task.Parameters, task.Attempt, task.Plan);
                 lock (_gate)
                 {
                     _computing = false;
@@ -315,19 +309,12 @@ public sealed class RemoteLink : IDisposable
         }
     }
 
-    private (AssignWork? Work, ReadOnlyMemory<float> Parameters, int Attempt, StepPlan? Plan)? NextTask()
+    private (AssignWork Work, ReadOnlyMemory<float> Parameters, int Attempt, StepPlan? Plan)? NextTask()
     {
         lock (_gate)
         {
             while (!_stopping)
             {
-                if (_sumReady)
-                {
-                    _sumReady = false;
-                    _computing = true;
-                    return (null, default, 0, null);
-                }
-
                 var count = _waiting.Count;
                 for (var i = 0; i < count; i++)
                 {
@@ -390,8 +377,11 @@ public sealed class RemoteLink : IDisposable
         _client.SendToCoordinatorAsync(header with { Kind = FrameKind.Done }, ReadOnlyMemory<float>.Empty).AsTask().GetAwaiter().GetResult();
     }
 
-    /// <summary>Sums the owned shard's complete parts and sends each to the coordinator as soon as it is summed.</summary>
-    private void SendShardSum()
+    /// <summary>
+    /// Sums the owned shard's complete parts and sends each to the coordinator, on the thread whose piece completed them
+    /// (no hop to another thread per part), on the job's second backend instance.
+    /// </summary>
+    private void SendReadyParts()
     {
         if (_reducer.Plan is not { } plan)
             return;
@@ -405,8 +395,17 @@ public sealed class RemoteLink : IDisposable
         };
         while (_reducer.TakeReadyPart() is { } part)
         {
-            var sum = _reducer.SumPart(_job.Backend, part.Offset);
-            _client.SendToCoordinatorAsync(header with { ElementOffset = part.Offset }, sum).AsTask().GetAwaiter().GetResult();
+            if (!_sumBuffers.TryTake(out var buffer))
+                buffer = new float[StepPlan.PartElements];
+            try
+            {
+                var length = _reducer.SumPart(_job.SumBackend, part.Offset, buffer);
+                _client.SendToCoordinatorAsync(header with { ElementOffset = part.Offset }, buffer.AsMemory(0, length)).AsTask().GetAwaiter().GetResult();
+            }
+            finally
+            {
+                _sumBuffers.Add(buffer);
+            }
         }
     }
 

@@ -24,7 +24,6 @@ public sealed class ShardReducer
     private (int Offset, int Length)[] _parts = [];
     private float[]?[][] _pieces = [];
     private int[] _received = [];
-    private float[] _sum = [];
 
     /// <summary>Where the shard starts in the flat parameter vector, and its length.</summary>
     public (int Offset, int Length) Shard { get; private set; }
@@ -132,10 +131,11 @@ public sealed class ShardReducer
     }
 
     /// <summary>
-    /// Adds the pieces of the ready part at <paramref name="offset"/> in tree order on <paramref name="backend"/>; returns
-    /// the sum (valid until the next call) and gives the pieces back to the pool.
+    /// Adds the pieces of the ready part at <paramref name="offset"/> in tree order on <paramref name="backend"/> into
+    /// <paramref name="destination"/> (at least the part's length); returns the part's length and gives the pieces back
+    /// to the pool. Parts may be summed on several threads at once, each into its own destination.
     /// </summary>
-    public ReadOnlyMemory<float> SumPart(IComputeBackend backend, int offset)
+    public int SumPart(IComputeBackend backend, int offset, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(backend);
         lock (_gate)
@@ -144,14 +144,12 @@ public sealed class ShardReducer
             if (_plan is null || part < 0 || _received[part] != _plan.Blocks.Count)
                 throw new InvalidOperationException($"the part at {offset} is not complete");
             var length = _parts[part].Length;
-            if (_sum.Length < length)
-                _sum = new float[length];
             var leaves = _plan.Blocks.Select(b => b.MicrobatchCount).ToArray();
             var lent = new ReadOnlyMemory<float>[leaves.Length];
-            GradientTree.SumBlocks(backend, (float[]?[])_pieces[part].Clone(), lent, leaves, _sum.AsSpan(0, length), () => new float[length]);
+            GradientTree.SumBlocks(backend, (float[]?[])_pieces[part].Clone(), lent, leaves, destination[..length], () => new float[length]);
             Release(part);
             _received[part] = -1;
-            return _sum.AsMemory(0, length);
+            return length;
         }
     }
 

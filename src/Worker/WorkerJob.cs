@@ -15,6 +15,8 @@ public sealed class WorkerJob : IDisposable
     private readonly Features _features;
     private readonly Targets _targets;
     private readonly BlockGradient _block;
+    private readonly Lock _sumGate = new();
+    private IComputeBackend? _sumBackend;
 
     public WorkerJob(JobOffer offer, NetworkArchitecture architecture, Features features, Targets targets, IComputeBackend backend)
     {
@@ -30,11 +32,26 @@ public sealed class WorkerJob : IDisposable
 
     public JobOffer Offer { get; }
 
-    /// <summary>The job's backend, for the sums of peer reduction; used by one thread at a time, as the compute.</summary>
-    public IComputeBackend Backend => _backend;
+    /// <summary>
+    /// A second instance of the job's backend, on one thread, for the sums of peer reduction: they run on the threads the
+    /// pieces arrive on, while the job's own instance may be computing a block. Addition is element by element, so both
+    /// instances give the same bits.
+    /// </summary>
+    public IComputeBackend SumBackend
+    {
+        get
+        {
+            lock (_sumGate)
+                return _sumBackend ??= Backends.Create(Offer.Backend, 1, $"job {Offer.JobId}");
+        }
+    }
 
     /// <summary>Stops the backend's threads; call it once nothing computes on the job any more.</summary>
-    public void Dispose() => _backend.Dispose();
+    public void Dispose()
+    {
+        _backend.Dispose();
+        _sumBackend?.Dispose();
+    }
 
     public int ParameterCount { get; }
 
