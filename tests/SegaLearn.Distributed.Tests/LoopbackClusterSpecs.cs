@@ -27,11 +27,13 @@ public sealed class LoopbackClusterSpecs : IDisposable
 
     // Two workers of one credit share 4 blocks a step (7 microbatches): each is handed its second block after its first
     // result was taken, which the coordinator still reads where the worker wrote it, in the one slot the worker reuses.
-    // Without shared memory, two or three workers reduce among themselves (relay, shard owners).
+    // Without shared memory, two or three workers reduce among themselves (relay, shard owners); one alone sends its
+    // gradients to the coordinator from its compute thread.
     [Theory]
     [InlineData("digits", false, 1, 2, true)]
     [InlineData("/nowhere/on/the/worker.csv", true, 1, 2, true)]
     [InlineData("digits", false, 2, 1, true)]
+    [InlineData("digits", false, 1, 2, false)]
     [InlineData("digits", false, 2, 2, false)]
     [InlineData("digits", false, 3, 1, false)]
     public void Cluster_should_train_to_the_single_process_bits_when_the_worker_builds_or_fetches_the_data(string spec, bool fetched, int workers, int credits, bool sharedMemory)
