@@ -244,7 +244,8 @@ public sealed class CoordinatorActor : ReceiveActor
 
     /// <summary>
     /// Starts an attempt at the current step: under peer reduction, the plan and the parameters go to the first member,
-    /// which relays them, unless the same members had the version streamed to them during the step before; in the star,
+    /// which relays them, unless the same members had the version streamed to them during the step before, when the plan
+    /// alone goes to each member; in the star,
     /// each worker gets the parameters with its first block (<see cref="SendOnDataPlane"/>).
     /// </summary>
     private void StartAttempt(JobState job)
@@ -273,19 +274,24 @@ public sealed class CoordinatorActor : ReceiveActor
             worker.ParametersSent = -1;
         }
 
-        var head = plan.Members[0].WorkerId;
-        try
+        foreach (var member in plan.ParametersFollow ? plan.Members.Take(1) : plan.Members)
         {
-            if (plan.ParametersFollow)
+            try
             {
-                round.BytesOut += (long)round.Parameters.Length * sizeof(float);
+                if (plan.ParametersFollow)
+                {
+                    round.BytesOut += (long)round.Parameters.Length * sizeof(float);
+                    Watch(job.Server!.SendPlanAndParametersAsync(plan, round.VersionParameters), member.WorkerId);
+                }
+                else
+                {
+                    Watch(job.Server!.SendPlanAsync(member.WorkerId, plan), member.WorkerId);
+                }
             }
-
-            Watch(job.Server!.SendPlanAndParametersAsync(plan, round.VersionParameters), head);
-        }
-        catch (InvalidOperationException e)
-        {
-            Self.Tell(new DataPlaneEvent.Disconnected(head, e.Message));
+            catch (InvalidOperationException e)
+            {
+                Self.Tell(new DataPlaneEvent.Disconnected(member.WorkerId, e.Message));
+            }
         }
 
         if (restart)

@@ -130,9 +130,9 @@ public sealed class DataPlaneServer : IAsyncDisposable
     public PeerEndpoint? PeerEndpointOf(int workerId) => _peerEndpoints.TryGetValue(workerId, out var endpoint) ? endpoint : null;
 
     /// <summary>
-    /// Starts an attempt at a step under peer reduction: sends <paramref name="plan"/> and then, when
-    /// <see cref="StepPlan.ParametersFollow"/>, the parameters of its version to the plan's first member, which relays
-    /// both down the members. The same rules as <see cref="SendParametersAsync"/> hold for the task and the buffer.
+    /// Starts an attempt at a step under peer reduction whose members lack its version: sends <paramref name="plan"/>
+    /// and the parameters of its version to the plan's first member, which relays both down the members. The same rules
+    /// as <see cref="SendParametersAsync"/> hold for the task and the buffer.
     /// </summary>
     public ValueTask SendPlanAndParametersAsync(StepPlan plan, ReadOnlyMemory<float> parameters, CancellationToken cancellationToken = default)
     {
@@ -141,11 +141,24 @@ public sealed class DataPlaneServer : IAsyncDisposable
         var channel = ChannelOf(head);
         var planHeader = plan.Header() with { JobId = _jobId, WorkerId = head };
         if (!plan.ParametersFollow)
-            return channel.SendAsync(planHeader, plan.ToPayload(), cancellationToken);
+            throw new ArgumentException("A plan without parameters goes to every member (SendPlanAsync).", nameof(plan));
         if (parameters.Length != _parameterCount)
             throw new ArgumentException($"Expected {_parameterCount} parameters, got {parameters.Length}.", nameof(parameters));
         var parametersHeader = new FrameHeader { Kind = FrameKind.Parameters, JobId = _jobId, WorkerId = head, ParameterVersion = plan.ParameterVersion };
         return channel.SendPairAsync(planHeader, plan.ToPayload(), parametersHeader, parameters, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends a plan without parameters (the members have its version, streamed during the step before) to member
+    /// <paramref name="workerId"/>: sent to each member straight away, it reaches the last as soon as the first, with no
+    /// relay hop.
+    /// </summary>
+    public ValueTask SendPlanAsync(int workerId, StepPlan plan, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (plan.ParametersFollow)
+            throw new ArgumentException("A plan with parameters goes to the first member (SendPlanAndParametersAsync).", nameof(plan));
+        return ChannelOf(workerId).SendAsync(plan.Header() with { JobId = _jobId, WorkerId = workerId }, plan.ToPayload(), cancellationToken);
     }
 
     /// <summary>

@@ -32,6 +32,8 @@ public enum FrameKind : byte
     /// Coordinator → first member, then member → next member (relayed, as is): the step's <see cref="StepPlan"/> for peer
     /// reduction (members in relay order, who own the shards, and the blocks each owner waits for). Followed on the same
     /// connection by the Parameters frame of its version, which each member forwards chunk by chunk while it receives it.
+    /// A plan whose version the members have already (streamed in ParameterChunk frames) goes to every member from the
+    /// coordinator instead, and is not relayed.
     /// </summary>
     Plan = 8,
 

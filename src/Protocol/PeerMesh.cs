@@ -76,7 +76,8 @@ public sealed class PeerMesh : IDisposable
 
     /// <summary>
     /// Handles a Plan frame read from <paramref name="source"/> (the coordinator's connection or a peer's): reads it,
-    /// forwards it to the plan's next member and hands it to <see cref="PeerMeshCallbacks.OnPlan"/>. Returns the
+    /// forwards it to the plan's next member when the parameters follow it (a plan alone comes to every member from the
+    /// coordinator) and hands it to <see cref="PeerMeshCallbacks.OnPlan"/>. Returns the
     /// successor's channel, to which the Parameters frame that follows is forwarded, or null when this is the last member
     /// or the successor cannot be reached (reported through <see cref="PeerMeshCallbacks.OnPeerLost"/>).
     /// </summary>
@@ -88,7 +89,7 @@ public sealed class PeerMesh : IDisposable
         source.ReadPayload(header, payload);
         var plan = StepPlan.FromFrame(header, payload);
         (int, FrameChannel)? next = null;
-        if (plan.Successor(_selfId) is { } successor && Connect(successor) is { } channel)
+        if (plan.ParametersFollow && plan.Successor(_selfId) is { } successor && Connect(successor) is { } channel)
         {
             var sent = channel.SendAsync(plan.Header() with { JobId = _jobId, WorkerId = _selfId }, payload, CancellationToken.None);
             try
