@@ -158,9 +158,7 @@ public sealed class DataPlaneClient : IAsyncDisposable
         socket.Connect(host, port);
         socket.ReceiveTimeout = HandshakeTimeoutMilliseconds;
         var channel = new FrameChannel(socket);
-        Span<float> proof = stackalloc float[JobToken.ProofLength / sizeof(float)];
-        JobToken.ComputeProof(token, jobHash, workerId, MemoryMarshal.AsBytes(proof));
-        channel.Send(new FrameHeader { Kind = FrameKind.Hello, JobId = jobHash, WorkerId = workerId, SharedSlot = sharedSlots, PeerPort = peerPort }, proof);
+        Protocol.Handshake.SendHello(channel, token, jobHash, workerId, new FrameHeader { SharedSlot = sharedSlots, PeerPort = peerPort });
         if (!channel.TryReadHeader(out var reply))
             throw new IOException($"The data plane at {host}:{port} closed the connection during the handshake of worker {workerId}.");
         if (reply.Kind == FrameKind.Refused)

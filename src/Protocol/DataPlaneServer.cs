@@ -88,7 +88,11 @@ public sealed class DataPlaneServer : IAsyncDisposable
         }
         _listener = listener;
         Port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-        new Thread(() => Accept(listener)) { IsBackground = true, Name = "segalearn-data-plane-accept" }.Start();
+        new Thread(() => Protocol.Handshake.AcceptConnections(listener, () => _disposed, Serve, "segalearn-data-plane-in"))
+        {
+            IsBackground = true,
+            Name = "segalearn-data-plane-accept",
+        }.Start();
     }
 
     /// <summary>
@@ -240,24 +244,6 @@ public sealed class DataPlaneServer : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Blocking accepts on a thread of its own, so accepted sockets stay in blocking mode (see <see cref="FrameChannel"/>).</summary>
-    private void Accept(Socket listener)
-    {
-        while (!_disposed)
-        {
-            Socket socket;
-            try
-            {
-                socket = listener.Accept();
-            }
-            catch (Exception e) when (e is ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-            new Thread(() => Serve(socket)) { IsBackground = true, Name = "segalearn-data-plane-in" }.Start();
-        }
-    }
-
     private void Serve(Socket socket)
     {
         var channel = new FrameChannel(socket);
@@ -290,15 +276,16 @@ public sealed class DataPlaneServer : IAsyncDisposable
             return Refuse(channel, "closed before its Hello", sendRefused: false);
         if (hello.Kind != FrameKind.Hello)
             return Refuse(channel, $"first frame was {hello.Kind}, not Hello", sendRefused: false);
-        Span<float> proof = stackalloc float[JobToken.ProofLength / sizeof(float)];
-        if (hello.ElementCount != proof.Length)
-            return Refuse(channel, $"worker {hello.WorkerId} sent a Hello of {hello.ElementCount} elements, not {proof.Length}");
-        // Read before any refusal: closing a socket with unread bytes resets the connection, which can destroy the Refused frame.
-        channel.ReadPayload(hello, proof);
-        if (hello.JobId != _jobId)
-            return Refuse(channel, $"worker {hello.WorkerId} asked for another job");
-        if (!JobToken.ProofMatches(_token, _jobId, hello.WorkerId, MemoryMarshal.AsBytes(proof)))
-            return Refuse(channel, $"worker {hello.WorkerId} presented a wrong token");
+        switch (Protocol.Handshake.ReadHello(channel, hello, _token, _jobId))
+        {
+            case Protocol.Handshake.HelloCheck.WrongLength:
+                return Refuse(channel, $"worker {hello.WorkerId} sent a Hello of {hello.ElementCount} elements, not {JobToken.ProofLength / sizeof(float)}");
+            case Protocol.Handshake.HelloCheck.OtherJob:
+                return Refuse(channel, $"worker {hello.WorkerId} asked for another job");
+            case Protocol.Handshake.HelloCheck.WrongProof:
+                return Refuse(channel, $"worker {hello.WorkerId} presented a wrong token");
+        }
+
         if (_disposed || !_connections.TryAdd(hello.WorkerId, channel))
             return Refuse(channel, $"worker {hello.WorkerId} is connected already");
         var slots = hello.SharedSlot & ~FrameHeader.MapsJobParameters;

@@ -68,7 +68,7 @@ public sealed class PeerMesh : IDisposable
             throw;
         }
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
-        new Thread(Accept) { IsBackground = true, Name = "segalearn-peer-accept" }.Start();
+        new Thread(() => Handshake.AcceptConnections(_listener, () => _disposed, Serve, "segalearn-peer-in")) { IsBackground = true, Name = "segalearn-peer-accept" }.Start();
     }
 
     /// <summary>The port peers connect to.</summary>
@@ -224,9 +224,7 @@ public sealed class PeerMesh : IDisposable
                 socket.Connect(peer.EndPoint);
                 socket.ReceiveTimeout = HandshakeTimeoutMilliseconds;
                 var channel = new FrameChannel(socket);
-                Span<float> proof = stackalloc float[JobToken.ProofLength / sizeof(float)];
-                JobToken.ComputeProof(_token, _jobId, _selfId, MemoryMarshal.AsBytes(proof));
-                channel.Send(new FrameHeader { Kind = FrameKind.Hello, JobId = _jobId, WorkerId = _selfId }, proof);
+                Handshake.SendHello(channel, _token, _jobId, _selfId, default);
                 if (!channel.TryReadHeader(out var reply) || reply.Kind != FrameKind.HelloAck)
                 {
                     channel.Dispose();
@@ -255,23 +253,6 @@ public sealed class PeerMesh : IDisposable
             _callbacks.OnPeerLost(peerId, why);
     }
 
-    private void Accept()
-    {
-        while (!_disposed)
-        {
-            Socket socket;
-            try
-            {
-                socket = _listener.Accept();
-            }
-            catch (Exception e) when (e is ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-            new Thread(() => Serve(socket)) { IsBackground = true, Name = "segalearn-peer-in" }.Start();
-        }
-    }
-
     private void Serve(Socket socket)
     {
         var channel = new FrameChannel(socket);
@@ -279,19 +260,12 @@ public sealed class PeerMesh : IDisposable
         try
         {
             socket.ReceiveTimeout = HandshakeTimeoutMilliseconds;
-            if (!channel.TryReadHeader(out var hello) || hello.Kind != FrameKind.Hello || hello.JobId != _jobId)
+            if (!channel.TryReadHeader(out var hello) || hello.Kind != FrameKind.Hello)
             {
                 channel.Dispose();
                 return;
             }
-            Span<float> proof = stackalloc float[JobToken.ProofLength / sizeof(float)];
-            if (hello.ElementCount != proof.Length)
-            {
-                channel.Dispose();
-                return;
-            }
-            channel.ReadPayload(hello, proof);
-            if (!JobToken.ProofMatches(_token, _jobId, hello.WorkerId, MemoryMarshal.AsBytes(proof)))
+            if (Handshake.ReadHello(channel, hello, _token, _jobId) != Handshake.HelloCheck.Valid)
             {
                 channel.TrySend(new FrameHeader { Kind = FrameKind.Refused, JobId = _jobId });
                 channel.Dispose();
