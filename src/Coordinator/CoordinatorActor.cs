@@ -256,22 +256,18 @@ public sealed class CoordinatorActor : ReceiveActor
         var streamed = !restart && _streamed is { } s && s.Version == round.Version && s.Members.SequenceEqual(members.Select(m => m.WorkerId));
         _streamed = null;
         round.StartAttempt(members, parametersFollow: !streamed);
-        if (round.Plan is not { } plan)
+        // What a star worker was sent before is no guide once peers relayed versions or an attempt started over.
+        if (restart || round.Plan is not null)
         {
-            if (restart)
+            foreach (var worker in _workers.All)
             {
-                foreach (var worker in _workers.All)
-                {
-                    worker.ParametersSent = -1;
-                }
+                worker.ParametersSent = -1;
             }
-
-            return;
         }
 
-        foreach (var worker in _workers.All)
+        if (round.Plan is not { } plan)
         {
-            worker.ParametersSent = -1;
+            return;
         }
 
         foreach (var member in plan.ParametersFollow ? plan.Members.Take(1) : plan.Members)
@@ -344,7 +340,7 @@ public sealed class CoordinatorActor : ReceiveActor
                 }
 
                 break;
-            case FrameKind.Invalid when round.IsCurrent(header.ParameterVersion, header.Epoch, header.Step) && header.Attempt == round.Attempt:
+            case FrameKind.Invalid when round.IsCurrentAttempt(header):
                 _totalRejected++;
                 _log.Warning("worker #{0} reports an invalid piece of step {1} block {2} from worker #{3}: the step starts over", frame.WorkerId, header.Step, header.FirstMicrobatch, header.PeerId);
                 Strike(job, header.PeerId);
@@ -368,17 +364,16 @@ public sealed class CoordinatorActor : ReceiveActor
     private void Stream(JobState job, int owner, List<(int Offset, int Length)> ranges)
     {
         var round = job.Round;
-        var head = owner;
         foreach (var (offset, length) in ranges)
         {
             try
             {
                 round.BytesOut += (long)length * sizeof(float);
-                Watch(job.Server!.SendParameterChunkAsync(head, round.Version + 1, offset, round.Parameters.AsMemory(offset, length)), head);
+                Watch(job.Server!.SendParameterChunkAsync(owner, round.Version + 1, offset, round.Parameters.AsMemory(offset, length)), owner);
             }
             catch (InvalidOperationException e)
             {
-                Self.Tell(new DataPlaneEvent.Disconnected(head, e.Message));
+                Self.Tell(new DataPlaneEvent.Disconnected(owner, e.Message));
                 return;
             }
         }
@@ -392,22 +387,26 @@ public sealed class CoordinatorActor : ReceiveActor
         }
     }
 
-    /// <summary>Strikes a worker whose result was invalid: the step's attempt starts over, and a worker that repeats it is removed.</summary>
+    /// <summary>Strikes a worker whose result was invalid under peer reduction: the step's attempt starts over (removing a worker starts it over too).</summary>
     private void Strike(JobState job, int workerId)
     {
-        if (_workers.Find(workerId) is not { } worker)
+        if (_workers.Find(workerId) is { } worker && !StrikeOut(worker))
         {
-            return;
+            Restart(job);
+        }
+    }
+
+    /// <summary>Counts an invalid result against <paramref name="worker"/> and removes it at the limit; true when removed.</summary>
+    private bool StrikeOut(WorkerEntry worker)
+    {
+        if (++worker.Strikes < _settings.MaxStrikes)
+        {
+            return false;
         }
 
-        if (++worker.Strikes >= _settings.MaxStrikes)
-        {
-            RemoveWorker(worker, $"{worker.Strikes} invalid gradients");
-            Refuse(worker.Actor, $"removed after {worker.Strikes} invalid gradients");
-            return;
-        }
-
-        Restart(job);
+        RemoveWorker(worker, $"{worker.Strikes} invalid gradients");
+        Refuse(worker.Actor, $"removed after {worker.Strikes} invalid gradients");
+        return true;
     }
 
     /// <summary>Starts the current step over under peer reduction (or the star, when too few members are left).</summary>
@@ -606,10 +605,9 @@ public sealed class CoordinatorActor : ReceiveActor
                 job.Round.Requeue([blockIndex], worker?.Id ?? 0);
             }
 
-            if (worker is not null && ++worker.Strikes >= _settings.MaxStrikes)
+            if (worker is not null)
             {
-                RemoveWorker(worker, $"{worker.Strikes} invalid gradients");
-                Refuse(worker.Actor, $"removed after {worker.Strikes} invalid gradients");
+                StrikeOut(worker);
             }
         }
 

@@ -185,14 +185,13 @@ public sealed class StepRound
     public LedgerOutcome OfferDone(in FrameHeader done, out int blockIndex)
     {
         blockIndex = -1;
-        if (!IsActive || Plan is not { } plan || done.ParameterVersion != Version || done.Epoch != Work.Epoch || done.Step != Work.Step || done.Attempt != plan.Attempt)
+        if (!IsCurrentAttempt(done))
         {
             return LedgerOutcome.Stale;
         }
 
         blockIndex = _ledger.IndexOf(done.FirstMicrobatch);
-        if (blockIndex < 0 || _ledger.Blocks[blockIndex].MicrobatchCount != done.MicrobatchCount || _ledger.Blocks[blockIndex].SampleCount != done.SampleCount
-            || !double.IsFinite(done.LossSum))
+        if (!_ledger.Fits(blockIndex, done.MicrobatchCount, done.SampleCount, done.LossSum))
         {
             _rejected++;
             return LedgerOutcome.Invalid;
@@ -217,7 +216,7 @@ public sealed class StepRound
     /// </summary>
     public LedgerOutcome OfferShard(int ownerId, in FrameHeader header, ReadOnlySpan<float> sum)
     {
-        if (!IsActive || Plan is not { } plan || header.ParameterVersion != Version || header.Epoch != Work.Epoch || header.Step != Work.Step || header.Attempt != plan.Attempt)
+        if (!IsCurrentAttempt(header) || Plan is not { } plan)
         {
             return LedgerOutcome.Stale;
         }
@@ -350,6 +349,10 @@ public sealed class StepRound
 
     /// <summary>Whether a result of (version, epoch, step) belongs to the step being run.</summary>
     public bool IsCurrent(long version, int epoch, int step) => IsActive && version == Version && epoch == Work.Epoch && step == Work.Step;
+
+    /// <summary>Whether a frame of peer reduction belongs to the step being run and to its current attempt.</summary>
+    public bool IsCurrentAttempt(in FrameHeader header) =>
+        IsCurrent(header.ParameterVersion, header.Epoch, header.Step) && Plan is { } plan && header.Attempt == plan.Attempt;
 
     public bool IsComplete => IsActive && (Plan is not null ? _doneCount == _ledger.Blocks.Count && _receivedElements == _gradientSum.Length : _ledger.IsComplete);
 

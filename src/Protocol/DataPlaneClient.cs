@@ -190,7 +190,7 @@ public sealed class DataPlaneClient : IAsyncDisposable
     /// </summary>
     public ValueTask SendToCoordinatorAsync(FrameHeader header, ReadOnlyMemory<float> payload)
     {
-        if (header.Kind is not (FrameKind.Done or FrameKind.ShardSum or FrameKind.Invalid or FrameKind.PeerFailed))
+        if (!FrameCodec.IsPeerReport(header.Kind))
             throw new ArgumentException($"A worker does not send {header.Kind} frames this way.", nameof(header));
         ObjectDisposedException.ThrowIf(_disposed, this);
         return _channel.SendAsync(header with { JobId = _jobId, WorkerId = WorkerId }, payload, CancellationToken.None);

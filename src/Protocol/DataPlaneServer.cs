@@ -371,7 +371,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
             {
                 if (header.JobId != _jobId || header.WorkerId != workerId)
                     throw new FrameException($"Wrong job or worker in a {header.Kind} frame from worker {workerId} (says worker {header.WorkerId}).");
-                if (header.Kind is FrameKind.Done or FrameKind.ShardSum or FrameKind.Invalid or FrameKind.PeerFailed)
+                if (FrameCodec.IsPeerReport(header.Kind))
                 {
                     ReadPeerFrame(workerId, channel, header);
                     continue;

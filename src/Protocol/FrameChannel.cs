@@ -176,8 +176,7 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
     /// </summary>
     public bool[] ReadPayloadForwarding(in FrameHeader header, Span<float> destination, FrameChannel[] forwards, in FrameHeader forwardHeader, int chunkElements)
     {
-        if (header.ElementCount > destination.Length)
-            throw new FrameException($"Element count {header.ElementCount} of a {header.Kind} frame is too large for the {destination.Length}-element buffer.");
+        FrameCodec.EnsureFits(header, destination.Length);
         var ok = new bool[forwards.Length];
         var started = new bool[forwards.Length];
         try
@@ -199,9 +198,7 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
                 for (var f = 0; f < forwards.Length; f++)
                     ok[f] = ok[f] && forwards[f].ForwardChunk(chunk);
             }
-            var checksum = crc.GetCurrentHashAsUInt32();
-            if (checksum != header.Checksum)
-                throw new FrameException($"Checksum mismatch in a {header.Kind} frame: payload hashes to 0x{checksum:X8}, header says 0x{header.Checksum:X8}.");
+            FrameCodec.VerifyChecksum(header, crc.GetCurrentHashAsUInt32());
         }
         finally
         {

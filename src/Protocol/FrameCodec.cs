@@ -167,14 +167,28 @@ public static class FrameCodec
     public static void ReadPayload(Stream stream, in FrameHeader header, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        if (header.ElementCount > destination.Length)
-            throw new FrameException($"Element count {header.ElementCount} of a {header.Kind} frame is too large for the {destination.Length}-element buffer.");
+        EnsureFits(header, destination.Length);
         var payload = MemoryMarshal.AsBytes(destination[..header.ElementCount]);
         var read = stream.ReadAtLeast(payload, payload.Length, throwOnEndOfStream: false);
         if (read < payload.Length)
             throw new FrameException($"Truncated frame: the stream ended after {read} of {payload.Length} payload bytes of a {header.Kind} frame.");
-        var checksum = Crc32.HashToUInt32(payload);
+        VerifyChecksum(header, Crc32.HashToUInt32(payload));
+    }
+
+    /// <summary>Throws unless the payload of <paramref name="header"/> fits a buffer of <paramref name="capacity"/> elements.</summary>
+    internal static void EnsureFits(in FrameHeader header, int capacity)
+    {
+        if (header.ElementCount > capacity)
+            throw new FrameException($"Element count {header.ElementCount} of a {header.Kind} frame is too large for the {capacity}-element buffer.");
+    }
+
+    /// <summary>Throws unless <paramref name="checksum"/>, the CRC-32 of the payload as read, is the one <paramref name="header"/> announced.</summary>
+    internal static void VerifyChecksum(in FrameHeader header, uint checksum)
+    {
         if (checksum != header.Checksum)
             throw new FrameException($"Checksum mismatch in a {header.Kind} frame: payload hashes to 0x{checksum:X8}, header says 0x{header.Checksum:X8}.");
     }
+
+    /// <summary>Whether a worker reports <paramref name="kind"/> to the coordinator under peer reduction (Done, ShardSum, Invalid, PeerFailed).</summary>
+    public static bool IsPeerReport(FrameKind kind) => kind is FrameKind.Done or FrameKind.ShardSum or FrameKind.Invalid or FrameKind.PeerFailed;
 }

@@ -35,7 +35,7 @@ public sealed class PeerMesh : IDisposable
     private readonly ConcurrentDictionary<FrameChannel, int> _incoming = new();
     private readonly Lock _connectGate = new();
     private readonly Lock _assemblyGate = new();
-    private StepPlan? _lastPlan;
+    private volatile StepPlan? _lastPlan;
     private float[]? _assembly;
     private long _assemblyVersion = -1;
     private int _assembled;
@@ -105,7 +105,7 @@ public sealed class PeerMesh : IDisposable
         _lastPlan = plan;
         parametersFollow = plan.ParametersFollow;
         _callbacks.OnPlan(plan);
-        return parametersFollow ? next : null;
+        return next;
     }
 
     /// <summary>Reads a Parameters frame from <paramref name="source"/>, forwarding it to <paramref name="next"/> (see <see cref="ReadPlan"/>) while it arrives.</summary>
@@ -114,10 +114,7 @@ public sealed class PeerMesh : IDisposable
         if (header.ElementCount != _parameterCount)
             throw new FrameException($"Parameters of {header.ElementCount} elements; the model has {_parameterCount}.");
         var parameters = _callbacks.RentParameters();
-        var forwardHeader = header with { WorkerId = _selfId, SharedSlot = 0 };
-        var forwards = next is { } relay ? new[] { relay.Channel } : [];
-        if (source.ReadPayloadForwarding(header, parameters, forwards, forwardHeader, RelayChunkElements) is [false])
-            Lost(next!.Value.PeerId, "relaying parameters failed");
+        ReadForwarding(source, header, parameters, next is { } relay ? [relay] : [], header with { WorkerId = _selfId, SharedSlot = 0 }, "parameters");
         lock (_assemblyGate)
         {
             _wholeVersion = Math.Max(_wholeVersion, header.ParameterVersion);
@@ -140,40 +137,41 @@ public sealed class PeerMesh : IDisposable
     {
         if (header.ElementOffset < 0 || header.ElementCount <= 0 || (long)header.ElementOffset + header.ElementCount > _parameterCount)
             throw new FrameException($"A parameter chunk at {header.ElementOffset} of {header.ElementCount} elements; the model has {_parameterCount}.");
-        float[] target;
+        float[]? target = null;
         lock (_assemblyGate)
         {
-            if (header.ParameterVersion <= _wholeVersion || header.ParameterVersion < _assemblyVersion)
+            if (header.ParameterVersion > _wholeVersion && header.ParameterVersion >= _assemblyVersion)
             {
-                source.ReadPayload(header, new float[header.ElementCount]);
-                return;
-            }
+                if (_assembly is null || _assemblyVersion != header.ParameterVersion)
+                {
+                    if (_assembly is { } older)
+                        _callbacks.ReturnParameters(older);
+                    _assembly = _callbacks.RentParameters();
+                    _assemblyVersion = header.ParameterVersion;
+                    _assembled = 0;
+                }
 
-            if (_assembly is null || _assemblyVersion != header.ParameterVersion)
+                target = _assembly;
+            }
+        }
+
+        if (target is null)
+        {
+            Drop(source, header);
+            return;
+        }
+
+        var targets = new List<(int PeerId, FrameChannel Channel)>();
+        if (spread && _lastPlan is { } plan)
+        {
+            foreach (var peer in plan.Members)
             {
-                if (_assembly is { } stale)
-                    _callbacks.ReturnParameters(stale);
-                _assembly = _callbacks.RentParameters();
-                _assemblyVersion = header.ParameterVersion;
-                _assembled = 0;
+                if (peer.WorkerId != _selfId && Connect(peer) is { } channel)
+                    targets.Add((peer.WorkerId, channel));
             }
-            target = _assembly;
         }
 
-        var peers = spread && _lastPlan is { } plan ? plan.Members.Where(m => m.WorkerId != _selfId).ToArray() : [];
-        var targets = new List<(int PeerId, FrameChannel Channel)>(peers.Length);
-        foreach (var peer in peers)
-        {
-            if (Connect(peer) is { } channel)
-                targets.Add((peer.WorkerId, channel));
-        }
-
-        var sent = source.ReadPayloadForwarding(header, target.AsSpan(header.ElementOffset), targets.Select(t => t.Channel).ToArray(), header with { WorkerId = _selfId }, RelayChunkElements);
-        for (var i = 0; i < sent.Length; i++)
-        {
-            if (!sent[i])
-                Lost(targets[i].PeerId, "relaying a parameter chunk failed");
-        }
+        ReadForwarding(source, header, target.AsSpan(header.ElementOffset), targets, header with { WorkerId = _selfId }, "a parameter chunk");
         lock (_assemblyGate)
         {
             if (!ReferenceEquals(target, _assembly))
@@ -186,6 +184,21 @@ public sealed class PeerMesh : IDisposable
         }
         _callbacks.OnParameters(header.ParameterVersion, target);
     }
+
+    /// <summary>Reads a payload while forwarding it to <paramref name="targets"/>; a target that fails is reported lost.</summary>
+    private void ReadForwarding(
+        FrameChannel source, in FrameHeader header, Span<float> destination, IReadOnlyList<(int PeerId, FrameChannel Channel)> targets, in FrameHeader forwardHeader, string what)
+    {
+        var sent = source.ReadPayloadForwarding(header, destination, targets.Select(t => t.Channel).ToArray(), forwardHeader, RelayChunkElements);
+        for (var i = 0; i < sent.Length; i++)
+        {
+            if (!sent[i])
+                Lost(targets[i].PeerId, $"relaying {what} failed");
+        }
+    }
+
+    /// <summary>Reads and checks a payload nobody waits for (a stale chunk or piece), so the frames after it can be read.</summary>
+    private static void Drop(FrameChannel source, in FrameHeader header) => source.ReadPayload(header, new float[header.ElementCount]);
 
     /// <summary>
     /// Sends <paramref name="header"/> and <paramref name="payload"/> to peer <paramref name="peer"/>, connecting first if
@@ -341,8 +354,7 @@ public sealed class PeerMesh : IDisposable
         var buffer = _callbacks.RentPiece(header);
         if (buffer is null)
         {
-            var scratch = new float[header.ElementCount];
-            channel.ReadPayload(header, scratch);
+            Drop(channel, header);
             return;
         }
         channel.ReadPayload(header, buffer);

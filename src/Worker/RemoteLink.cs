@@ -79,7 +79,7 @@ public sealed class RemoteLink : IDisposable
             ReturnParameters = buffer => link._client.ReturnParameters(buffer),
             OnParameters = (version, parameters) => link.OnParameters(version, parameters),
             RentPiece = header => link._reducer.Rent(header),
-            OnPiece = link.OnPiece,
+            OnPiece = link.TakePiece,
             OnPeerLost = link.OnPeerLost,
         });
         try
@@ -257,9 +257,7 @@ public sealed class RemoteLink : IDisposable
             SendReadyParts();
     }
 
-    private void OnPiece(int peer, FrameHeader header, float[] buffer) => TakePiece(peer, header, buffer);
-
-    private void TakePiece(int sender, in FrameHeader header, float[] buffer)
+    private void TakePiece(int sender, FrameHeader header, float[] buffer)
     {
         switch (_reducer.Add(header, buffer))
         {

@@ -22,6 +22,7 @@ public sealed class ShardReducer
     private readonly Queue<int> _ready = new();
     private StepPlan? _plan;
     private (int Offset, int Length)[] _parts = [];
+    private int[] _leaves = [];
     private float[]?[][] _pieces = [];
     private int[] _received = [];
 
@@ -54,6 +55,7 @@ public sealed class ShardReducer
             _plan = plan;
             Shard = StepPlan.ShardOf(shardIndex, plan.Members.Count, parameterCount);
             _parts = StepPlan.PartsOf(Shard.Offset, Shard.Length).ToArray();
+            _leaves = plan.Blocks.Select(b => b.MicrobatchCount).ToArray();
             _pieces = _parts.Select(_ => new float[]?[plan.Blocks.Count]).ToArray();
             _received = new int[_parts.Length];
             var early = _early.ToArray();
@@ -144,9 +146,8 @@ public sealed class ShardReducer
             if (_plan is null || part < 0 || _received[part] != _plan.Blocks.Count)
                 throw new InvalidOperationException($"the part at {offset} is not complete");
             var length = _parts[part].Length;
-            var leaves = _plan.Blocks.Select(b => b.MicrobatchCount).ToArray();
-            var lent = new ReadOnlyMemory<float>[leaves.Length];
-            GradientTree.SumBlocks(backend, (float[]?[])_pieces[part].Clone(), lent, leaves, destination[..length], () => new float[length]);
+            var lent = new ReadOnlyMemory<float>[_leaves.Length];
+            GradientTree.SumBlocks(backend, (float[]?[])_pieces[part].Clone(), lent, _leaves, destination[..length], () => new float[length]);
             Release(part);
             _received[part] = -1;
             return length;

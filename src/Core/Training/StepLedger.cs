@@ -76,6 +76,14 @@ public sealed class StepLedger
         return -1;
     }
 
+    /// <summary>
+    /// Whether a result claiming block <paramref name="blockIndex"/> (-1: none) matches it: its microbatch and sample
+    /// counts, and a finite loss sum.
+    /// </summary>
+    public bool Fits(int blockIndex, int microbatchCount, int sampleCount, double lossSum) =>
+        (uint)blockIndex < (uint)_blocks.Length && _blocks[blockIndex].MicrobatchCount == microbatchCount && _blocks[blockIndex].SampleCount == sampleCount
+        && double.IsFinite(lossSum);
+
     public bool HasResult(int blockIndex) => (uint)blockIndex < (uint)_blocks.Length && (_gradients[blockIndex] is not null || !_lent[blockIndex].IsEmpty);
 
     /// <summary>
@@ -153,8 +161,7 @@ public sealed class StepLedger
         }
 
         index = IndexOf(firstMicrobatch);
-        if (index < 0 || _blocks[index].MicrobatchCount != microbatchCount || _blocks[index].SampleCount != sampleCount
-            || gradient.Length != _pool.Length || !double.IsFinite(lossSum) || !TensorPrimitives.IsFiniteAll(gradient))
+        if (!Fits(index, microbatchCount, sampleCount, lossSum) || gradient.Length != _pool.Length || !TensorPrimitives.IsFiniteAll(gradient))
         {
             return LedgerOutcome.Invalid;
         }
