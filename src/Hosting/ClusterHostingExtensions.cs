@@ -4,7 +4,7 @@ using Akka.Hosting;
 using Akka.Remote.Hosting;
 using SegaLearn.Protocol;
 
-namespace SegaLearn.Worker;
+namespace SegaLearn.Hosting;
 
 /// <summary>Akka.Hosting setup of a cluster node, the same on coordinator and workers so remoting settings match.</summary>
 public static class ClusterHostingExtensions
