@@ -19,6 +19,7 @@ public static class SegaLearnCommand
             CoordinatorCommand.Create(),
             WorkerCommand.Create(),
             BenchCommand.Create(),
+            CertCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -23,6 +23,7 @@ public sealed class CoordinatorActor : ReceiveActor
 
     /// <summary>Akka.Cluster when this actor system is a cluster node, else null (in-process workers only).</summary>
     private readonly Cluster? _cluster = ((ExtendedActorSystem)Context.System).Provider is ClusterActorRefProvider ? Cluster.Get(Context.System) : null;
+    private readonly ClusterCertificate? _tls;
     private JobState? _job;
     private IActorRef? _readyWaiter;
     private IActorRef? _stepWaiter;
@@ -32,9 +33,11 @@ public sealed class CoordinatorActor : ReceiveActor
     /// <summary>The version whose parameters were streamed to these members (in relay order) during the last step, if so.</summary>
     private StreamedVersion? _streamed;
 
-    public CoordinatorActor(CoordinatorSettings settings)
+    /// <summary>A coordinator; with <paramref name="tls"/> its data plane takes only TLS connections presenting that certificate.</summary>
+    public CoordinatorActor(CoordinatorSettings settings, ClusterCertificate? tls = null)
     {
         _settings = settings;
+        _tls = tls;
         Receive<BeginJob>(OnBeginJob);
         Receive<WorkerHello>(OnHello);
         Receive<RegisterWorker>(OnRegister);
@@ -63,7 +66,7 @@ public sealed class CoordinatorActor : ReceiveActor
         Receive<ClusterEvent.IMemberEvent>(_ => { });
     }
 
-    public static Props Props(CoordinatorSettings settings) => Akka.Actor.Props.Create(() => new CoordinatorActor(settings));
+    public static Props Props(CoordinatorSettings settings, ClusterCertificate? tls = null) => Akka.Actor.Props.Create(() => new CoordinatorActor(settings, tls));
 
     protected override void PreStart()
     {
@@ -119,9 +122,9 @@ public sealed class CoordinatorActor : ReceiveActor
             OnInvalidFrame = (worker, reason) => log.Warning("data plane dropped worker #{0}: {1}", worker, reason),
             OnDisconnected = worker => self.Tell(new DataPlaneEvent.Disconnected(worker, "connection closed")),
             OnPeerFrame = (worker, header, payload) => self.Tell(new DataPlaneEvent.PeerFrame(worker, header, payload)),
-        });
+        }, _tls);
         server.Start(IPAddress.Parse(_settings.DataPlaneBind), _settings.DataPlanePort);
-        _log.Info("job {0}: data plane listening on {1}:{2}", jobId, _settings.DataPlaneBind, server.Port);
+        _log.Info("job {0}: data plane listening on {1}:{2}{3}", jobId, _settings.DataPlaneBind, server.Port, _tls is null ? string.Empty : $" (TLS, certificate {_tls.Fingerprint[..16]}…)");
         return server;
     }
 

@@ -70,7 +70,9 @@ public sealed class DataPlaneClient : IAsyncDisposable
     /// client before the read thread starts, so the callbacks may use it. With <paramref name="peers"/> the worker offers
     /// to take part in peer reduction (its Hello names the mesh's port): Plan frames from the coordinator, and the
     /// Parameters frame after each, go to the mesh, which relays them to the next member.
-    /// Throws <see cref="DataPlaneRefusedException"/> when the coordinator refuses the Hello.
+    /// With <paramref name="tls"/> the connection is TLS, both sides presenting that certificate and accepting only it.
+    /// Throws <see cref="DataPlaneRefusedException"/> when the coordinator refuses the Hello, and
+    /// <see cref="System.Security.Authentication.AuthenticationException"/> when TLS fails.
     /// </summary>
     public static async Task<DataPlaneClient> ConnectAsync(
         string host,
@@ -86,7 +88,8 @@ public sealed class DataPlaneClient : IAsyncDisposable
         int sharedSlots = 0,
         Action<DataPlaneClient>? beforeReading = null,
         string? jobParameters = null,
-        PeerMesh? peers = null)
+        PeerMesh? peers = null,
+        ClusterCertificate? tls = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(jobId);
@@ -112,7 +115,7 @@ public sealed class DataPlaneClient : IAsyncDisposable
             try
             {
                 var helloSlots = (byte)((offered?.Slots ?? 0) + (mapped is null ? 0 : FrameHeader.MapsJobParameters));
-                (channel, var accepted) = await Task.Run(() => Handshake(socket, host, port, jobId, jobHash, token, workerId, helloSlots, peers?.Port ?? 0), cancellationToken).ConfigureAwait(false);
+                (channel, var accepted) = await Task.Run(() => Handshake(socket, host, port, jobId, jobHash, token, workerId, helloSlots, peers?.Port ?? 0, tls), cancellationToken).ConfigureAwait(false);
                 shared = accepted ? offered : null;
             }
             catch
@@ -153,11 +156,20 @@ public sealed class DataPlaneClient : IAsyncDisposable
     }
 
     private static (FrameChannel Channel, bool SharedAccepted) Handshake(
-        Socket socket, string host, int port, string jobId, Guid jobHash, string token, int workerId, byte sharedSlots, int peerPort)
+        Socket socket, string host, int port, string jobId, Guid jobHash, string token, int workerId, byte sharedSlots, int peerPort, ClusterCertificate? tls)
     {
         socket.Connect(host, port);
         socket.ReceiveTimeout = HandshakeTimeoutMilliseconds;
-        var channel = new FrameChannel(socket);
+        FrameChannel channel;
+        try
+        {
+            channel = new FrameChannel(socket, tls, asServer: false);
+        }
+        catch (System.Security.Authentication.AuthenticationException e)
+        {
+            throw new System.Security.Authentication.AuthenticationException($"The data plane at {host}:{port}: {e.Message}", e);
+        }
+
         Protocol.Handshake.SendHello(channel, token, jobHash, workerId, new FrameHeader { SharedSlot = sharedSlots, PeerPort = peerPort });
         if (!channel.TryReadHeader(out var reply))
             throw new IOException($"The data plane at {host}:{port} closed the connection during the handshake of worker {workerId}.");

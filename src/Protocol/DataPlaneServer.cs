@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Security.Authentication;
 
 namespace SegaLearn.Protocol;
 
@@ -37,10 +38,12 @@ public sealed class DataPlaneServer : IAsyncDisposable
     private readonly ConcurrentDictionary<int, bool> _mapsJobParameters = new();
     private readonly ConcurrentDictionary<int, PeerEndpoint> _peerEndpoints = new();
     private readonly SharedParameterFile? _parameterFile;
+    private readonly ClusterCertificate? _tls;
     private Socket? _listener;
     private volatile bool _disposed;
 
-    public DataPlaneServer(string jobId, string token, int parameterCount, DataPlaneServerCallbacks callbacks)
+    /// <summary>A server for one job; with <paramref name="tls"/> every connection is TLS with that certificate on both sides, checked before the Hello.</summary>
+    public DataPlaneServer(string jobId, string token, int parameterCount, DataPlaneServerCallbacks callbacks, ClusterCertificate? tls = null)
     {
         ArgumentNullException.ThrowIfNull(jobId);
         ArgumentException.ThrowIfNullOrEmpty(token);
@@ -50,6 +53,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
         _token = token;
         _parameterCount = parameterCount;
         _callbacks = callbacks;
+        _tls = tls;
         _parameterFile = SharedParameterFile.TryCreate(_jobId, parameterCount);
     }
 
@@ -246,11 +250,13 @@ public sealed class DataPlaneServer : IAsyncDisposable
 
     private void Serve(Socket socket)
     {
-        var channel = new FrameChannel(socket);
+        var remote = socket.RemoteEndPoint;
+        FrameChannel? channel = null;
         int workerId;
         try
         {
             socket.ReceiveTimeout = HandshakeTimeoutMilliseconds;
+            channel = new FrameChannel(socket, _tls, asServer: true);
             if (Handshake(channel) is not { } accepted)
             {
                 channel.Dispose();
@@ -259,11 +265,14 @@ public sealed class DataPlaneServer : IAsyncDisposable
             workerId = accepted;
             socket.ReceiveTimeout = 0;
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or AuthenticationException)
         {
-            channel.Dispose();
+            if (channel is null)
+                socket.Dispose();
+            else
+                channel.Dispose();
             if (!_disposed)
-                _callbacks.OnRefused?.Invoke(channel.RemoteEndPoint, $"handshake failed: {e.Message}");
+                _callbacks.OnRefused?.Invoke(remote, e is AuthenticationException ? e.Message : $"handshake failed: {e.Message}");
             return;
         }
         ReadGradients(workerId, channel);

@@ -21,7 +21,8 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
     private const int InlinePayloadElements = 16 * 1024;
 
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly NetworkStream _network;
+    private readonly Stream _stream;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly SemaphoreSlim _writerWork = new(0);
     private readonly Lock _gate = new();
@@ -35,12 +36,19 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
     private bool _closed;
     private volatile bool _open;
 
-    public FrameChannel(Socket socket)
+    /// <summary>
+    /// Takes over <paramref name="socket"/> (closed when this is disposed, or at once when TLS fails). With
+    /// <paramref name="tls"/>, every byte goes through TLS, both sides proving they hold that certificate; the handshake
+    /// runs here, blocking, as the server side when <paramref name="asServer"/>.
+    /// </summary>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">The TLS handshake failed; the message says why.</exception>
+    public FrameChannel(Socket socket, ClusterCertificate? tls = null, bool asServer = false)
     {
         socket.NoDelay = true;
         _socket = socket;
         RemoteEndPoint = socket.RemoteEndPoint;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _network = new NetworkStream(socket, ownsSocket: true);
+        _stream = tls is null ? _network : tls.Authenticate(_network, asServer);
     }
 
     public EndPoint? RemoteEndPoint { get; }
@@ -253,6 +261,8 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
                 return;
             _closed = true;
         }
+        // The socket first: that ends a read blocked on another thread at once, whatever the stream over it does.
+        _network.Dispose();
         _stream.Dispose();
         _writerWork.Release();
     }

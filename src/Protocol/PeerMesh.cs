@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Security.Authentication;
 
 namespace SegaLearn.Protocol;
 
@@ -30,6 +31,7 @@ public sealed class PeerMesh : IDisposable
     private readonly int _selfId;
     private readonly int _parameterCount;
     private readonly PeerMeshCallbacks _callbacks;
+    private readonly ClusterCertificate? _tls;
     private readonly Socket _listener;
     private readonly ConcurrentDictionary<int, FrameChannel> _outgoing = new();
     private readonly ConcurrentDictionary<FrameChannel, int> _incoming = new();
@@ -42,7 +44,8 @@ public sealed class PeerMesh : IDisposable
     private long _wholeVersion = -1;
     private volatile bool _disposed;
 
-    public PeerMesh(string jobId, string token, int selfId, int parameterCount, IPAddress bind, int port, PeerMeshCallbacks callbacks)
+    /// <summary>Listens for peers on <paramref name="port"/> (0: any); with <paramref name="tls"/> connections between peers are TLS with that certificate on both sides, as with the coordinator.</summary>
+    public PeerMesh(string jobId, string token, int selfId, int parameterCount, IPAddress bind, int port, PeerMeshCallbacks callbacks, ClusterCertificate? tls = null)
     {
         ArgumentNullException.ThrowIfNull(jobId);
         ArgumentException.ThrowIfNullOrEmpty(token);
@@ -54,6 +57,7 @@ public sealed class PeerMesh : IDisposable
         _selfId = selfId;
         _parameterCount = parameterCount;
         _callbacks = callbacks;
+        _tls = tls;
         _listener = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -236,7 +240,7 @@ public sealed class PeerMesh : IDisposable
             {
                 socket.Connect(peer.EndPoint);
                 socket.ReceiveTimeout = HandshakeTimeoutMilliseconds;
-                var channel = new FrameChannel(socket);
+                var channel = new FrameChannel(socket, _tls);
                 Handshake.SendHello(channel, _token, _jobId, _selfId, default);
                 if (!channel.TryReadHeader(out var reply) || reply.Kind != FrameKind.HelloAck)
                 {
@@ -249,7 +253,7 @@ public sealed class PeerMesh : IDisposable
                 _outgoing[peer.WorkerId] = channel;
                 return channel;
             }
-            catch (Exception e) when (e is IOException or SocketException or FrameException)
+            catch (Exception e) when (e is IOException or SocketException or FrameException or AuthenticationException)
             {
                 socket.Dispose();
                 Lost(peer.WorkerId, $"cannot connect to {peer.EndPoint}: {e.Message}");
@@ -268,11 +272,12 @@ public sealed class PeerMesh : IDisposable
 
     private void Serve(Socket socket)
     {
-        var channel = new FrameChannel(socket);
+        FrameChannel? channel = null;
         int peer;
         try
         {
             socket.ReceiveTimeout = HandshakeTimeoutMilliseconds;
+            channel = new FrameChannel(socket, _tls, asServer: true);
             if (!channel.TryReadHeader(out var hello) || hello.Kind != FrameKind.Hello)
             {
                 channel.Dispose();
@@ -288,9 +293,12 @@ public sealed class PeerMesh : IDisposable
             channel.Send(new FrameHeader { Kind = FrameKind.HelloAck, JobId = _jobId, WorkerId = _selfId }, []);
             socket.ReceiveTimeout = 0;
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or FrameException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or FrameException or AuthenticationException)
         {
-            channel.Dispose();
+            if (channel is null)
+                socket.Dispose();
+            else
+                channel.Dispose();
             return;
         }
 

@@ -64,9 +64,11 @@ public sealed class RemoteLink : IDisposable
     /// it still reads in place, so a slot, used round robin, is never rewritten while the coordinator reads it (a result
     /// of a finished step may be, but such a result is dropped as stale). Otherwise (or when the coordinator is on
     /// another machine) it listens for peers on <paramref name="peerPort"/> (0: any) and joins peer reduction.
-    /// <paramref name="worker"/> is told <see cref="DataPlaneClosed"/> when the link ends.
+    /// <paramref name="worker"/> is told <see cref="DataPlaneClosed"/> when the link ends. With <paramref name="tls"/> the
+    /// connections to the coordinator and to peers are TLS with that certificate.
     /// </summary>
-    public static async Task<RemoteLink> ConnectAsync(string host, int port, WorkerJob job, int workerId, int credits, IActorRef worker, bool sharedMemory = true, int peerPort = 0)
+    public static async Task<RemoteLink> ConnectAsync(
+        string host, int port, WorkerJob job, int workerId, int credits, IActorRef worker, bool sharedMemory = true, int peerPort = 0, ClusterCertificate? tls = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(worker);
@@ -81,7 +83,7 @@ public sealed class RemoteLink : IDisposable
             RentPiece = header => link._reducer.Rent(header),
             OnPiece = link.TakePiece,
             OnPeerLost = link.OnPeerLost,
-        });
+        }, tls);
         try
         {
             // The client reaches the link through Attach, before its read thread can call back.
@@ -99,7 +101,8 @@ public sealed class RemoteLink : IDisposable
                 sharedSlots: sharedMemory ? credits : 0,
                 beforeReading: client => link.Attach(client, peers),
                 jobParameters: sharedMemory ? offer.SharedParameters : null,
-                peers: peers).ConfigureAwait(false);
+                peers: peers,
+                tls: tls).ConfigureAwait(false);
         }
         catch
         {

@@ -24,6 +24,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private readonly string _coordinatorPath;
     private readonly TaskCompletionSource<WorkerStopped>? _stopped;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ClusterCertificate? _tls;
     private IActorRef? _coordinator;
     private JobOffer? _offer;
     private NetworkArchitecture? _architecture;
@@ -31,9 +32,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private WorkerJob? _job;
     private RemoteLink? _link;
 
-    public WorkerActor(WorkerSettings settings, string coordinatorPath, TaskCompletionSource<WorkerStopped>? stopped = null)
+    /// <summary>A worker that greets the coordinator at <paramref name="coordinatorPath"/>; with <paramref name="tls"/> its data-plane and peer connections are TLS with that certificate.</summary>
+    public WorkerActor(WorkerSettings settings, string coordinatorPath, TaskCompletionSource<WorkerStopped>? stopped = null, ClusterCertificate? tls = null)
     {
         _settings = settings;
+        _tls = tls;
         _coordinatorPath = coordinatorPath;
         _stopped = stopped;
         Receive<SayHello>(_ => Context.ActorSelection(_coordinatorPath).Tell(new WorkerHello(ProtocolInfo.Version, _settings.Name, _settings.Threads ?? Environment.ProcessorCount)));
@@ -55,8 +58,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(WorkerSettings settings, string coordinatorPath, TaskCompletionSource<WorkerStopped>? stopped = null) =>
-        Akka.Actor.Props.Create(() => new WorkerActor(settings, coordinatorPath, stopped));
+    public static Props Props(WorkerSettings settings, string coordinatorPath, TaskCompletionSource<WorkerStopped>? stopped = null, ClusterCertificate? tls = null) =>
+        Akka.Actor.Props.Create(() => new WorkerActor(settings, coordinatorPath, stopped, tls));
 
     protected override void PreStart()
     {
@@ -197,7 +200,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
         var host = Sender.Path.Address.Host ?? "127.0.0.1";
         var self = Self;
-        RemoteLink.ConnectAsync(host, _offer.DataPlanePort, _job!, accepted.WorkerId, _settings.Credits, self, _settings.SharedMemory, _settings.PeerPort)
+        RemoteLink.ConnectAsync(host, _offer.DataPlanePort, _job!, accepted.WorkerId, _settings.Credits, self, _settings.SharedMemory, _settings.PeerPort, _tls)
             .PipeTo(Self, success: link => new LinkReady(link), failure: e => new LinkFailed($"cannot connect to {host}:{_offer.DataPlanePort}: {e.Message}"));
     }
 
