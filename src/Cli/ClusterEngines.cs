@@ -1,7 +1,7 @@
 using SegaLearn.Coordinator;
 using SegaLearn.Data;
+using SegaLearn.Hosting;
 using SegaLearn.Protocol;
-using SegaLearn.Worker;
 
 namespace SegaLearn.Cli;
 
@@ -18,7 +18,7 @@ internal static class ClusterEngines
         var node = new ClusterNodeSettings { PublicHost = "127.0.0.1", BindHost = "127.0.0.1" };
         var threads = threadsEach ?? Math.Max(1, Environment.ProcessorCount / processes);
         ActorTrainingEngine? engine = null;
-        engine = ActorTrainingEngine.Cluster(
+        engine = ActorTrainingEngines.Cluster(
             node, processes, data, blob, onStarted: address =>
             {
                 var workers = new LocalWorkerProcesses(address, processes, threads, reason => engine?.Abort(reason));
@@ -37,7 +37,7 @@ internal static class ClusterEngines
     {
         var (data, blob) = Reference(context);
         var node = new ClusterNodeSettings { PublicHost = publicHost, BindHost = TlsOptions.IsLoopback(publicHost) ? "127.0.0.1" : "0.0.0.0", Port = port };
-        return ActorTrainingEngine.Cluster(node, minWorkers, data, blob, dataPort, address =>
+        return ActorTrainingEngines.Cluster(node, minWorkers, data, blob, dataPort, address =>
         {
             Console.WriteLine($"coordinator listening at {address}{(tls is null ? string.Empty : $" with TLS (certificate {tls.Fingerprint[..16]}…)")}; " +
                 $"start workers with: segalearn worker --join {address}{(tls is null ? string.Empty : $" --tls {Path.GetFileName(tls.Path)}")}");

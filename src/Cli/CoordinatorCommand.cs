@@ -1,6 +1,6 @@
 using System.CommandLine;
 using SegaLearn.Protocol;
-using SegaLearn.Worker;
+using SegaLearn.Hosting;
 
 namespace SegaLearn.Cli;
 

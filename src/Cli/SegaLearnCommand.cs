@@ -8,9 +8,9 @@ namespace SegaLearn.Cli;
 /// </summary>
 public static class SegaLearnCommand
 {
-    public static int Run(string[] args)
-    {
-        var root = new RootCommand("SegaLearn.Distributed: neural networks in C#, trained on one core, all cores or a cluster.")
+    /// <summary>The command tree, also what the deploy files' command lines are checked against.</summary>
+    internal static RootCommand Create() =>
+        new("SegaLearn.Distributed: neural networks in C#, trained on one core, all cores or a cluster.")
         {
             TrainCommand.Create(),
             EvaluateCommand.Create(),
@@ -21,7 +21,10 @@ public static class SegaLearnCommand
             BenchCommand.Create(),
             CertCommand.Create(),
         };
-        var parsed = root.Parse(args);
+
+    public static int Run(string[] args)
+    {
+        var parsed = Create().Parse(args);
         if (parsed.Errors.Count > 0)
         {
             Console.Error.WriteLine($"error: {parsed.Errors[0].Message}");

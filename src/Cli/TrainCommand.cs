@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SegaLearn.Coordinator;
+using SegaLearn.Hosting;
 using SegaLearn.Training;
 
 namespace SegaLearn.Cli;
@@ -28,7 +29,7 @@ internal static class TrainCommand
 
             return TrainingRun.Execute(parse, context => (workers, processes) switch
             {
-                ({ } count, _) => ActorTrainingEngine.InProcess(count, cancellation: CommandContext.Cancellation),
+                ({ } count, _) => ActorTrainingEngines.InProcess(count, cancellation: CommandContext.Cancellation),
                 (_, { } count) => ClusterEngines.LocalProcesses(context, count),
                 _ => (ITrainingEngine?)null,
             });

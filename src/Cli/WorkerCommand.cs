@@ -4,6 +4,7 @@ using System.Net;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using SegaLearn.Hosting;
 using SegaLearn.Protocol;
 using SegaLearn.Worker;
 

@@ -1,23 +1,18 @@
 using Akka.Actor;
-using Akka.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using SegaLearn.Protocol;
 using SegaLearn.Training;
-using SegaLearn.Worker;
 
 namespace SegaLearn.Coordinator;
 
 /// <summary>
-/// The engine that trains through a <see cref="CoordinatorActor"/>: on worker actors in this process
-/// (<see cref="InProcess"/>) or on a cluster (a coordinator with remote workers). The trainer's thread waits for
+/// The engine that trains through a <see cref="CoordinatorActor"/>: on worker actors in this process or on a cluster
+/// (a coordinator with remote workers); SegaLearn.Hosting's <c>ActorTrainingEngines</c> starts either. The trainer's thread waits for
 /// each step; the coordinator fills the trainer's gradient buffer with the same bits as single-process training.
 /// </summary>
 public sealed class ActorTrainingEngine : ITrainingEngine
 {
     private readonly IActorRef _coordinator;
-    private readonly IHost? _host;
-    private readonly IDisposable? _companion;
+    private readonly IDisposable? _owned;
     private readonly DataReference? _data;
     private readonly byte[]? _trainingBlob;
     private readonly int _minWorkers;
@@ -37,12 +32,11 @@ public sealed class ActorTrainingEngine : ITrainingEngine
     /// <param name="minWorkers">Workers to wait for before the first step.</param>
     /// <param name="data">What remote workers load the training set from; null when only in-process workers take part.</param>
     /// <param name="trainingBlob">The canonical training-set bytes served to workers that cannot build them.</param>
-    /// <param name="host">A host the engine owns and stops when disposed.</param>
+    /// <param name="owned">What the engine owns (e.g. the host of its actor system), disposed after the job ends.</param>
     /// <param name="cancellation">Stops waiting for workers or a step.</param>
-    /// <param name="companion">Something else the engine owns (e.g. worker processes), disposed after the host stops.</param>
     public ActorTrainingEngine(
         IActorRef coordinator, string description, int minWorkers = 1, DataReference? data = null, byte[]? trainingBlob = null,
-        IHost? host = null, CancellationToken cancellation = default, IDisposable? companion = null)
+        IDisposable? owned = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(coordinator);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(minWorkers);
@@ -51,9 +45,8 @@ public sealed class ActorTrainingEngine : ITrainingEngine
         _minWorkers = minWorkers;
         _data = data;
         _trainingBlob = trainingBlob;
-        _host = host;
+        _owned = owned;
         _waits = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        _companion = companion;
     }
 
     /// <summary>
@@ -64,81 +57,6 @@ public sealed class ActorTrainingEngine : ITrainingEngine
 
     /// <summary>Blocks reassigned (lost workers) and results rejected (invalid gradients) over the whole job.</summary>
     public (int Reassigned, int Rejected) Totals { get; private set; }
-
-    /// <summary>
-    /// Starts an actor system in this process with a coordinator and <paramref name="workers"/> worker actors, each
-    /// with its own instance of the job's backend on <paramref name="threadsPerWorker"/> threads (default: the cores
-    /// shared out between the workers).
-    /// </summary>
-    public static ActorTrainingEngine InProcess(int workers, int? threadsPerWorker = null, CancellationToken cancellation = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workers);
-        var builder = SegaLearnHost.CreateBuilder();
-        var coordinatorSettings = SegaLearnHost.Bind(builder.Configuration, "Coordinator", new CoordinatorSettings());
-        var workerSettings = SegaLearnHost.Bind(builder.Configuration, "Worker", new WorkerSettings
-        {
-            Name = "local",
-            Threads = threadsPerWorker ?? Math.Max(1, Environment.ProcessorCount / workers),
-        });
-        builder.Services.AddAkka(SegaLearnHost.SystemName, akka => akka
-            .WithSegaLearnLogging(builder.Configuration)
-            .AddSegaLearnCoordinator(coordinatorSettings)
-            .AddSegaLearnWorker(workerSettings, workers));
-        var host = builder.Build();
-        host.Start();
-        var coordinator = host.Services.GetRequiredService<ActorRegistry>().Get<CoordinatorActor>();
-        return new ActorTrainingEngine(coordinator, $"{workers} in-process worker(s), {workerSettings.Threads} thread(s) each", workers, host: host, cancellation: cancellation);
-    }
-
-    /// <summary>
-    /// Starts a cluster node in this process with the coordinator, serving the job to remote workers that join it:
-    /// they load the training set named by <paramref name="data"/> or fetch <paramref name="trainingBlob"/> in chunks.
-    /// <paramref name="onStarted"/> receives the node's remoting address (host:port) once it listens, e.g. to start
-    /// local worker processes; what it returns is owned by the engine. With <paramref name="tls"/>, remoting and the data
-    /// plane take only nodes presenting that certificate.
-    /// </summary>
-    public static ActorTrainingEngine Cluster(
-        ClusterNodeSettings node, int minWorkers, DataReference data, byte[] trainingBlob, int dataPlanePort = 0,
-        Func<string, IDisposable?>? onStarted = null, CancellationToken cancellation = default, ClusterCertificate? tls = null)
-    {
-        ArgumentNullException.ThrowIfNull(node);
-        ArgumentNullException.ThrowIfNull(data);
-        var builder = SegaLearnHost.CreateBuilder();
-        node = SegaLearnHost.Bind(builder.Configuration, "Cluster", node with { });
-        var coordinatorSettings = SegaLearnHost.Bind(builder.Configuration, "Coordinator", new CoordinatorSettings
-        {
-            DataPlaneBind = node.BindHost,
-            DataPlanePort = dataPlanePort,
-        });
-        builder.Services.AddAkka(SegaLearnHost.SystemName, akka => akka
-            .WithSegaLearnLogging(builder.Configuration)
-            .WithSegaLearnCluster(node, ProtocolInfo.CoordinatorRole, tls)
-            .AddSegaLearnCoordinator(coordinatorSettings, tls));
-        var host = builder.Build();
-        host.Start();
-        var system = host.Services.GetRequiredService<ActorSystem>();
-        var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
-        if (node.SeedNodes.Count == 0)
-        {
-            Akka.Cluster.Cluster.Get(system).Join(self);
-        }
-
-        var coordinator = host.Services.GetRequiredService<ActorRegistry>().Get<CoordinatorActor>();
-        IDisposable? companion = null;
-        try
-        {
-            companion = onStarted?.Invoke($"{self.Host}:{self.Port}");
-        }
-        catch
-        {
-            host.StopAsync().GetAwaiter().GetResult();
-            host.Dispose();
-            throw;
-        }
-
-        return new ActorTrainingEngine(
-            coordinator, $"coordinator at {self.Host}:{self.Port}, waiting for {minWorkers} worker(s)", minWorkers, data, trainingBlob, host, cancellation, companion);
-    }
 
     public string Describe() => _jobId is null ? _description : $"{_description}; job {_jobId} with {_workers} worker(s)";
 
@@ -253,13 +171,7 @@ public sealed class ActorTrainingEngine : ITrainingEngine
         }
         finally
         {
-            if (_host is not null)
-            {
-                _host.StopAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
-                _host.Dispose();
-            }
-
-            _companion?.Dispose();
+            _owned?.Dispose();
             _waits.Dispose();
         }
     }

@@ -1,5 +1,6 @@
 using SegaLearn.Compute;
 using SegaLearn.Coordinator;
+using SegaLearn.Hosting;
 using SegaLearn.Data;
 using SegaLearn.Optimizers;
 using SegaLearn.Schedulers;
@@ -17,7 +18,7 @@ public sealed class InProcessEngineTests
         // 40 rows in batches of 18 leave a short last batch of 4; microbatches of 4 split 18 as 4+4+4+4+2, unevenly over 3 workers.
         var job = new SmallJob(rows: 40);
         var expected = Train(job, engine: null);
-        using var engine = ActorTrainingEngine.InProcess(workers, threadsPerWorker: 1);
+        using var engine = ActorTrainingEngines.InProcess(workers, threadsPerWorker: 1);
         var actual = Train(job, engine);
         Assert.Equal(expected, actual);
     }
@@ -39,7 +40,7 @@ public sealed class InProcessEngineTests
         }
 
         var expected = Run(null);
-        using var engine = ActorTrainingEngine.InProcess(workers, threadsPerWorker: 1);
+        using var engine = ActorTrainingEngines.InProcess(workers, threadsPerWorker: 1);
         Assert.Equal(expected, Run(engine));
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using SegaLearn.Compute;
 using SegaLearn.Coordinator;
 using SegaLearn.Data;
+using SegaLearn.Hosting;
 using SegaLearn.Optimizers;
 using SegaLearn.Protocol;
 using SegaLearn.Worker;
@@ -45,7 +46,7 @@ public sealed class LoopbackClusterSpecs : IDisposable
 
         var expected = Train(train, engine: null);
         var node = new ClusterNodeSettings { PublicHost = "127.0.0.1", BindHost = "127.0.0.1" };
-        using var engine = ActorTrainingEngine.Cluster(node, minWorkers: workers, reference, blob, onStarted: address => StartWorkers(address, workers, credits, sharedMemory));
+        using var engine = ActorTrainingEngines.Cluster(node, minWorkers: workers, reference, blob, onStarted: address => StartWorkers(address, workers, credits, sharedMemory));
         var steps = new List<StepMetrics>();
         engine.StepMeasured += steps.Add;
         var actual = Train(train, engine);

@@ -1,7 +1,8 @@
 using Akka.Hosting;
+using SegaLearn.Coordinator;
 using SegaLearn.Protocol;
 
-namespace SegaLearn.Coordinator;
+namespace SegaLearn.Hosting;
 
 /// <summary>Akka.Hosting setup of the coordinator, shared by the <c>segalearn</c> programs and the tests.</summary>
 public static class CoordinatorHostingExtensions

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using AkkaLogLevel = Akka.Event.LogLevel;
 
-namespace SegaLearn.Worker;
+namespace SegaLearn.Hosting;
 
 /// <summary>
 /// The generic host every SegaLearn actor system runs in: configuration from <c>appsettings.json</c> and

@@ -1,7 +1,8 @@
 using Akka.Hosting;
 using SegaLearn.Protocol;
+using SegaLearn.Worker;
 
-namespace SegaLearn.Worker;
+namespace SegaLearn.Hosting;
 
 /// <summary>Akka.Hosting setup of workers, shared by the <c>segalearn</c> programs and the tests.</summary>
 public static class WorkerHostingExtensions

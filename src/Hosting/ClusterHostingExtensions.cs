@@ -6,7 +6,7 @@ using Akka.Remote.Hosting;
 using Akka.Remote.Transport.DotNetty;
 using SegaLearn.Protocol;
 
-namespace SegaLearn.Worker;
+namespace SegaLearn.Hosting;
 
 /// <summary>Akka.Hosting setup of a cluster node, the same on coordinator and workers so remoting settings match.</summary>
 public static class ClusterHostingExtensions

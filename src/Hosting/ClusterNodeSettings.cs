@@ -1,4 +1,4 @@
-namespace SegaLearn.Worker;
+namespace SegaLearn.Hosting;
 
 /// <summary>
 /// How a node joins a SegaLearn cluster (configuration section <c>SegaLearn:Cluster</c>): the host name others reach
