@@ -28,16 +28,21 @@ internal static class ClusterEngines
         return engine;
     }
 
-    /// <summary>A coordinator listening on <paramref name="port"/> for <paramref name="minWorkers"/> or more workers from anywhere.</summary>
-    public static ActorTrainingEngine Coordinator(TrainingRunContext context, string publicHost, int port, int dataPort, int minWorkers)
+    /// <summary>
+    /// A coordinator listening on <paramref name="port"/> for <paramref name="minWorkers"/> or more workers: from this
+    /// machine only when <paramref name="publicHost"/> is a loopback address, else from anywhere; with
+    /// <paramref name="tls"/>, only from nodes holding that certificate.
+    /// </summary>
+    public static ActorTrainingEngine Coordinator(TrainingRunContext context, string publicHost, int port, int dataPort, int minWorkers, ClusterCertificate? tls)
     {
         var (data, blob) = Reference(context);
-        var node = new ClusterNodeSettings { PublicHost = publicHost, BindHost = "0.0.0.0", Port = port };
+        var node = new ClusterNodeSettings { PublicHost = publicHost, BindHost = TlsOptions.IsLoopback(publicHost) ? "127.0.0.1" : "0.0.0.0", Port = port };
         return ActorTrainingEngines.Cluster(node, minWorkers, data, blob, dataPort, address =>
         {
-            Console.WriteLine($"coordinator listening at {address}; start workers with: segalearn worker --join {address}");
+            Console.WriteLine($"coordinator listening at {address}{(tls is null ? string.Empty : $" with TLS (certificate {tls.Fingerprint[..16]}…)")}; " +
+                $"start workers with: segalearn worker --join {address}{(tls is null ? string.Empty : $" --tls {Path.GetFileName(tls.Path)}")}");
             return null;
-        }, CommandContext.Cancellation);
+        }, CommandContext.Cancellation, tls);
     }
 
     /// <summary>What workers need to rebuild the training set (the same built-in name or file path), and its canonical bytes.</summary>

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using SegaLearn.Hosting;
+using SegaLearn.Protocol;
 
 namespace SegaLearn.Cli;
 
@@ -15,14 +17,16 @@ internal static class CoordinatorCommand
 
     public static Command Create()
     {
-        var command = TrainOptions.Command("coordinator", "Coordinate training on workers that join this node.", Port, DataPort, MinWorkers, PublicHost);
+        var command = TrainOptions.Command("coordinator", "Coordinate training on workers that join this node.", Port, DataPort, MinWorkers, PublicHost, TlsOptions.Tls, TlsOptions.Insecure);
         command.SetAction(parse =>
         {
             var port = OptionParsing.Positive(parse.GetValue(Port), "--port");
             var dataPort = OptionParsing.NonNegative(parse.GetValue(DataPort), "--data-port");
             var minWorkers = OptionParsing.Positive(parse.GetValue(MinWorkers), "--min-workers");
             var host = parse.GetValue(PublicHost)!;
-            return TrainingRun.Execute(parse, context => ClusterEngines.Coordinator(context, host, port, dataPort, minWorkers));
+            var configured = SegaLearnHost.Bind(SegaLearnHost.CreateBuilder().Configuration, "Tls", new TlsSettings());
+            using var tls = TlsOptions.Resolve(parse, configured, host, "--host");
+            return TrainingRun.Execute(parse, context => ClusterEngines.Coordinator(context, host, port, dataPort, minWorkers, tls));
         });
         return command;
     }

@@ -25,7 +25,7 @@ internal static class WorkerCommand
     {
         var command = new Command("worker", "Join a coordinator and compute gradients until the job ends.")
         {
-            Join, Threads, Name, PublicHost, Port, Cpus, ConnectTimeout,
+            Join, Threads, Name, PublicHost, Port, Cpus, ConnectTimeout, TlsOptions.Tls, TlsOptions.Insecure,
         };
         command.SetAction(Execute);
         return command;
@@ -37,9 +37,8 @@ internal static class WorkerCommand
         var threads = parse.GetValue(Threads) is { } t ? OptionParsing.Positive(t, "--threads") : (int?)null;
         var ownPort = OptionParsing.NonNegative(parse.GetValue(Port), "--port");
         var timeout = TimeSpan.FromSeconds(OptionParsing.Positive(parse.GetValue(ConnectTimeout), "--connect-timeout"));
-        var loopback = IPAddress.TryParse(host, out var address) ? IPAddress.IsLoopback(address) : host == "localhost";
+        var loopback = TlsOptions.IsLoopback(host);
         var publicHost = parse.GetValue(PublicHost) ?? (loopback ? "127.0.0.1" : Dns.GetHostName());
-        var seed = $"akka.tcp://{SegaLearnHost.SystemName}@{host}:{port}";
         if (parse.GetValue(Cpus) is { } cpuList)
         {
             // Before the host starts its threads, which then inherit the affinity.
@@ -48,6 +47,9 @@ internal static class WorkerCommand
 
         var stopped = new TaskCompletionSource<WorkerStopped>(TaskCreationOptions.RunContinuationsAsynchronously);
         var builder = SegaLearnHost.CreateBuilder();
+        using var tls = TlsOptions.Resolve(parse, SegaLearnHost.Bind(builder.Configuration, "Tls", new TlsSettings()), host, "--join");
+        // Remoting names its TLS transport akka.ssl.tcp, so a TLS node is reached only under that scheme.
+        var seed = $"{(tls is null ? "akka.tcp" : "akka.ssl.tcp")}://{SegaLearnHost.SystemName}@{host}:{port}";
         var settings = SegaLearnHost.Bind(builder.Configuration, "Worker", new WorkerSettings
         {
             Name = parse.GetValue(Name) ?? Environment.MachineName,
@@ -63,13 +65,13 @@ internal static class WorkerCommand
         });
         builder.Services.AddAkka(SegaLearnHost.SystemName, akka => akka
             .WithSegaLearnLogging(builder.Configuration)
-            .WithSegaLearnCluster(node, ProtocolInfo.WorkerRole)
-            .AddSegaLearnWorker(settings, 1, $"{seed}/user/{ProtocolInfo.CoordinatorName}", stopped));
+            .WithSegaLearnCluster(node, ProtocolInfo.WorkerRole, tls)
+            .AddSegaLearnWorker(settings, 1, $"{seed}/user/{ProtocolInfo.CoordinatorName}", stopped, tls));
         using var app = builder.Build();
         app.Start();
         try
         {
-            Console.WriteLine($"worker {settings.Name} joining {host}:{port} ({(threads is { } count ? $"{count} thread(s)" : "all cores")}, the job's backend)");
+            Console.WriteLine($"worker {settings.Name} joining {host}:{port} ({(threads is { } count ? $"{count} thread(s)" : "all cores")}, the job's backend{(tls is null ? string.Empty : ", TLS")})");
             var outcome = stopped.Task.WaitAsync(CommandContext.Cancellation).GetAwaiter().GetResult();
             (outcome.ExitCode == WorkerStopped.Finished ? Console.Out : Console.Error).WriteLine($"worker {settings.Name}: {outcome.Reason}");
             if (outcome.ExitCode == WorkerStopped.CoordinatorLost)

@@ -44,11 +44,12 @@ public static class ActorTrainingEngines
     /// Starts a cluster node in this process with the coordinator, serving the job to remote workers that join it:
     /// they load the training set named by <paramref name="data"/> or fetch <paramref name="trainingBlob"/> in chunks.
     /// <paramref name="onStarted"/> receives the node's remoting address (host:port) once it listens, e.g. to start
-    /// local worker processes; what it returns is owned by the engine.
+    /// local worker processes; what it returns is owned by the engine. With <paramref name="tls"/>, remoting and the data
+    /// plane take only nodes presenting that certificate.
     /// </summary>
     public static ActorTrainingEngine Cluster(
         ClusterNodeSettings node, int minWorkers, DataReference data, byte[] trainingBlob, int dataPlanePort = 0,
-        Func<string, IDisposable?>? onStarted = null, CancellationToken cancellation = default)
+        Func<string, IDisposable?>? onStarted = null, CancellationToken cancellation = default, ClusterCertificate? tls = null)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(data);
@@ -61,8 +62,8 @@ public static class ActorTrainingEngines
         });
         builder.Services.AddAkka(SegaLearnHost.SystemName, akka => akka
             .WithSegaLearnLogging(builder.Configuration)
-            .WithSegaLearnCluster(node, ProtocolInfo.CoordinatorRole)
-            .AddSegaLearnCoordinator(coordinatorSettings));
+            .WithSegaLearnCluster(node, ProtocolInfo.CoordinatorRole, tls)
+            .AddSegaLearnCoordinator(coordinatorSettings, tls));
         var host = builder.Build();
         host.Start();
         var system = host.Services.GetRequiredService<ActorSystem>();

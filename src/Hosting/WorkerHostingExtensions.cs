@@ -13,10 +13,12 @@ public static class WorkerHostingExtensions
     /// <summary>
     /// Starts <paramref name="count"/> worker actors that greet the coordinator at <paramref name="coordinatorPath"/>
     /// (in this process by default, or e.g. <c>akka.tcp://segalearn@host:port/user/segalearn-coordinator</c>).
-    /// <paramref name="stopped"/>, for a single worker, learns why it stopped.
+    /// <paramref name="stopped"/>, for a single worker, learns why it stopped. With <paramref name="tls"/> the workers'
+    /// data-plane and peer connections are TLS with that certificate.
     /// </summary>
     public static AkkaConfigurationBuilder AddSegaLearnWorker(
-        this AkkaConfigurationBuilder builder, WorkerSettings settings, int count = 1, string? coordinatorPath = null, TaskCompletionSource<WorkerStopped>? stopped = null)
+        this AkkaConfigurationBuilder builder, WorkerSettings settings, int count = 1, string? coordinatorPath = null, TaskCompletionSource<WorkerStopped>? stopped = null,
+        ClusterCertificate? tls = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
@@ -32,7 +34,7 @@ public static class WorkerHostingExtensions
             for (var i = 0; i < count; i++)
             {
                 var named = count == 1 ? settings : settings with { Name = $"{settings.Name}-{i + 1}" };
-                system.ActorOf(WorkerActor.Props(named, path, stopped), $"segalearn-worker-{i + 1}");
+                system.ActorOf(WorkerActor.Props(named, path, stopped, tls), $"segalearn-worker-{i + 1}");
             }
         });
     }

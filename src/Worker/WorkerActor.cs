@@ -40,7 +40,9 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _coordinatorPath = coordinatorPath;
         _stopped = stopped;
         Receive<SayHello>(_ => Context.ActorSelection(_coordinatorPath).Tell(new WorkerHello(ProtocolInfo.Version, _settings.Name, _settings.Threads ?? Environment.ProcessorCount)));
-        Receive<OfferTimedOut>(_ => Finish(WorkerStopped.Refused, $"no job offered by {_coordinatorPath} within {_settings.OfferTimeout.TotalSeconds:0} s"));
+        Receive<OfferTimedOut>(_ => Finish(WorkerStopped.Refused, $"no job offered by {_coordinatorPath} within {_settings.OfferTimeout.TotalSeconds:0} s" + (_tls is null
+            ? " (a coordinator with TLS takes only workers with its certificate: --tls)"
+            : $" (a coordinator with another certificate than {_tls.Fingerprint[..16]}… refuses this worker, and says so in its log)")));
         Receive<LocalJobOffer>(OnLocalJobOffer);
         Receive<JobOffer>(OnJobOffer);
         Receive<DataResolved>(OnDataResolved);
@@ -72,7 +74,10 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     {
         _link?.Dispose();
         _job?.Dispose();
-        _stopped?.TrySetResult(new WorkerStopped(WorkerStopped.CoordinatorLost, "worker stopped"));
+        // Remoting shuts the whole system down on its own, e.g. when the coordinator's certificate is not this worker's.
+        var shutdown = CoordinatedShutdown.Get(Context.System).ShutdownReason;
+        _stopped?.TrySetResult(new WorkerStopped(
+            WorkerStopped.CoordinatorLost, shutdown is null ? "worker stopped" : $"worker stopped: the actor system shut down ({shutdown.GetType().Name})"));
     }
 
     private void OnLocalJobOffer(LocalJobOffer offer)
