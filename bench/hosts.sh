@@ -9,6 +9,8 @@
 #                                                WORLDS  worker counts N (default "2 3")
 #                                                REPEATS runs of each side (default 3), EPOCHS (default 3)
 #                                                TORCH_DDP, PYTHON as in bench/dist.sh; HOSTS_TAG (default bh)
+#                                                VERSUS  ddp (default), or tls: the other side is ours with --tls
+#                                                        (a fresh cluster certificate), to measure what TLS costs
 # Needs root (namespaces). Prints one table row per (N, rate): samples/s of both sides and their ratio, bytes per step
 # through the coordinator's data plane (the `steps:` summary) and through host 0's interface, and the step's split.
 set -euo pipefail
@@ -35,14 +37,15 @@ link_bytes() {  # rx + tx bytes of host $1's interface, read inside its network 
   ip netns exec "${HOSTS_TAG}h$1" sh -c "echo \$(( \$(cat /sys/class/net/$dev/statistics/rx_bytes) + \$(cat /sys/class/net/$dev/statistics/tx_bytes) ))"
 }
 
-ours() {  # N RATE -> one JSON line
+ours() {  # N [--insecure | --tls FILE] -> one JSON line
   local n="$1" i before after
+  shift
   for i in $(seq 1 "$n"); do
-    "$hosts" run "$i" "${segalearn[@]}" worker --join "$("$hosts" addr 0):4053" --host "$("$hosts" addr "$i")" --name "host-$i" --threads 1 \
+    "$hosts" run "$i" "${segalearn[@]}" worker --join "$("$hosts" addr 0):4053" --host "$("$hosts" addr "$i")" --name "host-$i" --threads 1 "$@" \
       > "$work/worker-$i.log" 2>&1 &
   done
   before="$(link_bytes 0)"
-  "$hosts" run 0 "${segalearn[@]}" coordinator --host "$("$hosts" addr 0)" --port 4053 --min-workers "$n" \
+  "$hosts" run 0 "${segalearn[@]}" coordinator --host "$("$hosts" addr 0)" --port 4053 --min-workers "$n" "$@" \
     --data fashion-mnist --layers 784,256,128,10 --dropout 0 --reg-lambda 0 --weight-decay 0 --optimizer adam --lr 0.001 \
     --batch-size 128 --microbatch $(( 128 / n )) --epochs "$epochs" --patience 0 --seed 42 \
     --metrics "$work/ours.jsonl" --out "$work/ours.safetensors" > "$work/coordinator.log" 2>&1
@@ -75,6 +78,13 @@ ddp() {  # N -> the RESULT JSON of rank 0
   wait
 }
 
+versus="${VERSUS:-ddp}"
+case "$versus" in
+  ddp) other=DDP ;;
+  tls) other=TLS; "${segalearn[@]}" cert --out "$work/cluster.pfx" > /dev/null ;;
+  *) echo "VERSUS must be ddp or tls, got '$versus'" >&2; exit 2 ;;
+esac
+
 rows=()
 for n in $worlds; do
   "$hosts" up $(( n + 1 )) none
@@ -82,10 +92,10 @@ for n in $worlds; do
     "$hosts" rate "$rate"
     for r in $(seq "$repeats"); do
       echo "== N=$n, link $rate, run $r of $repeats" >&2
-      a="$(ours "$n")"
+      a="$(ours "$n" --insecure)"
       echo "segalearn: $a" >&2
-      b="$(ddp "$n")"
-      echo "pytorch:   $b" >&2
+      if [ "$versus" = tls ]; then b="$(ours "$n" --tls "$work/cluster.pfx")"; else b="$(ddp "$n")"; fi
+      echo "$other:   $b" >&2
       rows+=("$n"$'\t'"$rate"$'\t'"$a"$'\t'"$b")
     done
   done
@@ -97,12 +107,13 @@ runs = {}
 for line in sys.stdin:
     n, rate, ours, theirs = line.rstrip("\n").split("\t")
     runs.setdefault((int(n), rate), []).append((json.loads(ours), json.loads(theirs)))
+other = sys.argv[2]
 print("%3s %7s %12s %12s %9s %14s %14s %9s %11s %10s   (medians of %s runs each)" % (
-    "N", "link", "ours smp/s", "DDP smp/s", "ours/DDP", "plane B/step", "link B/step", "step ms", "compute ms", "xfer ms", sys.argv[1]))
+    "N", "link", "ours smp/s", other + " smp/s", "ours/" + other, "plane B/step", "link B/step", "step ms", "compute ms", "xfer ms", sys.argv[1]))
 for (n, rate), pairs in runs.items():
     med = lambda f: statistics.median(f(o, p) for o, p in pairs)
     a, b = med(lambda o, p: o["samples_per_s"]), med(lambda o, p: p["samples_per_s"])
     print("%3d %7s %12.0f %12.0f %8.2fx %14.0f %14.0f %9.3f %11.3f %10.3f" % (
         n, rate, a, b, a / b, med(lambda o, p: o["plane_bytes_per_step"]), med(lambda o, p: o["link_bytes_per_step"]),
         med(lambda o, p: o["step_ms"]), med(lambda o, p: o["compute_ms"]), med(lambda o, p: o["transfer_ms"])))
-' "$repeats"
+' "$repeats" "$other"

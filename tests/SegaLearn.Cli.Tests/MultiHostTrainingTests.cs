@@ -18,18 +18,26 @@ public sealed class MultiHostTrainingTests
 
     private static readonly string[] LongerOptions = ["--epochs", "30", "--batch-size", "64", "--microbatch", "16", "--layers", "64,64,10", "--backend", "reference"];
 
+    /// <summary>Three workers run with TLS on every connection (remoting, data plane, peer relays), two in clear.</summary>
     [SkippableTheory]
-    [InlineData(2)]
-    [InlineData(3)]
-    public async Task Coordinator_should_write_the_single_process_model_bytes_when_its_workers_are_on_other_hosts(int workers)
+    [InlineData(2, false)]
+    [InlineData(3, true)]
+    public async Task Coordinator_should_write_the_single_process_model_bytes_when_its_workers_are_on_other_hosts(int workers, bool tls)
     {
         Skip.If(SimulatedHosts.Unavailable is not null, SimulatedHosts.Unavailable);
         using var dir = new TempDirectory();
         var expected = SingleProcess(dir, Options);
+        string[] security = ["--insecure"];
+        if (tls)
+        {
+            Assert.Equal(0, SegaLearnProcess.Run(dir.Path, "cert", "--out", "cluster.pfx").ExitCode);
+            security = ["--tls", dir.File("cluster.pfx")];
+        }
+
         using var hosts = new SimulatedHosts(workers + 1, "1gbit");
 
-        var started = Workers(hosts, dir, workers, null);
-        var coordinator = hosts.Run(0, dir.Path, null, Coordinator(workers, Options, "cluster.safetensors"));
+        var started = Workers(hosts, dir, workers, null, security);
+        var coordinator = hosts.Run(0, dir.Path, null, [.. Coordinator(workers, Options, "cluster.safetensors"), .. security]);
 
         Assert.True(coordinator.ExitCode == 0, coordinator.Error);
         foreach (var worker in await Task.WhenAll(started))
@@ -50,7 +58,7 @@ public sealed class MultiHostTrainingTests
         using var hosts = new SimulatedHosts(4, "1gbit");
 
         var launchers = new Process?[4];
-        var started = Workers(hosts, dir, 3, launchers);
+        var started = Workers(hosts, dir, 3, launchers, ["--insecure"]);
         var killed = false;
         var coordinator = hosts.Run(0, dir.Path, (line, _) =>
         {
@@ -59,7 +67,7 @@ public sealed class MultiHostTrainingTests
                 victim.Kill();
                 killed = true;
             }
-        }, Coordinator(3, LongerOptions, "crashed.safetensors"));
+        }, [.. Coordinator(3, LongerOptions, "crashed.safetensors"), "--insecure"]);
 
         Assert.True(killed, coordinator.Output);
         Assert.True(coordinator.ExitCode == 0, coordinator.Error);
@@ -83,13 +91,16 @@ public sealed class MultiHostTrainingTests
         "--min-workers", workers.ToString(CultureInfo.InvariantCulture), "--out", output,
     ];
 
-    /// <summary>Starts a worker on each of hosts 1..<paramref name="count"/>; its launcher lands in <paramref name="launchers"/>[host] with its first line.</summary>
-    private static Task<SegaLearnProcess.Result>[] Workers(SimulatedHosts hosts, TempDirectory dir, int count, Process?[]? launchers) =>
+    /// <summary>
+    /// Starts a worker on each of hosts 1..<paramref name="count"/> with <paramref name="security"/> (<c>--tls</c> or
+    /// <c>--insecure</c>); its launcher lands in <paramref name="launchers"/>[host] with its first line.
+    /// </summary>
+    private static Task<SegaLearnProcess.Result>[] Workers(SimulatedHosts hosts, TempDirectory dir, int count, Process?[]? launchers, string[] security) =>
         Enumerable.Range(1, count).Select(host => Task.Run(() => hosts.Run(host, dir.Path, (_, process) =>
         {
             if (launchers is not null)
             {
                 launchers[host] = process;
             }
-        }, "worker", "--join", $"{SimulatedHosts.Address(0)}:{Port}", "--host", SimulatedHosts.Address(host), "--name", $"host-{host}", "--threads", "1"))).ToArray();
+        }, ["worker", "--join", $"{SimulatedHosts.Address(0)}:{Port}", "--host", SimulatedHosts.Address(host), "--name", $"host-{host}", "--threads", "1", .. security]))).ToArray();
 }
