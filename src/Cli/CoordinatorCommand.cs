@@ -1,6 +1,6 @@
 using System.CommandLine;
-using SegaLearn.Protocol;
 using SegaLearn.Hosting;
+using SegaLearn.Protocol;
 
 namespace SegaLearn.Cli;
 

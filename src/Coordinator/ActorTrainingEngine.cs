@@ -6,8 +6,9 @@ namespace SegaLearn.Coordinator;
 
 /// <summary>
 /// The engine that trains through a <see cref="CoordinatorActor"/>: on worker actors in this process or on a cluster
-/// (a coordinator with remote workers); SegaLearn.Hosting's <c>ActorTrainingEngines</c> starts either. The trainer's thread waits for
-/// each step; the coordinator fills the trainer's gradient buffer with the same bits as single-process training.
+/// (a coordinator with remote workers); SegaLearn.Hosting's <c>ActorTrainingEngines</c> starts either. The trainer's
+/// thread waits for each step; the coordinator fills the trainer's gradient buffer with the same bits as
+/// single-process training.
 /// </summary>
 public sealed class ActorTrainingEngine : ITrainingEngine
 {
