@@ -1,10 +1,7 @@
 using Akka.Hosting;
 using Microsoft.Extensions.Hosting;
-using SegaLearn.Compute;
 using SegaLearn.Coordinator;
-using SegaLearn.Data;
 using SegaLearn.Hosting;
-using SegaLearn.Optimizers;
 using SegaLearn.Protocol;
 using SegaLearn.Worker;
 
@@ -39,17 +36,14 @@ public sealed class LoopbackClusterSpecs : IDisposable
     [InlineData("digits", false, 3, 1, false)]
     public void Cluster_should_train_to_the_single_process_bits_when_the_worker_builds_or_fetches_the_data(string spec, bool fetched, int workers, int credits, bool sharedMemory)
     {
-        var prepared = PreparedData.Load("digits", null, 5, 0.25);
-        var blob = prepared.TrainingBlob();
-        var reference = new DataReference(spec, null, 5, 0.25, true, TrainingSetBlob.Sha256(blob), blob.Length);
-        var train = prepared.Train;
+        var (train, blob, reference) = DigitsTraining.Prepare(spec);
 
-        var expected = Train(train, engine: null);
+        var expected = DigitsTraining.Train(train, engine: null);
         var node = new ClusterNodeSettings { PublicHost = "127.0.0.1", BindHost = "127.0.0.1" };
         using var engine = ActorTrainingEngines.Cluster(node, minWorkers: workers, reference, blob, onStarted: address => StartWorkers(address, workers, credits, sharedMemory));
         var steps = new List<StepMetrics>();
         engine.StepMeasured += steps.Add;
-        var actual = Train(train, engine);
+        var actual = DigitsTraining.Train(train, engine);
 
         Assert.Equal(expected, actual);
         if (!sharedMemory && workers >= 2)
@@ -77,12 +71,5 @@ public sealed class LoopbackClusterSpecs : IDisposable
         var host = builder.Build();
         host.Start();
         return host;
-    }
-
-    private static float[] Train(LabeledData train, ActorTrainingEngine? engine)
-    {
-        var network = new NeuralNetwork(new NetworkArchitecture([64, 16, 10]), null, 0.1, 0.01, 5, new ReferenceBackend());
-        network.Train(train.Features, train.Labels, new AdamOptimizer(learningRate: 0.01), epochs: 2, batchSize: 100, microbatchSize: 16, engine: engine);
-        return network.Parameters.ToArray();
     }
 }

@@ -4,11 +4,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Hosting;
 using Microsoft.Extensions.Hosting;
-using SegaLearn.Compute;
-using SegaLearn.Coordinator;
-using SegaLearn.Data;
 using SegaLearn.Hosting;
-using SegaLearn.Optimizers;
 using SegaLearn.Protocol;
 using SegaLearn.Worker;
 
@@ -44,10 +40,8 @@ public sealed class TlsClusterSpecs : IDisposable
     [Fact]
     public void Cluster_with_tls_should_give_strangers_nothing_at_the_remoting_port_and_train_to_the_single_process_bits()
     {
-        var prepared = PreparedData.Load("digits", null, 5, 0.25);
-        var blob = prepared.TrainingBlob();
-        var reference = new DataReference("digits", null, 5, 0.25, true, TrainingSetBlob.Sha256(blob), blob.Length);
-        var expected = Train(prepared.Train, engine: null);
+        var (train, blob, reference) = DigitsTraining.Prepare();
+        var expected = DigitsTraining.Train(train, engine: null);
         var node = new ClusterNodeSettings { PublicHost = "127.0.0.1", BindHost = "127.0.0.1" };
         var strangers = new List<(string Who, byte[] Received, Exception? Error)>();
 
@@ -58,7 +52,7 @@ public sealed class TlsClusterSpecs : IDisposable
             strangers.Add(TlsClient(port, _stranger));
             return StartWorkers(address, workers: 2);
         }, tls: _cluster);
-        var actual = Train(prepared.Train, engine);
+        var actual = DigitsTraining.Train(train, engine);
 
         Assert.Equal(expected, actual);
         Assert.Equal(2, strangers.Count);
@@ -117,12 +111,5 @@ public sealed class TlsClusterSpecs : IDisposable
         var host = builder.Build();
         host.Start();
         return host;
-    }
-
-    private static float[] Train(LabeledData train, ActorTrainingEngine? engine)
-    {
-        var network = new NeuralNetwork(new NetworkArchitecture([64, 16, 10]), null, 0.1, 0.01, 5, new ReferenceBackend());
-        network.Train(train.Features, train.Labels, new AdamOptimizer(learningRate: 0.01), epochs: 2, batchSize: 100, microbatchSize: 16, engine: engine);
-        return network.Parameters.ToArray();
     }
 }

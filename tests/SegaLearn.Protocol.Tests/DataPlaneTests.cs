@@ -409,13 +409,7 @@ public sealed class DataPlaneTests : IAsyncDisposable
             sharedSlots,
             jobParameters: jobParameters);
 
-    private static float[] RandomBits(int seed)
-    {
-        var random = new Random(seed);
-        var values = new float[ParameterCount];
-        random.NextBytes(MemoryMarshal.AsBytes(values.AsSpan()));
-        return values;
-    }
+    private static float[] RandomBits(int seed) => Tensors.RandomBits(ParameterCount, seed);
 
-    private static int[] BitsOf(float[] values) => MemoryMarshal.Cast<float, int>(values.AsSpan()).ToArray();
+    private static int[] BitsOf(float[] values) => Tensors.BitsOf(values);
 }

@@ -146,13 +146,7 @@ public sealed class TlsDataPlaneTests : IAsyncDisposable
             "127.0.0.1", _server.Port, JobId, _token, workerId, ParameterCount, onParameters ?? ((_, _) => { }), (_, _) => { }, _ => { },
             new CancellationTokenSource(Timeout).Token, tls: tls);
 
-    private static float[] RandomBits(int seed)
-    {
-        var random = new Random(seed);
-        var values = new float[ParameterCount];
-        random.NextBytes(MemoryMarshal.AsBytes(values.AsSpan()));
-        return values;
-    }
+    private static float[] RandomBits(int seed) => Tensors.RandomBits(ParameterCount, seed);
 
-    private static int[] BitsOf(float[] values) => MemoryMarshal.Cast<float, int>(values.AsSpan()).ToArray();
+    private static int[] BitsOf(float[] values) => Tensors.BitsOf(values);
 }
