@@ -74,7 +74,9 @@ public sealed class RemoteLink : IDisposable
         ArgumentNullException.ThrowIfNull(worker);
         var link = new RemoteLink(job, worker);
         var offer = job.Offer;
-        var peers = new PeerMesh(offer.JobId, offer.Token, workerId, job.ParameterCount, IPAddress.IPv6Any, peerPort, new PeerMeshCallbacks
+        // Peers of a coordinator on loopback are on this machine too, so the listener need not reach beyond it.
+        var bind = IPAddress.TryParse(host, out var coordinator) && IPAddress.IsLoopback(coordinator) ? IPAddress.Loopback : IPAddress.IPv6Any;
+        var peers = new PeerMesh(offer.JobId, offer.Token, workerId, job.ParameterCount, bind, peerPort, new PeerMeshCallbacks
         {
             OnPlan = link.OnPlan,
             RentParameters = () => link._client.RentParameters(),
