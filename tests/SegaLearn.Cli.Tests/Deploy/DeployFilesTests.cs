@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using SegaLearn.Protocol;
 using Xunit.Abstractions;
 using static SegaLearn.Cli.Tests.Deploy.DeployFiles;
@@ -211,7 +215,7 @@ public sealed class DeployFilesTests(ITestOutputHelper output)
         var coordinatorArguments = Arguments(CoordinatorJob, "coordinator");
         var workerArguments = Arguments(WorkerDeployment, "worker");
         Assert.Equal("Never", Text(job, "spec", "template", "spec", "restartPolicy"));
-        Assert.True(int.Parse(Text(deployment, "spec", "replicas"), System.Globalization.CultureInfo.InvariantCulture) >= 1);
+        Assert.True(int.Parse(Text(deployment, "spec", "replicas"), CultureInfo.InvariantCulture) >= 1);
 
         // Workers join the Service by the name the coordinator advertises; it forwards both of the coordinator's ports.
         Assert.Equal(Text(service, "metadata", "name"), Value(coordinatorArguments, "--host"));
@@ -229,9 +233,9 @@ public sealed class DeployFilesTests(ITestOutputHelper output)
             Assert.Equal("true", Text(pod, "securityContext", "runAsNonRoot"));
 
             // Ready once the process listens on the remoting port it was told to use.
-            var probed = Text(container, "readinessProbe", "tcpSocket", "port");
-            var port = List(container, "ports").Single(p => Text(p, "name") == probed || Text(p, "containerPort") == probed);
-            Assert.Equal(Value(arguments, "--port"), Text(port, "containerPort"));
+            var port = int.Parse(Value(arguments, "--port"), CultureInfo.InvariantCulture);
+            Assert.Equal(port, ProbedPort(container));
+            Assert.Contains(List(container, "ports"), p => Text(p, "containerPort") == $"{port}");
 
             // The certificate is a file of the generated Secret's volume.
             var tls = Value(arguments, "--tls");
@@ -239,6 +243,32 @@ public sealed class DeployFilesTests(ITestOutputHelper output)
             var volume = List(pod, "volumes").Single(v => Text(v, "name") == Text(mount, "name"));
             Assert.Equal(certificateSecret, Text(volume, "secret", "secretName"));
             Assert.Equal("cluster.pfx", Path.GetFileName(tls));
+        }
+    }
+
+    [SkippableFact]
+    public void Readiness_probes_should_pass_only_while_a_socket_listens_on_the_probed_port_when_run_here()
+    {
+        Skip.IfNot(File.Exists("/proc/net/tcp") && OnPath("sh") is not null, "the probes read Linux's /proc/net/tcp with sh");
+        foreach (var file in new[] { CoordinatorJob, WorkerDeployment })
+        {
+            var container = Yaml(file).SelectMany(Containers).Single();
+            var command = List(container, "readinessProbe", "exec", "command").Cast<string>().ToArray();
+            var written = $":{ProbedPort(container):X4} ";
+
+            // Akka listens on a dual-mode IPv6 socket (/proc/net/tcp6), an IPv4-only node in /proc/net/tcp.
+            foreach (var address in new[] { IPAddress.IPv6Any, IPAddress.Loopback })
+            {
+                var listener = new TcpListener(address, 0);
+                listener.Start();
+                var probe = command[..^1].Append(command[^1].Replace(written, $":{((IPEndPoint)listener.LocalEndpoint).Port:X4} ", StringComparison.Ordinal)).ToArray();
+                Assert.NotEqual(command[^1], probe[^1]);
+                var listening = RunTool(probe[0], probe[1..]).ExitCode;
+                listener.Stop();
+                var closed = RunTool(probe[0], probe[1..]).ExitCode;
+
+                Assert.True((listening, closed) == (0, 1), $"{file} probe on {address}: {listening} while listening, {closed} once closed");
+            }
         }
     }
 
@@ -315,6 +345,16 @@ public sealed class DeployFilesTests(ITestOutputHelper output)
         .Replace("%H", "worker-7", StringComparison.Ordinal)
         .Replace("%d", CredentialsDirectory, StringComparison.Ordinal)
         .Replace("%C", "/var/cache", StringComparison.Ordinal);
+
+    /// <summary>The port an exec readiness probe looks for as listening, written in hex as the kernel's socket table has it.</summary>
+    private static int ProbedPort(Dictionary<object, object> container)
+    {
+        var command = List(container, "readinessProbe", "exec", "command").Cast<string>().ToList();
+        Assert.Equal(["sh", "-c"], command[..2]);
+        var port = Regex.Match(command[2], @"^grep -qs ':([0-9A-F]{4}) \[0-9A-F\]\*:0000 0A' /proc/net/tcp /proc/net/tcp6$");
+        Assert.True(port.Success, $"not a listening-socket probe: {command[2]}");
+        return int.Parse(port.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+    }
 
     private static IEnumerable<Dictionary<object, object>> Containers(Dictionary<object, object> document) =>
         Has(document, "spec", "template", "spec", "containers")
