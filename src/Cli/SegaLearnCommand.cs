@@ -1,10 +1,11 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 
 namespace SegaLearn.Cli;
 
 /// <summary>
 /// The <c>segalearn</c> root command. Parse errors and <see cref="BadInputException"/> become one line on stderr
-/// and exit code 2, never a stack trace; Ctrl+C stops training between steps with exit code 130.
+/// and exit code 2, never a stack trace; Ctrl+C or SIGTERM stops training between steps with exit code 130.
 /// </summary>
 public static class SegaLearnCommand
 {
@@ -38,6 +39,13 @@ public static class SegaLearnCommand
             interrupt.Cancel();
         };
         Console.CancelKeyPress += onCancel;
+        // SIGTERM (kill, systemd, Kubernetes) stops a command as Ctrl+C does: the hosts' own handler would stop the actor
+        // system, but not the training loop waiting on it.
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            interrupt.Cancel();
+        });
         CommandContext.Cancellation = interrupt.Token;
         try
         {

@@ -95,12 +95,7 @@ public sealed class DistributedTrainingTests
     {
         using var dir = new TempDirectory();
         var expected = Train(dir, "single.safetensors");
-        int port;
-        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        var port = FreePort.Next();
 
         var worker = Task.Run(() => SegaLearnProcess.Run(dir.Path, "worker", "--join", $"127.0.0.1:{port}", "--name", "remote", "--threads", "1"));
         string[] coordinator = ["coordinator", .. Run[1..], "--port", port.ToString(CultureInfo.InvariantCulture), "--min-workers", "1", "--out", "cluster.safetensors"];
@@ -125,12 +120,7 @@ public sealed class DistributedTrainingTests
         string[] options = ["--epochs", "3", "--batch-size", "100", "--microbatch", "16", "--layers", "64,32,10"];
         var single = SegaLearnProcess.Run(dir.Path, ["train", .. options, "--out", "single.safetensors"]);
         Assert.True(single.ExitCode == 0, single.Error);
-        int port;
-        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        var port = FreePort.Next();
 
         var join = $"127.0.0.1:{port}";
         var coordinator = Task.Run(() => SegaLearnProcess.Run(

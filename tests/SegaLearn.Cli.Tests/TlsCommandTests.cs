@@ -21,7 +21,7 @@ public sealed class TlsCommandTests
         Assert.True(single.ExitCode == 0, single.Error);
         Assert.Equal(0, SegaLearnProcess.Run(dir.Path, "cert", "--out", "cluster.pfx").ExitCode);
         Assert.Equal(0, SegaLearnProcess.Run(dir.Path, "cert", "--out", "other.pfx").ExitCode);
-        var port = FreePort();
+        var port = FreePort.Next();
         var join = $"127.0.0.1:{port}";
 
         var coordinator = Task.Run(() => SegaLearnProcess.Run(
@@ -108,12 +108,5 @@ public sealed class TlsCommandTests
         Assert.Equal(2, second.ExitCode);
         Assert.Equal($"error: --out: {dir.File("cluster.pfx")}: exists already; a cluster certificate is never overwritten (remove it, or choose another file)", Assert.Single(second.ErrorLines));
         Assert.Equal(bytes, File.ReadAllBytes(dir.File("cluster.pfx")));
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
     }
 }
