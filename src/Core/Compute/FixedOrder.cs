@@ -31,6 +31,7 @@ internal static class FixedOrder
     /// Σ x[i]² in double: 8 lanes over the whole 8-element blocks, paired (l, l+4), (l, l+2), (l, l+1), then the rest in
     /// order. A float's square is exact in double, so only the additions round, the same ones in every width.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SumOfSquares(VectorWidth width, ReadOnlySpan<float> x)
     {
         ref var start = ref MemoryMarshal.GetReference(x);
@@ -76,6 +77,7 @@ internal static class FixedOrder
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Reduce<TOp>(VectorWidth width, ReadOnlySpan<float> x, ReadOnlySpan<float> y, float empty)
         where TOp : struct, IReduceOp
     {
@@ -158,6 +160,7 @@ internal static class FixedOrder
         return result;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float ReduceScalar<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, int blocks)
         where TOp : struct, IReduceOp
     {

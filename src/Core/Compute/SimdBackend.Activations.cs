@@ -131,6 +131,7 @@ public sealed partial class SimdBackend
     /// <c>output[i] = TRule(x[i])</c>, flushed to zero where denormal, with the rule's one sequence of operations in
     /// whichever width covers i (see <see cref="Transcendentals"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Map<TRule>(ReadOnlySpan<float> x, Span<float> output, float alpha)
         where TRule : struct, IMapRule
     {
@@ -223,6 +224,7 @@ public sealed partial class SimdBackend
     /// place) and <c>result</c>, flushed to zero where denormal (see <see cref="Denormals"/>); one loop for the three
     /// widths, specialized per rule by the JIT.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Elementwise<TRule>(Span<float> x, ReadOnlySpan<float> y, Span<float> result, float alpha)
         where TRule : struct, IElementRule
     {

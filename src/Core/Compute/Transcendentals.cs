@@ -9,14 +9,20 @@ namespace SegaLearn.Compute;
 /// same bits. (The libraries' versions differ: TensorPrimitives' vector code from MathF's scalar one, which is the C
 /// library's.) Denormal results come out as they do in the kernels' flush-to-zero mode and are flushed by the callers.
 /// </summary>
+/// <remarks>
+/// No float-to-int conversion: .NET 10's optimizing JIT on AVX-512 machines gave wrong integers from
+/// ConvertToInt32 of the rounded n inside the inlined sequence (sigmoid(0.5) came out 0.452), which the callers'
+/// AggressiveOptimization now exposes to the cross-width tests.
+/// </remarks>
 internal static class Transcendentals
 {
     // exp: x = n·ln2 + r with |r| ≤ ln2/2 (ln2 split in two so n·ln2 is exact), exp(r) by Cephes' degree-7 polynomial,
-    // 2^n built in the exponent bits. Beyond Hi the result is +∞, below Lo (where exp is denormal) +0.
+    // 2^n built in the exponent bits, taken as n + 127 from the low bits of n + (1.5·2²³ + 127), an exact sum. Beyond Hi the result is +∞, below Lo (where exp is denormal) +0.
     private const float Lo = -87.33654f;
     private const float Hi = 88.37626f;
     private const float Log2E = 1.44269504088896341f;
-    private const float RoundingShift = 12582912f;
+    private const float ExponentShift = 12583039f;
+    private const int ExponentShiftBits = 0x4B40007F;
     private const float Ln2Hi = 0.693359375f;
     private const float Ln2Lo = -2.12194440e-4f;
     private const float E0 = 1.9875691500E-4f;
@@ -46,7 +52,7 @@ internal static class Transcendentals
     {
         var clamped = x < Lo ? Lo : x;
         clamped = clamped > Hi ? Hi : clamped;
-        var n = (clamped * Log2E + RoundingShift) - RoundingShift;
+        var n = MathF.Round(clamped * Log2E);
         var r = MathF.FusedMultiplyAdd(n, -Ln2Hi, clamped);
         r = MathF.FusedMultiplyAdd(n, -Ln2Lo, r);
         var p = MathF.FusedMultiplyAdd(E0, r, E1);
@@ -55,7 +61,7 @@ internal static class Transcendentals
         p = MathF.FusedMultiplyAdd(p, r, E4);
         p = MathF.FusedMultiplyAdd(p, r, E5);
         var y = MathF.FusedMultiplyAdd(p, r * r, r) + 1f;
-        var e = y * BitConverter.Int32BitsToSingle(((int)n + 127) << 23);
+        var e = y * BitConverter.Int32BitsToSingle((BitConverter.SingleToInt32Bits(n + ExponentShift) - ExponentShiftBits + 127) << 23);
         return x > Hi ? float.PositiveInfinity : x < Lo ? 0f : e;
     }
 
@@ -66,8 +72,7 @@ internal static class Transcendentals
         var hi = Vector128.Create(Hi);
         var clamped = Vector128.ConditionalSelect(Vector128.LessThan(x, lo), lo, x);
         clamped = Vector128.ConditionalSelect(Vector128.GreaterThan(clamped, hi), hi, clamped);
-        var shift = Vector128.Create(RoundingShift);
-        var n = (clamped * Vector128.Create(Log2E) + shift) - shift;
+        var n = Vector128.Round(clamped * Vector128.Create(Log2E));
         var r = Vector128.FusedMultiplyAdd(n, Vector128.Create(-Ln2Hi), clamped);
         r = Vector128.FusedMultiplyAdd(n, Vector128.Create(-Ln2Lo), r);
         var p = Vector128.FusedMultiplyAdd(Vector128.Create(E0), r, Vector128.Create(E1));
@@ -76,7 +81,7 @@ internal static class Transcendentals
         p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(E4));
         p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(E5));
         var y = Vector128.FusedMultiplyAdd(p, r * r, r) + Vector128<float>.One;
-        var e = y * Vector128.ShiftLeft(Vector128.ConvertToInt32(n) + Vector128.Create(127), 23).AsSingle();
+        var e = y * Vector128.ShiftLeft((n + Vector128.Create(ExponentShift)).AsInt32() - Vector128.Create(ExponentShiftBits - 127), 23).AsSingle();
         e = Vector128.ConditionalSelect(Vector128.GreaterThan(x, hi), Vector128.Create(float.PositiveInfinity), e);
         return Vector128.ConditionalSelect(Vector128.LessThan(x, lo), Vector128<float>.Zero, e);
     }
@@ -88,8 +93,7 @@ internal static class Transcendentals
         var hi = Vector256.Create(Hi);
         var clamped = Vector256.ConditionalSelect(Vector256.LessThan(x, lo), lo, x);
         clamped = Vector256.ConditionalSelect(Vector256.GreaterThan(clamped, hi), hi, clamped);
-        var shift = Vector256.Create(RoundingShift);
-        var n = (clamped * Vector256.Create(Log2E) + shift) - shift;
+        var n = Vector256.Round(clamped * Vector256.Create(Log2E));
         var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), clamped);
         r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
         var p = Vector256.FusedMultiplyAdd(Vector256.Create(E0), r, Vector256.Create(E1));
@@ -98,7 +102,7 @@ internal static class Transcendentals
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(E4));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(E5));
         var y = Vector256.FusedMultiplyAdd(p, r * r, r) + Vector256<float>.One;
-        var e = y * Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
+        var e = y * Vector256.ShiftLeft((n + Vector256.Create(ExponentShift)).AsInt32() - Vector256.Create(ExponentShiftBits - 127), 23).AsSingle();
         e = Vector256.ConditionalSelect(Vector256.GreaterThan(x, hi), Vector256.Create(float.PositiveInfinity), e);
         return Vector256.ConditionalSelect(Vector256.LessThan(x, lo), Vector256<float>.Zero, e);
     }
@@ -110,8 +114,7 @@ internal static class Transcendentals
         var hi = Vector512.Create(Hi);
         var clamped = Vector512.ConditionalSelect(Vector512.LessThan(x, lo), lo, x);
         clamped = Vector512.ConditionalSelect(Vector512.GreaterThan(clamped, hi), hi, clamped);
-        var shift = Vector512.Create(RoundingShift);
-        var n = (clamped * Vector512.Create(Log2E) + shift) - shift;
+        var n = Vector512.Round(clamped * Vector512.Create(Log2E));
         var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), clamped);
         r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
         var p = Vector512.FusedMultiplyAdd(Vector512.Create(E0), r, Vector512.Create(E1));
@@ -120,7 +123,7 @@ internal static class Transcendentals
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(E4));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(E5));
         var y = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One;
-        var e = y * Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
+        var e = y * Vector512.ShiftLeft((n + Vector512.Create(ExponentShift)).AsInt32() - Vector512.Create(ExponentShiftBits - 127), 23).AsSingle();
         e = Vector512.ConditionalSelect(Vector512.GreaterThan(x, hi), Vector512.Create(float.PositiveInfinity), e);
         return Vector512.ConditionalSelect(Vector512.LessThan(x, lo), Vector512<float>.Zero, e);
     }

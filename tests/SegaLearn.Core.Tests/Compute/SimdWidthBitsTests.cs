@@ -1,5 +1,7 @@
 using System.Runtime.Intrinsics;
 using SegaLearn.Compute;
+using SegaLearn.Data;
+using SegaLearn.Optimizers;
 
 namespace SegaLearn.Core.Tests.Compute;
 
@@ -65,14 +67,15 @@ public sealed class SimdWidthBitsTests
     {
         var backend = Create(width);
         var activation = new Activation(kind, 0.05f);
-        foreach (var (m, n, k) in new[] { (5, 7, 3), (128, 10, 784), (61, 33, 300), (128, 256, 784), (3, 129, 17) })
+        foreach (var (m, n, k) in new[] { (5, 7, 3), (128, 10, 784), (61, 33, 300), (128, 256, 784), (3, 129, 17), (32, 48, 64), (100, 48, 64) })
         {
             var x = WithZeroRuns(Random(m * k, m + 3 * k), k);
             var w = Random(k * n, n + k, 0.3f);
             var bias = Random(n, n);
             var (expectedZ, expectedOut, actualZ, actualOut) = (new float[m * n], new float[m * n], new float[m * n], new float[m * n]);
+            var order = Enumerable.Range(0, m).OrderBy(i => (i * 7919) % m).ToArray();
             Scalar.LinearForward(m, n, k, x, w, bias, expectedZ, expectedOut, activation);
-            backend.LinearForward(m, n, k, x, w, bias, actualZ, actualOut, activation);
+            backend.LinearForward(m, n, k, x, w, bias, actualZ, actualOut, activation, order);
             AssertBits(expectedZ, actualZ, $"z of {kind} {m}x{n}x{k} on {width}");
             AssertBits(expectedOut, actualOut, $"{kind} {m}x{n}x{k} on {width}");
 
@@ -144,6 +147,26 @@ public sealed class SimdWidthBitsTests
 
             AssertBits(expectedMirror, actualMirror, $"Adam mirror of {length} on {width}");
         }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Widths))]
+    public void Training_should_give_the_scalar_bits_when_forced_to_any_width(VectorWidth width)
+    {
+        var backend = Create(width);
+        const int rows = 384, columns = 64;
+        var x = WithZeroRuns(Random(rows * columns, 4), columns);
+        var y = Enumerable.Range(0, rows).Select(i => i * 7 % 10).ToArray();
+        var features = new DenseFeatures(x, rows, columns);
+        var parameters = new List<float[]>();
+        foreach (var used in new[] { Scalar, backend })
+        {
+            var network = new NeuralNetwork([columns, 48, 33, 10], dropoutRate: 0.1, regLambda: 0.01, seed: 7, backend: used);
+            network.Train(features, y, new AdamOptimizer(0.001), epochs: 2, batchSize: 32, microbatchSize: 32, evaluateTrainingSet: false);
+            parameters.Add(network.Parameters.ToArray());
+        }
+
+        AssertBits(parameters[0], parameters[1], $"parameters after training on {width}");
     }
 
     private static SimdBackend Create(VectorWidth width)
