@@ -465,12 +465,21 @@ public sealed partial class SimdBackend
                     var j = _jc + panel * NR;
                     var bPanel = packedB + panel * NR * kc;
 
-                    // Two adjacent full panels make one 6x32 tile for the Vector512 kernel; each element's sum is the
-                    // same chain as in a 16-wide tile.
+                    // Two adjacent full panels make one 6x32 tile for the Vector512 kernel, or with two dense A panels
+                    // one 12x32 tile; each element's sum is the same chain as in a 6x16 tile.
                     var pair = _width == VectorWidth.V512 && panel + 1 < lastPanel && _n - j >= 2 * NR;
                     for (var i = i0; i < i1; i += MR)
                     {
                         var panelIndex = slice * _aPanels + i / MR;
+                        if (pair && i + 2 * MR <= i1 && _m - i >= 2 * MR && _counts[panelIndex] == kc && _counts[panelIndex + 1] == kc)
+                        {
+                            var c = _order is null ? _c + (long)i * _n + j : _c + j;
+                            var aPanel = packedA + i * kc;
+                            Kernel512Tall(kc, aPanel, aPanel + MR * kc, bPanel, bPanel + NR * kc, c, _n, accumulate, _order is null ? null : _order + i);
+                            i += MR;
+                            continue;
+                        }
+
                         if (pair && _m - i >= MR)
                         {
                             var count = _counts[panelIndex];

@@ -177,6 +177,82 @@ public sealed partial class SimdBackend
         Store512(Row(c, ldc, rows, 5), c50, c51, accumulate);
     }
 
+    /// <summary>
+    /// C[12x32] (= or +=) over two dense 6-row A panels (<paramref name="a0"/> for rows 0..5, <paramref name="a1"/>
+    /// for rows 6..11) and two adjacent 16-column B panels: 24 of the 32 zmm registers hold sums, so each B load
+    /// feeds twelve fused multiply-adds. Each sum is the same chain in p order as in <see cref="Kernel256"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel512Tall(int kc, float* a0, float* a1, float* b0, float* b1, float* c, int ldc, bool accumulate, int* rows)
+    {
+        PrefetchTile(c, ldc, rows);
+        PrefetchTile(c + NR, ldc, rows);
+        PrefetchTile(c + MR * ldc, ldc, rows is null ? null : rows + MR);
+        PrefetchTile(c + MR * ldc + NR, ldc, rows is null ? null : rows + MR);
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default;
+        Vector512<float> c90 = default, c91 = default, ca0 = default, ca1 = default, cb0 = default, cb1 = default;
+        for (var p = 0; p < kc; p++)
+        {
+            var l = Vector512.Load(b0);
+            var h = Vector512.Load(b1);
+            var v = Vector512.Create(a0[0]);
+            c00 = Vector512.FusedMultiplyAdd(v, l, c00);
+            c01 = Vector512.FusedMultiplyAdd(v, h, c01);
+            v = Vector512.Create(a0[1]);
+            c10 = Vector512.FusedMultiplyAdd(v, l, c10);
+            c11 = Vector512.FusedMultiplyAdd(v, h, c11);
+            v = Vector512.Create(a0[2]);
+            c20 = Vector512.FusedMultiplyAdd(v, l, c20);
+            c21 = Vector512.FusedMultiplyAdd(v, h, c21);
+            v = Vector512.Create(a0[3]);
+            c30 = Vector512.FusedMultiplyAdd(v, l, c30);
+            c31 = Vector512.FusedMultiplyAdd(v, h, c31);
+            v = Vector512.Create(a0[4]);
+            c40 = Vector512.FusedMultiplyAdd(v, l, c40);
+            c41 = Vector512.FusedMultiplyAdd(v, h, c41);
+            v = Vector512.Create(a0[5]);
+            c50 = Vector512.FusedMultiplyAdd(v, l, c50);
+            c51 = Vector512.FusedMultiplyAdd(v, h, c51);
+            v = Vector512.Create(a1[0]);
+            c60 = Vector512.FusedMultiplyAdd(v, l, c60);
+            c61 = Vector512.FusedMultiplyAdd(v, h, c61);
+            v = Vector512.Create(a1[1]);
+            c70 = Vector512.FusedMultiplyAdd(v, l, c70);
+            c71 = Vector512.FusedMultiplyAdd(v, h, c71);
+            v = Vector512.Create(a1[2]);
+            c80 = Vector512.FusedMultiplyAdd(v, l, c80);
+            c81 = Vector512.FusedMultiplyAdd(v, h, c81);
+            v = Vector512.Create(a1[3]);
+            c90 = Vector512.FusedMultiplyAdd(v, l, c90);
+            c91 = Vector512.FusedMultiplyAdd(v, h, c91);
+            v = Vector512.Create(a1[4]);
+            ca0 = Vector512.FusedMultiplyAdd(v, l, ca0);
+            ca1 = Vector512.FusedMultiplyAdd(v, h, ca1);
+            v = Vector512.Create(a1[5]);
+            cb0 = Vector512.FusedMultiplyAdd(v, l, cb0);
+            cb1 = Vector512.FusedMultiplyAdd(v, h, cb1);
+            a0 += MR;
+            a1 += MR;
+            b0 += NR;
+            b1 += NR;
+        }
+
+        Store512(Row(c, ldc, rows, 0), c00, c01, accumulate);
+        Store512(Row(c, ldc, rows, 1), c10, c11, accumulate);
+        Store512(Row(c, ldc, rows, 2), c20, c21, accumulate);
+        Store512(Row(c, ldc, rows, 3), c30, c31, accumulate);
+        Store512(Row(c, ldc, rows, 4), c40, c41, accumulate);
+        Store512(Row(c, ldc, rows, 5), c50, c51, accumulate);
+        Store512(Row(c, ldc, rows, 6), c60, c61, accumulate);
+        Store512(Row(c, ldc, rows, 7), c70, c71, accumulate);
+        Store512(Row(c, ldc, rows, 8), c80, c81, accumulate);
+        Store512(Row(c, ldc, rows, 9), c90, c91, accumulate);
+        Store512(Row(c, ldc, rows, 10), ca0, ca1, accumulate);
+        Store512(Row(c, ldc, rows, 11), cb0, cb1, accumulate);
+    }
+
     /// <summary>Which depth index of B the q-th row of a packed A panel meets.</summary>
     private unsafe interface IDepths
     {

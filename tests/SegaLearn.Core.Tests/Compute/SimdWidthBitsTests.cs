@@ -45,9 +45,14 @@ public sealed class SimdWidthBitsTests
         var shapes = new[] { (5, 7, 3), (17, 33, 65), (63, 9, 300), (300, 257, 130), (131, 2100, 40), (2999, 10, 400), (1000, 16, 700), (64, 96, 1100), (33, 70, 600) };
         foreach (var (transposeA, transposeB) in new[] { (false, false), (true, false), (false, true), (true, true) })
         {
-            foreach (var (m, n, k) in shapes)
+            foreach (var ((m, n, k), sparse) in shapes.SelectMany(shape => new[] { (shape, false), (shape, true) }))
             {
-                var a = WithZeroRuns(Random(m * k, m * 31 + k), k);
+                var a = Random(m * k, m * 31 + k);
+                if (sparse)
+                {
+                    WithZeroRuns(a, k);
+                }
+
                 var b = Random(k * n, n * 17 + k);
                 foreach (var beta in new[] { 0f, 1f })
                 {
@@ -55,7 +60,7 @@ public sealed class SimdWidthBitsTests
                     var (expected, actual) = ((float[])start.Clone(), (float[])start.Clone());
                     Scalar.Gemm(transposeA, transposeB, m, n, k, a, b, expected, beta);
                     backend.Gemm(transposeA, transposeB, m, n, k, a, b, actual, beta);
-                    AssertBits(expected, actual, $"Gemm tA={transposeA} tB={transposeB} {m}x{n}x{k} beta {beta} on {width}");
+                    AssertBits(expected, actual, $"Gemm tA={transposeA} tB={transposeB} {m}x{n}x{k} beta {beta}{(sparse ? " with zero runs" : string.Empty)} on {width}");
                 }
             }
         }
