@@ -221,8 +221,8 @@ public sealed partial class SimdBackend
 
     /// <summary>
     /// Runs <typeparamref name="TRule"/> over (x, y) lane by lane, writing <c>x</c> (the first operand, updated in
-    /// place) and <c>result</c>, flushed to zero where denormal (see <see cref="Denormals"/>); one loop for the three
-    /// widths, specialized per rule by the JIT.
+    /// place) and <c>result</c>, flushed to zero where denormal (see <see cref="Denormals"/>); one loop for every
+    /// width, specialized per rule by the JIT.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Elementwise<TRule>(Span<float> x, ReadOnlySpan<float> y, Span<float> result, float alpha)

@@ -230,7 +230,7 @@ public sealed partial class SimdBackend
         private int _colChunks;
         private int _chunkPanels;
 
-        // rowOrder: A's rows in the order to group them into panels (only for A not transposed, on the Vector256 path), or null.
+        // rowOrder: A's rows in the order to group them into panels (only for A not transposed, on the Vector256 and Vector512 paths), or null.
         public void Set(VectorWidth width, bool transposeA, bool transposeB, int m, int n, int k, float* a, float* b, float* c, bool beta, Epilogue? epilogue, int* rowOrder)
         {
             (_width, _transposeA, _transposeB, _m, _n, _k, _beta, _epilogue) = (width, transposeA, transposeB, m, n, k, beta, epilogue);
@@ -390,7 +390,7 @@ public sealed partial class SimdBackend
 
         /// <summary>
         /// Packs the A panels of one MC block for one slice and records, per panel, how many depth indices it kept:
-        /// all kc, or on the Vector256 path only those where some row is non-zero (their p listed in _kept).
+        /// all kc, or on the Vector256 and Vector512 paths only those where some row is non-zero (their p listed in _kept).
         /// </summary>
         private void PackA(int block, int slice, int pc, int kc)
         {

@@ -11,7 +11,7 @@ public sealed partial class SimdBackend
     /// chain of fused multiply-adds in p order from +0. The Vector256 path keeps all 96 sums in 12 registers; the
     /// others compute the same chains narrower (Vector128 fuses in software where the processor cannot).
     /// With <paramref name="kept"/>, A holds only <paramref name="kc"/> of the p (those listed), the others being zero.
-    /// With <paramref name="rows"/> (Vector256 only), tile row r is C's row <c>rows[r]</c> instead of r.
+    /// With <paramref name="rows"/> (Vector256 and Vector512 only), tile row r is C's row <c>rows[r]</c> instead of r.
     /// </summary>
     private static unsafe void MicroKernel(VectorWidth width, int kc, float* a, int* kept, float* b, float* c, int ldc, bool accumulate, int* rows = null)
     {
