@@ -43,6 +43,41 @@ public sealed class TrainCommandTests
         Assert.NotEqual(File.ReadAllBytes(dir.File("a.safetensors")), File.ReadAllBytes(dir.File("c.safetensors")));
     }
 
+    /// <summary>
+    /// The runtime's switches force each narrower path: DOTNET_EnableAVX512=0 (the name .NET 10 reads; the older
+    /// DOTNET_EnableAVX512F, which it ignores, is set too) leaves Vector256, DOTNET_EnableAVX2=0 Vector128 (and no
+    /// hardware FMA: products are fused in software), DOTNET_EnableHWIntrinsic=0 the scalar path.
+    /// </summary>
+    [SkippableFact]
+    public void Train_should_write_byte_identical_models_on_every_vector_width_the_runtime_can_be_forced_to()
+    {
+        Skip.IfNot(System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64, "the DOTNET_Enable* switches below are x86's");
+        using var dir = new TempDirectory();
+        string[] train = ["train", "--data", "digits", "--layers", "64,48,10", "--epochs", "3", "--seed", "7"];
+        var runs = new (string Name, string[] Environment, string? Path)[]
+        {
+            ("default", [], null),
+            ("avx2", ["DOTNET_EnableAVX512F=0", "DOTNET_EnableAVX512=0"], null),
+            ("v128", ["DOTNET_EnableAVX2=0"], "Vector128"),
+            ("scalar", ["DOTNET_EnableHWIntrinsic=0"], "scalar"),
+        };
+        byte[]? expected = null;
+        foreach (var (name, environment, path) in runs)
+        {
+            var launcher = environment.Length == 0 ? [] : new[] { "env" }.Concat(environment).ToArray();
+            var result = SegaLearnProcess.Run(dir.Path, null, launcher, [.. train, "--out", $"{name}.safetensors"]);
+            Assert.True(result.ExitCode == 0, result.Error);
+            if (path is not null)
+            {
+                Assert.Contains($"simd ({path}", result.Output, StringComparison.Ordinal);
+            }
+
+            var bytes = File.ReadAllBytes(dir.File($"{name}.safetensors"));
+            expected ??= bytes;
+            Assert.True(expected.AsSpan().SequenceEqual(bytes), $"the {name} run wrote other model bytes than the default one");
+        }
+    }
+
     [Fact]
     public void Evaluate_should_score_the_held_out_split_and_predict_every_row_in_order_when_given_the_training_data()
     {

@@ -63,7 +63,7 @@ public sealed partial class SimdBackend
                 {
                     var ar = output.Slice(i * cols, cols);
                     var gr = gradient.Slice(i * cols, cols);
-                    var dot = Vectorized ? TensorPrimitives.Dot(gr, ar) : ScalarDot(gr, ar);
+                    var dot = FixedOrder.Dot(_width, gr, ar);
                     for (var j = 0; j < cols; j++)
                     {
                         gr[j] = Denormals.Flush(ar[j] * (gr[j] - dot));
@@ -106,70 +106,125 @@ public sealed partial class SimdBackend
             case ActivationKind.Softmax:
                 Softmax(z, output);
                 return;
-            case ActivationKind.Tanh when Vectorized:
-                TensorPrimitives.Tanh(z, output);
-                Denormals.Flush(output[..z.Length]);
+            case ActivationKind.Tanh:
+                Map<TanhRule>(z, output, 0f);
                 return;
-            case ActivationKind.Sigmoid when Vectorized:
-                TensorPrimitives.Sigmoid(z, output);
-                Denormals.Flush(output[..z.Length]);
+            default:
+                Map<SigmoidRule>(z, output, 0f);
                 return;
-        }
-
-        for (var j = 0; j < z.Length; j++)
-        {
-            output[j] = Denormals.Flush(kind == ActivationKind.Tanh ? MathF.Tanh(z[j]) : (float)CrossEntropy.StableSigmoid(z[j]));
         }
     }
 
+    /// <summary>
+    /// exp(z - max) over the fixed-order sum of those (see <see cref="FixedOrder"/>): every width takes the same max,
+    /// the same exp and the same sum, so the same bits.
+    /// </summary>
     private void Softmax(ReadOnlySpan<float> z, Span<float> output)
     {
         output = output[..z.Length];
+        Map<ShiftedExpRule>(z, output, FixedOrder.Max(_width, z));
+        TensorPrimitives.Divide(output, FixedOrder.Sum(_width, output), output);
+        Denormals.Flush(output);
+    }
+
+    /// <summary>
+    /// <c>output[i] = TRule(x[i])</c>, flushed to zero where denormal, with the rule's one sequence of operations in
+    /// whichever width covers i (see <see cref="Transcendentals"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Map<TRule>(ReadOnlySpan<float> x, Span<float> output, float alpha)
+        where TRule : struct, IMapRule
+    {
+        var length = x.Length;
+        output = output[..length];
+        ref var xr = ref MemoryMarshal.GetReference(x);
+        ref var rr = ref MemoryMarshal.GetReference(output);
+        var i = 0;
+        if (_width == VectorWidth.V512)
+        {
+            var a = Vector512.Create(alpha);
+            for (; i <= length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                Denormals.Flush(TRule.Apply(Vector512.LoadUnsafe(ref xr, (nuint)i), a)).StoreUnsafe(ref rr, (nuint)i);
+            }
+        }
+
+        if (_width is VectorWidth.V512 or VectorWidth.V256)
+        {
+            var a = Vector256.Create(alpha);
+            for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                Denormals.Flush(TRule.Apply(Vector256.LoadUnsafe(ref xr, (nuint)i), a)).StoreUnsafe(ref rr, (nuint)i);
+            }
+        }
+
         if (Vectorized)
         {
-            var max = TensorPrimitives.Max(z);
-            TensorPrimitives.Subtract(z, max, output);
-            TensorPrimitives.Exp(output, output);
-            TensorPrimitives.Divide(output, TensorPrimitives.Sum(output), output);
-            Denormals.Flush(output);
-            return;
+            var a = Vector128.Create(alpha);
+            for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                Denormals.Flush(TRule.Apply(Vector128.LoadUnsafe(ref xr, (nuint)i), a)).StoreUnsafe(ref rr, (nuint)i);
+            }
         }
 
-        var largest = float.NegativeInfinity;
-        foreach (var value in z)
+        for (; i < length; i++)
         {
-            largest = Math.Max(largest, value);
-        }
-
-        var sum = 0f;
-        for (var j = 0; j < z.Length; j++)
-        {
-            output[j] = MathF.Exp(z[j] - largest);
-            sum += output[j];
-        }
-
-        for (var j = 0; j < z.Length; j++)
-        {
-            output[j] = Denormals.Flush(output[j] / sum);
+            output[i] = Denormals.Flush(TRule.Apply(x[i], alpha));
         }
     }
 
-    private static float ScalarDot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    /// <summary>A lane-wise function of one operand (and a constant).</summary>
+    private interface IMapRule
     {
-        var sum = 0f;
-        for (var j = 0; j < x.Length; j++)
-        {
-            sum += x[j] * y[j];
-        }
+        static abstract Vector512<float> Apply(Vector512<float> x, Vector512<float> alpha);
 
-        return sum;
+        static abstract Vector256<float> Apply(Vector256<float> x, Vector256<float> alpha);
+
+        static abstract Vector128<float> Apply(Vector128<float> x, Vector128<float> alpha);
+
+        static abstract float Apply(float x, float alpha);
+    }
+
+    private readonly struct TanhRule : IMapRule
+    {
+        public static Vector512<float> Apply(Vector512<float> x, Vector512<float> alpha) => Transcendentals.Tanh(x);
+
+        public static Vector256<float> Apply(Vector256<float> x, Vector256<float> alpha) => Transcendentals.Tanh(x);
+
+        public static Vector128<float> Apply(Vector128<float> x, Vector128<float> alpha) => Transcendentals.Tanh(x);
+
+        public static float Apply(float x, float alpha) => Transcendentals.Tanh(x);
+    }
+
+    private readonly struct SigmoidRule : IMapRule
+    {
+        public static Vector512<float> Apply(Vector512<float> x, Vector512<float> alpha) => Transcendentals.Sigmoid(x);
+
+        public static Vector256<float> Apply(Vector256<float> x, Vector256<float> alpha) => Transcendentals.Sigmoid(x);
+
+        public static Vector128<float> Apply(Vector128<float> x, Vector128<float> alpha) => Transcendentals.Sigmoid(x);
+
+        public static float Apply(float x, float alpha) => Transcendentals.Sigmoid(x);
+    }
+
+    /// <summary>exp(x - alpha).</summary>
+    private readonly struct ShiftedExpRule : IMapRule
+    {
+        public static Vector512<float> Apply(Vector512<float> x, Vector512<float> alpha) => Transcendentals.Exp(x - alpha);
+
+        public static Vector256<float> Apply(Vector256<float> x, Vector256<float> alpha) => Transcendentals.Exp(x - alpha);
+
+        public static Vector128<float> Apply(Vector128<float> x, Vector128<float> alpha) => Transcendentals.Exp(x - alpha);
+
+        public static float Apply(float x, float alpha) => Transcendentals.Exp(x - alpha);
     }
 
     /// <summary>
     /// Runs <typeparamref name="TRule"/> over (x, y) lane by lane, writing <c>x</c> (the first operand, updated in
-    /// place) and <c>result</c>, flushed to zero where denormal (see <see cref="Denormals"/>); one loop for the three
-    /// widths, specialized per rule by the JIT.
+    /// place) and <c>result</c>, flushed to zero where denormal (see <see cref="Denormals"/>); one loop for every
+    /// width, specialized per rule by the JIT.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Elementwise<TRule>(Span<float> x, ReadOnlySpan<float> y, Span<float> result, float alpha)
         where TRule : struct, IElementRule
     {
@@ -180,6 +235,18 @@ public sealed partial class SimdBackend
         ref var yr = ref MemoryMarshal.GetReference(y);
         ref var rr = ref MemoryMarshal.GetReference(result);
         var i = 0;
+        if (_width == VectorWidth.V512)
+        {
+            var a = Vector512.Create(alpha);
+            for (; i <= length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                var xv = Vector512.LoadUnsafe(ref xr, (nuint)i);
+                var rv = Denormals.Flush(TRule.Apply(ref xv, Vector512.LoadUnsafe(ref yr, (nuint)i), a));
+                xv.StoreUnsafe(ref xr, (nuint)i);
+                rv.StoreUnsafe(ref rr, (nuint)i);
+            }
+        }
+
         if (Wide)
         {
             var a = Vector256.Create(alpha);
@@ -216,6 +283,8 @@ public sealed partial class SimdBackend
     /// <summary>A lane-wise rule: may update its first operand, returns the result lane.</summary>
     private interface IElementRule
     {
+        static abstract Vector512<float> Apply(ref Vector512<float> x, Vector512<float> y, Vector512<float> alpha);
+
         static abstract Vector256<float> Apply(ref Vector256<float> x, Vector256<float> y, Vector256<float> alpha);
 
         static abstract Vector128<float> Apply(ref Vector128<float> x, Vector128<float> y, Vector128<float> alpha);
@@ -226,6 +295,13 @@ public sealed partial class SimdBackend
     /// <summary>z += bias; a = max(z, 0).</summary>
     private readonly struct BiasReLU : IElementRule
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Apply(ref Vector512<float> x, Vector512<float> y, Vector512<float> alpha)
+        {
+            x += y;
+            return Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, Vector512<float>.Zero);
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Apply(ref Vector256<float> x, Vector256<float> y, Vector256<float> alpha)
         {
@@ -251,6 +327,13 @@ public sealed partial class SimdBackend
     private readonly struct BiasLeakyReLU : IElementRule
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Apply(ref Vector512<float> x, Vector512<float> y, Vector512<float> alpha)
+        {
+            x += y;
+            return Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, x * alpha);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Apply(ref Vector256<float> x, Vector256<float> y, Vector256<float> alpha)
         {
             x += y;
@@ -275,6 +358,9 @@ public sealed partial class SimdBackend
     private readonly struct BiasLinear : IElementRule
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Apply(ref Vector512<float> x, Vector512<float> y, Vector512<float> alpha) => x += y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Apply(ref Vector256<float> x, Vector256<float> y, Vector256<float> alpha) => x += y;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -286,6 +372,10 @@ public sealed partial class SimdBackend
     /// <summary>g = z &gt; 0 ? g : 0 (x is the gradient, y the pre-activation).</summary>
     private readonly struct ReLUGradient : IElementRule
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Apply(ref Vector512<float> x, Vector512<float> y, Vector512<float> alpha) =>
+            x = Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<float>.Zero), x, Vector512<float>.Zero);
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Apply(ref Vector256<float> x, Vector256<float> y, Vector256<float> alpha) =>
             x = Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<float>.Zero), x, Vector256<float>.Zero);
@@ -301,6 +391,10 @@ public sealed partial class SimdBackend
     private readonly struct LeakyReLUGradient : IElementRule
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Apply(ref Vector512<float> x, Vector512<float> y, Vector512<float> alpha) =>
+            x = Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<float>.Zero), x, x * alpha);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Apply(ref Vector256<float> x, Vector256<float> y, Vector256<float> alpha) =>
             x = Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<float>.Zero), x, x * alpha);
 
@@ -315,6 +409,10 @@ public sealed partial class SimdBackend
     private readonly struct TanhGradient : IElementRule
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Apply(ref Vector512<float> x, Vector512<float> y, Vector512<float> alpha) =>
+            x *= Vector512<float>.One - y * y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Apply(ref Vector256<float> x, Vector256<float> y, Vector256<float> alpha) =>
             x *= Vector256<float>.One - y * y;
 
@@ -328,6 +426,10 @@ public sealed partial class SimdBackend
     /// <summary>g ·= a·(1 - a).</summary>
     private readonly struct SigmoidGradient : IElementRule
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Apply(ref Vector512<float> x, Vector512<float> y, Vector512<float> alpha) =>
+            x *= y * (Vector512<float>.One - y);
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Apply(ref Vector256<float> x, Vector256<float> y, Vector256<float> alpha) =>
             x *= y * (Vector256<float>.One - y);

@@ -170,14 +170,14 @@ public sealed partial class SimdBackend
                 return;
             }
 
-            if (n <= NR && !transposeB && _width == VectorWidth.V256)
+            if (n <= NR && !transposeB)
             {
                 MultiplyNarrow(transposeA, m, n, k, pa, pb, pc, accumulate, epilogue);
                 return;
             }
 
             var job = t_job ??= new GemmJob();
-            job.Set(_width, transposeA, transposeB, m, n, k, pa, pb, pc, accumulate, epilogue, transposeA || _width != VectorWidth.V256 ? null : rowOrder);
+            job.Set(_width, transposeA, transposeB, m, n, k, pa, pb, pc, accumulate, epilogue, transposeA || !Wide ? null : rowOrder);
             Execute(job, work >= ParallelLimit);
         }
     }
@@ -230,7 +230,7 @@ public sealed partial class SimdBackend
         private int _colChunks;
         private int _chunkPanels;
 
-        // rowOrder: A's rows in the order to group them into panels (only for A not transposed, on the Vector256 path), or null.
+        // rowOrder: A's rows in the order to group them into panels (only for A not transposed, on the Vector256 and Vector512 paths), or null.
         public void Set(VectorWidth width, bool transposeA, bool transposeB, int m, int n, int k, float* a, float* b, float* c, bool beta, Epilogue? epilogue, int* rowOrder)
         {
             (_width, _transposeA, _transposeB, _m, _n, _k, _beta, _epilogue) = (width, transposeA, transposeB, m, n, k, beta, epilogue);
@@ -379,7 +379,7 @@ public sealed partial class SimdBackend
                 var destination = packed + panel * NR * kc;
                 if (_transposeB)
                 {
-                    PackTransposed(_b + (long)j0 * _k + pc, _k, width, kc, NR, destination, _width == VectorWidth.V256);
+                    PackTransposed(_b + (long)j0 * _k + pc, _k, width, kc, NR, destination, _width is VectorWidth.V512 or VectorWidth.V256);
                 }
                 else
                 {
@@ -390,14 +390,14 @@ public sealed partial class SimdBackend
 
         /// <summary>
         /// Packs the A panels of one MC block for one slice and records, per panel, how many depth indices it kept:
-        /// all kc, or on the Vector256 path only those where some row is non-zero (their p listed in _kept).
+        /// all kc, or on the Vector256 and Vector512 paths only those where some row is non-zero (their p listed in _kept).
         /// </summary>
         private void PackA(int block, int slice, int pc, int kc)
         {
             var packed = _pa + (long)slice * _aSlice;
             var i0 = _blockStarts[block];
             var i1 = _blockStarts[block + 1];
-            var avx = _width == VectorWidth.V256;
+            var avx = _width is VectorWidth.V512 or VectorWidth.V256;
             for (var i = i0; i < i1; i += MR)
             {
                 var height = Math.Min(MR, _m - i);
@@ -463,33 +463,40 @@ public sealed partial class SimdBackend
                 for (var panel = firstPanel; panel < lastPanel; panel++)
                 {
                     var j = _jc + panel * NR;
-                    var width = Math.Min(NR, _n - j);
                     var bPanel = packedB + panel * NR * kc;
+
+                    // Two adjacent full panels make one 6x32 tile for the Vector512 kernel, or with two dense A panels
+                    // one 12x32 tile; each element's sum is the same chain as in a 6x16 tile.
+                    var pair = _width == VectorWidth.V512 && panel + 1 < lastPanel && _n - j >= 2 * NR;
                     for (var i = i0; i < i1; i += MR)
                     {
-                        var height = Math.Min(MR, _m - i);
-                        var aPanel = packedA + i * kc;
                         var panelIndex = slice * _aPanels + i / MR;
-                        var count = _counts[panelIndex];
-                        var kept = count == kc ? null : _kept + (long)panelIndex * _kcStep;
-                        var c = _c + (long)i * _n + j;
-                        if (height == MR && width == NR)
+                        if (pair && i + 2 * MR <= i1 && _m - i >= 2 * MR && _counts[panelIndex] == kc && _counts[panelIndex + 1] == kc)
                         {
-                            MicroKernel(_width, count, aPanel, kept, bPanel, _order is null ? c : _c + j, _n, accumulate, _order is null ? null : _order + i);
+                            var c = _order is null ? _c + (long)i * _n + j : _c + j;
+                            var aPanel = packedA + i * kc;
+                            Kernel512Tall(kc, aPanel, aPanel + MR * kc, bPanel, bPanel + NR * kc, c, _n, accumulate, _order is null ? null : _order + i);
+                            i += MR;
                             continue;
                         }
 
-                        MicroKernel(_width, count, aPanel, kept, bPanel, tile, NR, false);
-                        for (var r = 0; r < height; r++)
+                        if (pair && _m - i >= MR)
                         {
-                            var row = _order is null ? c + (long)r * _n : _c + (long)_order[i + r] * _n + j;
-                            var source = tile + r * NR;
-                            for (var q = 0; q < width; q++)
-                            {
-                                row[q] = accumulate ? row[q] + source[q] : source[q];
-                            }
+                            var count = _counts[panelIndex];
+                            var kept = count == kc ? null : _kept + (long)panelIndex * _kcStep;
+                            var c = _order is null ? _c + (long)i * _n + j : _c + j;
+                            Kernel512(count, packedA + i * kc, kept, bPanel, bPanel + NR * kc, c, _n, accumulate, _order is null ? null : _order + i);
+                            continue;
+                        }
+
+                        ComputeTile(packedA, bPanel, kc, panelIndex, i, j, accumulate, tile);
+                        if (pair)
+                        {
+                            ComputeTile(packedA, bPanel + NR * kc, kc, panelIndex, i, j + NR, accumulate, tile);
                         }
                     }
+
+                    panel += pair ? 1 : 0;
                 }
             }
 
@@ -497,6 +504,33 @@ public sealed partial class SimdBackend
             if (_epilogue is { } epilogue && _pc + _slices * _kcStep >= _k)
             {
                 epilogue.Apply(_c, _n, i0, i1, _jc + firstPanel * NR, Math.Min(_jc + lastPanel * NR, _jc + _nc), _order);
+            }
+        }
+
+        /// <summary>One tile of at most 6x16 of C at rows from <paramref name="i"/>, columns from <paramref name="j"/>.</summary>
+        private void ComputeTile(float* packedA, float* bPanel, int kc, int panelIndex, int i, int j, bool accumulate, float* tile)
+        {
+            var width = Math.Min(NR, _n - j);
+            var height = Math.Min(MR, _m - i);
+            var aPanel = packedA + i * kc;
+            var count = _counts[panelIndex];
+            var kept = count == kc ? null : _kept + (long)panelIndex * _kcStep;
+            var c = _c + (long)i * _n + j;
+            if (height == MR && width == NR)
+            {
+                MicroKernel(_width, count, aPanel, kept, bPanel, _order is null ? c : _c + j, _n, accumulate, _order is null ? null : _order + i);
+                return;
+            }
+
+            MicroKernel(_width, count, aPanel, kept, bPanel, tile, NR, false);
+            for (var r = 0; r < height; r++)
+            {
+                var row = _order is null ? c + (long)r * _n : _c + (long)_order[i + r] * _n + j;
+                var source = tile + r * NR;
+                for (var q = 0; q < width; q++)
+                {
+                    row[q] = accumulate ? row[q] + source[q] : source[q];
+                }
             }
         }
 

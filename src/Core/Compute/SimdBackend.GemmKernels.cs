@@ -7,10 +7,11 @@ namespace SegaLearn.Compute;
 public sealed partial class SimdBackend
 {
     /// <summary>
-    /// C[6x16] (= or +=) Σ_p A[:, p]·B[p, :] over packed panels (A: 6 values per p, B: 16 values per p), summing
-    /// in p order. The Vector256 path keeps all 96 sums in 12 registers; the others compute the same sums narrower.
+    /// C[6x16] (= or +=) Σ_p A[:, p]·B[p, :] over packed panels (A: 6 values per p, B: 16 values per p), each sum a
+    /// chain of fused multiply-adds in p order from +0. The Vector256 path keeps all 96 sums in 12 registers; the
+    /// others compute the same chains narrower (Vector128 fuses in software where the processor cannot).
     /// With <paramref name="kept"/>, A holds only <paramref name="kc"/> of the p (those listed), the others being zero.
-    /// With <paramref name="rows"/> (Vector256 only), tile row r is C's row <c>rows[r]</c> instead of r.
+    /// With <paramref name="rows"/> (Vector256 and Vector512 only), tile row r is C's row <c>rows[r]</c> instead of r.
     /// </summary>
     private static unsafe void MicroKernel(VectorWidth width, int kc, float* a, int* kept, float* b, float* c, int ldc, bool accumulate, int* rows = null)
     {
@@ -22,6 +23,7 @@ public sealed partial class SimdBackend
 
         switch (width)
         {
+            case VectorWidth.V512:
             case VectorWidth.V256:
                 Kernel256(kc, a, b, c, ldc, accumulate, rows);
                 break;
@@ -46,23 +48,23 @@ public sealed partial class SimdBackend
             var b0 = Vector256.Load(b);
             var b1 = Vector256.Load(b + 8);
             var a0 = Vector256.Create(a[0]);
-            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
+            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
             var a1 = Vector256.Create(a[1]);
-            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
+            c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
             var a2 = Vector256.Create(a[2]);
-            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
+            c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
+            c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
             var a3 = Vector256.Create(a[3]);
-            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
-            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
+            c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
+            c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
             var a4 = Vector256.Create(a[4]);
-            c40 = Vector256.MultiplyAddEstimate(a4, b0, c40);
-            c41 = Vector256.MultiplyAddEstimate(a4, b1, c41);
+            c40 = Vector256.FusedMultiplyAdd(a4, b0, c40);
+            c41 = Vector256.FusedMultiplyAdd(a4, b1, c41);
             var a5 = Vector256.Create(a[5]);
-            c50 = Vector256.MultiplyAddEstimate(a5, b0, c50);
-            c51 = Vector256.MultiplyAddEstimate(a5, b1, c51);
+            c50 = Vector256.FusedMultiplyAdd(a5, b0, c50);
+            c51 = Vector256.FusedMultiplyAdd(a5, b1, c51);
             a += MR;
             b += NR;
         }
@@ -88,23 +90,23 @@ public sealed partial class SimdBackend
             var b0 = Vector256.Load(bp);
             var b1 = Vector256.Load(bp + 8);
             var a0 = Vector256.Create(a[0]);
-            c00 = Vector256.MultiplyAddEstimate(a0, b0, c00);
-            c01 = Vector256.MultiplyAddEstimate(a0, b1, c01);
+            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
             var a1 = Vector256.Create(a[1]);
-            c10 = Vector256.MultiplyAddEstimate(a1, b0, c10);
-            c11 = Vector256.MultiplyAddEstimate(a1, b1, c11);
+            c10 = Vector256.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
             var a2 = Vector256.Create(a[2]);
-            c20 = Vector256.MultiplyAddEstimate(a2, b0, c20);
-            c21 = Vector256.MultiplyAddEstimate(a2, b1, c21);
+            c20 = Vector256.FusedMultiplyAdd(a2, b0, c20);
+            c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
             var a3 = Vector256.Create(a[3]);
-            c30 = Vector256.MultiplyAddEstimate(a3, b0, c30);
-            c31 = Vector256.MultiplyAddEstimate(a3, b1, c31);
+            c30 = Vector256.FusedMultiplyAdd(a3, b0, c30);
+            c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
             var a4 = Vector256.Create(a[4]);
-            c40 = Vector256.MultiplyAddEstimate(a4, b0, c40);
-            c41 = Vector256.MultiplyAddEstimate(a4, b1, c41);
+            c40 = Vector256.FusedMultiplyAdd(a4, b0, c40);
+            c41 = Vector256.FusedMultiplyAdd(a4, b1, c41);
             var a5 = Vector256.Create(a[5]);
-            c50 = Vector256.MultiplyAddEstimate(a5, b0, c50);
-            c51 = Vector256.MultiplyAddEstimate(a5, b1, c51);
+            c50 = Vector256.FusedMultiplyAdd(a5, b0, c50);
+            c51 = Vector256.FusedMultiplyAdd(a5, b1, c51);
             a += MR;
         }
 
@@ -114,6 +116,172 @@ public sealed partial class SimdBackend
         Store256(Row(c, ldc, rows, 3), c30, c31, accumulate);
         Store256(Row(c, ldc, rows, 4), c40, c41, accumulate);
         Store256(Row(c, ldc, rows, 5), c50, c51, accumulate);
+    }
+
+    /// <summary>
+    /// C[6x32] (= or +=) over two adjacent 16-column B panels (<paramref name="b0"/>, <paramref name="b1"/>), all 192
+    /// sums in 12 Vector512 registers, each the same chain of fused multiply-adds in p order as in
+    /// <see cref="Kernel256"/>. With <paramref name="kept"/>, A holds only <paramref name="kc"/> of the p (those listed).
+    /// </summary>
+    private static unsafe void Kernel512(int kc, float* a, int* kept, float* b0, float* b1, float* c, int ldc, bool accumulate, int* rows)
+    {
+        if (kept is null)
+        {
+            Kernel512<AllDepths>(kc, a, kept, b0, b1, c, ldc, accumulate, rows);
+        }
+        else
+        {
+            Kernel512<KeptDepths>(kc, a, kept, b0, b1, c, ldc, accumulate, rows);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel512<TDepths>(int kc, float* a, int* kept, float* b0, float* b1, float* c, int ldc, bool accumulate, int* rows)
+        where TDepths : struct, IDepths
+    {
+        PrefetchTile(c, ldc, rows);
+        PrefetchTile(c + NR, ldc, rows);
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (var q = 0; q < kc; q++)
+        {
+            var offset = TDepths.Depth(kept, q) * NR;
+            var l = Vector512.Load(b0 + offset);
+            var h = Vector512.Load(b1 + offset);
+            var a0 = Vector512.Create(a[0]);
+            c00 = Vector512.FusedMultiplyAdd(a0, l, c00);
+            c01 = Vector512.FusedMultiplyAdd(a0, h, c01);
+            var a1 = Vector512.Create(a[1]);
+            c10 = Vector512.FusedMultiplyAdd(a1, l, c10);
+            c11 = Vector512.FusedMultiplyAdd(a1, h, c11);
+            var a2 = Vector512.Create(a[2]);
+            c20 = Vector512.FusedMultiplyAdd(a2, l, c20);
+            c21 = Vector512.FusedMultiplyAdd(a2, h, c21);
+            var a3 = Vector512.Create(a[3]);
+            c30 = Vector512.FusedMultiplyAdd(a3, l, c30);
+            c31 = Vector512.FusedMultiplyAdd(a3, h, c31);
+            var a4 = Vector512.Create(a[4]);
+            c40 = Vector512.FusedMultiplyAdd(a4, l, c40);
+            c41 = Vector512.FusedMultiplyAdd(a4, h, c41);
+            var a5 = Vector512.Create(a[5]);
+            c50 = Vector512.FusedMultiplyAdd(a5, l, c50);
+            c51 = Vector512.FusedMultiplyAdd(a5, h, c51);
+            a += MR;
+        }
+
+        Store512(Row(c, ldc, rows, 0), c00, c01, accumulate);
+        Store512(Row(c, ldc, rows, 1), c10, c11, accumulate);
+        Store512(Row(c, ldc, rows, 2), c20, c21, accumulate);
+        Store512(Row(c, ldc, rows, 3), c30, c31, accumulate);
+        Store512(Row(c, ldc, rows, 4), c40, c41, accumulate);
+        Store512(Row(c, ldc, rows, 5), c50, c51, accumulate);
+    }
+
+    /// <summary>
+    /// C[12x32] (= or +=) over two dense 6-row A panels (<paramref name="a0"/> for rows 0..5, <paramref name="a1"/>
+    /// for rows 6..11) and two adjacent 16-column B panels: 24 of the 32 zmm registers hold sums, so each B load
+    /// feeds twelve fused multiply-adds. Each sum is the same chain in p order as in <see cref="Kernel256"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel512Tall(int kc, float* a0, float* a1, float* b0, float* b1, float* c, int ldc, bool accumulate, int* rows)
+    {
+        PrefetchTile(c, ldc, rows);
+        PrefetchTile(c + NR, ldc, rows);
+        PrefetchTile(c + MR * ldc, ldc, rows is null ? null : rows + MR);
+        PrefetchTile(c + MR * ldc + NR, ldc, rows is null ? null : rows + MR);
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default;
+        Vector512<float> c90 = default, c91 = default, ca0 = default, ca1 = default, cb0 = default, cb1 = default;
+        for (var p = 0; p < kc; p++)
+        {
+            var l = Vector512.Load(b0);
+            var h = Vector512.Load(b1);
+            var v = Vector512.Create(a0[0]);
+            c00 = Vector512.FusedMultiplyAdd(v, l, c00);
+            c01 = Vector512.FusedMultiplyAdd(v, h, c01);
+            v = Vector512.Create(a0[1]);
+            c10 = Vector512.FusedMultiplyAdd(v, l, c10);
+            c11 = Vector512.FusedMultiplyAdd(v, h, c11);
+            v = Vector512.Create(a0[2]);
+            c20 = Vector512.FusedMultiplyAdd(v, l, c20);
+            c21 = Vector512.FusedMultiplyAdd(v, h, c21);
+            v = Vector512.Create(a0[3]);
+            c30 = Vector512.FusedMultiplyAdd(v, l, c30);
+            c31 = Vector512.FusedMultiplyAdd(v, h, c31);
+            v = Vector512.Create(a0[4]);
+            c40 = Vector512.FusedMultiplyAdd(v, l, c40);
+            c41 = Vector512.FusedMultiplyAdd(v, h, c41);
+            v = Vector512.Create(a0[5]);
+            c50 = Vector512.FusedMultiplyAdd(v, l, c50);
+            c51 = Vector512.FusedMultiplyAdd(v, h, c51);
+            v = Vector512.Create(a1[0]);
+            c60 = Vector512.FusedMultiplyAdd(v, l, c60);
+            c61 = Vector512.FusedMultiplyAdd(v, h, c61);
+            v = Vector512.Create(a1[1]);
+            c70 = Vector512.FusedMultiplyAdd(v, l, c70);
+            c71 = Vector512.FusedMultiplyAdd(v, h, c71);
+            v = Vector512.Create(a1[2]);
+            c80 = Vector512.FusedMultiplyAdd(v, l, c80);
+            c81 = Vector512.FusedMultiplyAdd(v, h, c81);
+            v = Vector512.Create(a1[3]);
+            c90 = Vector512.FusedMultiplyAdd(v, l, c90);
+            c91 = Vector512.FusedMultiplyAdd(v, h, c91);
+            v = Vector512.Create(a1[4]);
+            ca0 = Vector512.FusedMultiplyAdd(v, l, ca0);
+            ca1 = Vector512.FusedMultiplyAdd(v, h, ca1);
+            v = Vector512.Create(a1[5]);
+            cb0 = Vector512.FusedMultiplyAdd(v, l, cb0);
+            cb1 = Vector512.FusedMultiplyAdd(v, h, cb1);
+            a0 += MR;
+            a1 += MR;
+            b0 += NR;
+            b1 += NR;
+        }
+
+        Store512(Row(c, ldc, rows, 0), c00, c01, accumulate);
+        Store512(Row(c, ldc, rows, 1), c10, c11, accumulate);
+        Store512(Row(c, ldc, rows, 2), c20, c21, accumulate);
+        Store512(Row(c, ldc, rows, 3), c30, c31, accumulate);
+        Store512(Row(c, ldc, rows, 4), c40, c41, accumulate);
+        Store512(Row(c, ldc, rows, 5), c50, c51, accumulate);
+        Store512(Row(c, ldc, rows, 6), c60, c61, accumulate);
+        Store512(Row(c, ldc, rows, 7), c70, c71, accumulate);
+        Store512(Row(c, ldc, rows, 8), c80, c81, accumulate);
+        Store512(Row(c, ldc, rows, 9), c90, c91, accumulate);
+        Store512(Row(c, ldc, rows, 10), ca0, ca1, accumulate);
+        Store512(Row(c, ldc, rows, 11), cb0, cb1, accumulate);
+    }
+
+    /// <summary>Which depth index of B the q-th row of a packed A panel meets.</summary>
+    private unsafe interface IDepths
+    {
+        static abstract int Depth(int* kept, int q);
+    }
+
+    /// <summary>A dense panel: the q-th row is depth q.</summary>
+    private readonly unsafe struct AllDepths : IDepths
+    {
+        public static int Depth(int* kept, int q) => q;
+    }
+
+    /// <summary>A compacted panel: the q-th row is depth kept[q].</summary>
+    private readonly unsafe struct KeptDepths : IDepths
+    {
+        public static int Depth(int* kept, int q) => kept[q];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Store512(float* c, Vector512<float> left, Vector512<float> right, bool accumulate)
+    {
+        if (accumulate)
+        {
+            left += Vector512.Load(c);
+            right += Vector512.Load(c + NR);
+        }
+
+        left.Store(c);
+        right.Store(c + NR);
     }
 
     /// <summary>The tile of C is read and written once per KC slice; fetching it now hides the miss behind the loop.</summary>
@@ -158,23 +326,23 @@ public sealed partial class SimdBackend
             var b0 = Vector128.Load(b);
             var b1 = Vector128.Load(b + 4);
             var a0 = Vector128.Create(a[0]);
-            c00 = Vector128.MultiplyAddEstimate(a0, b0, c00);
-            c01 = Vector128.MultiplyAddEstimate(a0, b1, c01);
+            c00 = Vector128.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Vector128.FusedMultiplyAdd(a0, b1, c01);
             var a1 = Vector128.Create(a[1]);
-            c10 = Vector128.MultiplyAddEstimate(a1, b0, c10);
-            c11 = Vector128.MultiplyAddEstimate(a1, b1, c11);
+            c10 = Vector128.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Vector128.FusedMultiplyAdd(a1, b1, c11);
             var a2 = Vector128.Create(a[2]);
-            c20 = Vector128.MultiplyAddEstimate(a2, b0, c20);
-            c21 = Vector128.MultiplyAddEstimate(a2, b1, c21);
+            c20 = Vector128.FusedMultiplyAdd(a2, b0, c20);
+            c21 = Vector128.FusedMultiplyAdd(a2, b1, c21);
             var a3 = Vector128.Create(a[3]);
-            c30 = Vector128.MultiplyAddEstimate(a3, b0, c30);
-            c31 = Vector128.MultiplyAddEstimate(a3, b1, c31);
+            c30 = Vector128.FusedMultiplyAdd(a3, b0, c30);
+            c31 = Vector128.FusedMultiplyAdd(a3, b1, c31);
             var a4 = Vector128.Create(a[4]);
-            c40 = Vector128.MultiplyAddEstimate(a4, b0, c40);
-            c41 = Vector128.MultiplyAddEstimate(a4, b1, c41);
+            c40 = Vector128.FusedMultiplyAdd(a4, b0, c40);
+            c41 = Vector128.FusedMultiplyAdd(a4, b1, c41);
             var a5 = Vector128.Create(a[5]);
-            c50 = Vector128.MultiplyAddEstimate(a5, b0, c50);
-            c51 = Vector128.MultiplyAddEstimate(a5, b1, c51);
+            c50 = Vector128.FusedMultiplyAdd(a5, b0, c50);
+            c51 = Vector128.FusedMultiplyAdd(a5, b1, c51);
             a += MR;
             b += NR;
         }
@@ -213,7 +381,7 @@ public sealed partial class SimdBackend
                 var row = sums + i * NR;
                 for (var j = 0; j < NR; j++)
                 {
-                    row[j] += ai * b[j];
+                    row[j] = MathF.FusedMultiplyAdd(ai, b[j], row[j]);
                 }
             }
 
@@ -244,7 +412,7 @@ public sealed partial class SimdBackend
             var ai = a + i * rowStep;
             var ci = c + (long)i * n;
             var j = 0;
-            if (width == VectorWidth.V256)
+            if (width is VectorWidth.V512 or VectorWidth.V256)
             {
                 for (; j <= n - 32; j += 32)
                 {
@@ -253,10 +421,10 @@ public sealed partial class SimdBackend
                     for (var p = 0; p < k; p++, bp += n)
                     {
                         var av = Vector256.Create(ai[p * depthStep]);
-                        s0 = Vector256.MultiplyAddEstimate(av, Vector256.Load(bp), s0);
-                        s1 = Vector256.MultiplyAddEstimate(av, Vector256.Load(bp + 8), s1);
-                        s2 = Vector256.MultiplyAddEstimate(av, Vector256.Load(bp + 16), s2);
-                        s3 = Vector256.MultiplyAddEstimate(av, Vector256.Load(bp + 24), s3);
+                        s0 = Vector256.FusedMultiplyAdd(av, Vector256.Load(bp), s0);
+                        s1 = Vector256.FusedMultiplyAdd(av, Vector256.Load(bp + 8), s1);
+                        s2 = Vector256.FusedMultiplyAdd(av, Vector256.Load(bp + 16), s2);
+                        s3 = Vector256.FusedMultiplyAdd(av, Vector256.Load(bp + 24), s3);
                     }
 
                     Store256(ci + j, s0, s1, accumulate);
@@ -269,7 +437,7 @@ public sealed partial class SimdBackend
                     var bp = b + j;
                     for (var p = 0; p < k; p++, bp += n)
                     {
-                        s0 = Vector256.MultiplyAddEstimate(Vector256.Create(ai[p * depthStep]), Vector256.Load(bp), s0);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.Create(ai[p * depthStep]), Vector256.Load(bp), s0);
                     }
 
                     if (accumulate)
@@ -289,7 +457,7 @@ public sealed partial class SimdBackend
                     var bp = b + j;
                     for (var p = 0; p < k; p++, bp += n)
                     {
-                        s0 = Vector128.MultiplyAddEstimate(Vector128.Create(ai[p * depthStep]), Vector128.Load(bp), s0);
+                        s0 = Vector128.FusedMultiplyAdd(Vector128.Create(ai[p * depthStep]), Vector128.Load(bp), s0);
                     }
 
                     if (accumulate)
@@ -307,7 +475,7 @@ public sealed partial class SimdBackend
                 var bp = b + j;
                 for (var p = 0; p < k; p++, bp += n)
                 {
-                    sum += ai[p * depthStep] * *bp;
+                    sum = MathF.FusedMultiplyAdd(ai[p * depthStep], *bp, sum);
                 }
 
                 ci[j] = accumulate ? ci[j] + sum : sum;
@@ -315,58 +483,22 @@ public sealed partial class SimdBackend
         }
     }
 
-    /// <summary>Small products A·Bᵀ as dot products of contiguous rows: C[i, j] = Σ_p A[i, p]·B[j, p].</summary>
+    /// <summary>
+    /// Small products A·Bᵀ as dot products of contiguous rows, C[i, j] = Σ_p A[i, p]·B[j, p], each summed in
+    /// <see cref="FixedOrder"/>'s order.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void DirectDots(VectorWidth width, int m, int n, int k, float* a, float* b, float* c, bool accumulate)
     {
         for (var i = 0; i < m; i++)
         {
-            var ai = a + (long)i * k;
+            var ai = new ReadOnlySpan<float>(a + (long)i * k, k);
             for (var j = 0; j < n; j++)
             {
-                var sum = Dot(width, ai, b + (long)j * k, k);
+                var sum = FixedOrder.Dot(width, ai, new ReadOnlySpan<float>(b + (long)j * k, k));
                 var cij = c + (long)i * n + j;
                 *cij = accumulate ? *cij + sum : sum;
             }
         }
-    }
-
-    private static unsafe float Dot(VectorWidth width, float* x, float* y, int k)
-    {
-        var p = 0;
-        var sum = 0f;
-        if (width == VectorWidth.V256)
-        {
-            Vector256<float> s0 = default, s1 = default;
-            for (; p <= k - 16; p += 16)
-            {
-                s0 = Vector256.MultiplyAddEstimate(Vector256.Load(x + p), Vector256.Load(y + p), s0);
-                s1 = Vector256.MultiplyAddEstimate(Vector256.Load(x + p + 8), Vector256.Load(y + p + 8), s1);
-            }
-
-            for (; p <= k - 8; p += 8)
-            {
-                s0 = Vector256.MultiplyAddEstimate(Vector256.Load(x + p), Vector256.Load(y + p), s0);
-            }
-
-            sum = Vector256.Sum(s0 + s1);
-        }
-        else if (width == VectorWidth.V128)
-        {
-            var s0 = Vector128<float>.Zero;
-            for (; p <= k - 4; p += 4)
-            {
-                s0 = Vector128.MultiplyAddEstimate(Vector128.Load(x + p), Vector128.Load(y + p), s0);
-            }
-
-            sum = Vector128.Sum(s0);
-        }
-
-        for (; p < k; p++)
-        {
-            sum += x[p] * y[p];
-        }
-
-        return sum;
     }
 }

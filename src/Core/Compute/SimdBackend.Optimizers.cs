@@ -10,7 +10,8 @@ public sealed unsafe partial class SimdBackend
     // term cost no pass of their own. SGD and Adadelta use the reference's operations in the reference's order and no
     // fused multiply-adds, so they give the reference's bits; Adam divides once instead of three times (as PyTorch
     // does: w -= (lr/c1)·m / (√v/√c2 + ε)), which rounds differently in the last bits. Vector lanes and the scalar
-    // tail do the same operations, so splitting a segment over threads at any multiple of 16 changes no bit.
+    // tail do the same operations, so splitting a segment over threads at any multiple of 16, or running it on any
+    // width, changes no bit.
 
     /// <summary>Below this many elements an update or sum runs on the calling thread alone.</summary>
     private const int ParallelUpdateLimit = 1 << 15;
@@ -211,7 +212,15 @@ public sealed unsafe partial class SimdBackend
     private static void Sum(VectorWidth width, float* x, float* y, float* sum, int length)
     {
         var i = 0;
-        if (width == VectorWidth.V256)
+        if (width == VectorWidth.V512)
+        {
+            for (; i <= length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                Denormals.Flush(Vector512.Load(x + i) + Vector512.Load(y + i)).Store(sum + i);
+            }
+        }
+
+        if (width is VectorWidth.V512 or VectorWidth.V256)
         {
             for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
@@ -240,7 +249,32 @@ public sealed unsafe partial class SimdBackend
         var rootCorrection2 = 1f / MathF.Sqrt(step.BiasCorrection2);
         var rateDecay = step.LearningRate * step.Decay;
         var i = 0;
-        if (width == VectorWidth.V256)
+        if (width == VectorWidth.V512)
+        {
+            var scale = Vector512.Create(transform.Scale);
+            var l2 = Vector512.Create(transform.L2);
+            var beta1 = Vector512.Create(step.Beta1);
+            var beta2 = Vector512.Create(step.Beta2);
+            var rest1 = Vector512.Create(1f - step.Beta1);
+            var rest2 = Vector512.Create(1f - step.Beta2);
+            var stepSize = Vector512.Create(stepScale);
+            var root2 = Vector512.Create(rootCorrection2);
+            var epsilon = Vector512.Create(step.Epsilon);
+            var shrink = Vector512.Create(rateDecay);
+            for (; i <= length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                var wi = Vector512.Load(w + i);
+                var gi = Denormals.Flush(Vector512.Load(g + i)) * scale + l2 * wi;
+                var mi = Denormals.Flush(beta1 * Vector512.Load(m + i) + rest1 * gi);
+                var vi = Denormals.Flush(beta2 * Vector512.Load(v + i) + rest2 * gi * gi);
+                wi = Denormals.Flush(wi - (stepSize * mi / (Vector512.Sqrt(vi) * root2 + epsilon) + shrink * wi));
+                mi.Store(m + i);
+                vi.Store(v + i);
+                wi.Store(w + i);
+            }
+        }
+
+        if (width is VectorWidth.V512 or VectorWidth.V256)
         {
             var scale = Vector256.Create(transform.Scale);
             var l2 = Vector256.Create(transform.L2);
@@ -304,7 +338,33 @@ public sealed unsafe partial class SimdBackend
     {
         var rateDecay = learningRate * decay;
         var i = 0;
-        if (width == VectorWidth.V256)
+        if (width == VectorWidth.V512)
+        {
+            var scale = Vector512.Create(transform.Scale);
+            var l2 = Vector512.Create(transform.L2);
+            var mu = Vector512.Create(momentum);
+            var rate = Vector512.Create(learningRate);
+            var shrink = Vector512.Create(rateDecay);
+            for (; momentum == 0f && i <= length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                var wi = Vector512.Load(w + i);
+                var gi = Denormals.Flush(Vector512.Load(g + i)) * scale + l2 * wi;
+                wi = Denormals.Flush(wi + (Vector512<float>.Zero - rate * gi - shrink * wi));
+                wi.Store(w + i);
+            }
+
+            for (; i <= length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                var wi = Vector512.Load(w + i);
+                var gi = Denormals.Flush(Vector512.Load(g + i)) * scale + l2 * wi;
+                var vi = Denormals.Flush(mu * Vector512.Load(velocity + i) - rate * gi);
+                wi = Denormals.Flush(wi + (vi - shrink * wi));
+                vi.Store(velocity + i);
+                wi.Store(w + i);
+            }
+        }
+
+        if (width is VectorWidth.V512 or VectorWidth.V256)
         {
             var scale = Vector256.Create(transform.Scale);
             var l2 = Vector256.Create(transform.L2);
@@ -375,7 +435,31 @@ public sealed unsafe partial class SimdBackend
     {
         var rateDecay = learningRate * decay;
         var i = 0;
-        if (width == VectorWidth.V256)
+        if (width == VectorWidth.V512)
+        {
+            var scale = Vector512.Create(transform.Scale);
+            var l2 = Vector512.Create(transform.L2);
+            var r = Vector512.Create(rho);
+            var rest = Vector512.Create(1f - rho);
+            var eps = Vector512.Create(epsilon);
+            var rate = Vector512.Create(learningRate);
+            var shrink = Vector512.Create(rateDecay);
+            for (; i <= length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                var wi = Vector512.Load(w + i);
+                var gi = Denormals.Flush(Vector512.Load(g + i)) * scale + l2 * wi;
+                var sg = Denormals.Flush(r * Vector512.Load(squaredGradients + i) + rest * gi * gi);
+                var su = Vector512.Load(squaredUpdates + i);
+                var delta = -Vector512.Sqrt(su + eps) / Vector512.Sqrt(sg + eps) * gi;
+                su = Denormals.Flush(r * su + rest * delta * delta);
+                wi = Denormals.Flush(wi + (rate * delta - shrink * wi));
+                sg.Store(squaredGradients + i);
+                su.Store(squaredUpdates + i);
+                wi.Store(w + i);
+            }
+        }
+
+        if (width is VectorWidth.V512 or VectorWidth.V256)
         {
             var scale = Vector256.Create(transform.Scale);
             var l2 = Vector256.Create(transform.L2);

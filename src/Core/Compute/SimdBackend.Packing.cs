@@ -6,7 +6,7 @@ namespace SegaLearn.Compute;
 
 /// <remarks>
 /// Packing only moves values, so every packer gives the same panel bits; the transposing ones use AVX 8x8 register
-/// transposes on the Vector256 path because a strided scalar gather cost as much as the products it fed (e.g. 8% of
+/// transposes on the Vector256 and Vector512 paths because a strided scalar gather cost as much as the products it fed (e.g. 8% of
 /// the 512x2048x2048 products of W-WIDE). A-panel packers on that path also drop every depth index p at which all
 /// six rows are zero (see <see cref="PackRowsSkippingZeros"/>).
 /// </remarks>

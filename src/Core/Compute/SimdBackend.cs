@@ -1,14 +1,16 @@
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace SegaLearn.Compute;
 
 /// <summary>
-/// The accelerated backend, in the role of the seed's Numba backend: a packed, cache-blocked SGEMM with a 6x16
-/// FMA micro-kernel (Vector256, with Vector128 and scalar fallbacks), fused element-wise kernels, and threads
-/// over output tiles only. No kernel splits a sum over threads, so every result is bitwise the same whatever the
-/// thread count. Steady-state calls allocate nothing.
+/// The accelerated backend, in the role of the seed's Numba backend: a packed, cache-blocked SGEMM with 6x32
+/// (Vector512) and 6x16 (Vector256) FMA micro-kernels, with Vector128 and scalar fallbacks, fused element-wise
+/// kernels, and threads over output tiles only. No kernel splits a sum over threads, and every width performs the
+/// same operations in the same order for each result, so every result is bitwise the same whatever the thread count
+/// and whatever the width the machine has. Steady-state calls allocate nothing.
 /// </summary>
 /// <remarks>
 /// Several threads may call one instance at once (e.g. in-process workers): the first takes the helper threads,
@@ -31,6 +33,11 @@ public sealed partial class SimdBackend : IComputeBackend
             throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be a positive number");
         }
 
+        if (width == VectorWidth.V512 && !SupportsV512)
+        {
+            throw new PlatformNotSupportedException("VectorWidth.V512 needs AVX-512F");
+        }
+
         if (width == VectorWidth.V256 && !SupportsV256)
         {
             throw new PlatformNotSupportedException("VectorWidth.V256 needs AVX2 and FMA");
@@ -43,10 +50,14 @@ public sealed partial class SimdBackend : IComputeBackend
 
         Threads = threads ?? Environment.ProcessorCount;
         _width = width != VectorWidth.Auto ? width
+            : SupportsV512 ? VectorWidth.V512
             : SupportsV256 ? VectorWidth.V256
             : Vector128.IsHardwareAccelerated ? VectorWidth.V128
             : VectorWidth.Scalar;
     }
+
+    /// <summary>Whether this machine runs the Vector512 path (AVX-512F, which implies FMA, and not turned off by the runtime).</summary>
+    public static bool SupportsV512 => Vector512.IsHardwareAccelerated && Avx512F.IsSupported && SupportsV256;
 
     /// <summary>Whether this machine runs the Vector256 path (AVX2 and FMA on x86).</summary>
     public static bool SupportsV256 => Vector256.IsHardwareAccelerated && Fma.IsSupported;
@@ -59,26 +70,28 @@ public sealed partial class SimdBackend : IComputeBackend
     public int Threads { get; }
 
     public string Describe() =>
-        $"simd ({WidthName}{(FlushToZeroMode.IsSupported ? ", FTZ/DAZ" : string.Empty)}, {Threads} thread{(Threads == 1 ? string.Empty : "s")})";
+        $"simd ({WidthName}{(Fma.IsSupported || AdvSimd.IsSupported ? string.Empty : ", software FMA")}{(FlushToZeroMode.IsSupported ? ", FTZ/DAZ" : string.Empty)}, " +
+        $"{Threads} thread{(Threads == 1 ? string.Empty : "s")})";
 
     /// <summary>
-    /// The kernels' width, whether products are fused (MultiplyAddEstimate fuses only with FMA), the width
-    /// TensorPrimitives picks for its sums and transcendentals (up to Vector512 on AVX-512, whatever our own width),
-    /// whether the kernels run in flush-to-zero mode, and the platform.
+    /// What decides the bits: the kernels' fixed order of operations (the same on every width: see
+    /// <see cref="FixedOrder"/> and <see cref="Transcendentals"/>; products are fused everywhere, in hardware or
+    /// exactly in software), whether they run in flush-to-zero mode, and the platform, whose C library computes the
+    /// double exp and log of the binary cross-entropy. Neither the width nor the thread count is part of it.
     /// </summary>
     public string NumericIdentity =>
-        $"simd {_width.ToString().ToLowerInvariant()} {(Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? "fma" : "no-fma")} " +
-        $"tp{(Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : Vector128.IsHardwareAccelerated ? 128 : 0)} " +
-        $"{(FlushToZeroMode.IsSupported ? "ftz" : "no-ftz")} {ReferenceBackend.Platform}";
+        $"simd fixed-order {(FlushToZeroMode.IsSupported ? "ftz" : "no-ftz")} {ReferenceBackend.Platform}";
 
     private string WidthName => _width switch
     {
+        VectorWidth.V512 => "Vector512 FMA",
         VectorWidth.V256 => "Vector256 FMA",
         VectorWidth.V128 => "Vector128",
         _ => "scalar",
     };
 
-    private bool Wide => _width == VectorWidth.V256;
+    /// <summary>Whether Vector256 loops run (also below the Vector512 ones, for what is left).</summary>
+    private bool Wide => _width is VectorWidth.V512 or VectorWidth.V256;
 
     private bool Vectorized => _width != VectorWidth.Scalar;
 
@@ -187,37 +200,7 @@ public sealed partial class SimdBackend : IComputeBackend
     public double SumOfSquares(ReadOnlySpan<float> x)
     {
         using var mode = FlushToZeroMode.Enter();
-        var i = 0;
-        double sum = 0;
-        if (Wide)
-        {
-            var acc = Vector256<double>.Zero;
-            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                var (lower, upper) = Vector256.Widen(Vector256.Create(x.Slice(i, Vector256<float>.Count)));
-                acc += lower * lower + upper * upper;
-            }
-
-            sum = Vector256.Sum(acc);
-        }
-        else if (Vectorized)
-        {
-            var acc = Vector128<double>.Zero;
-            for (; i <= x.Length - Vector128<float>.Count; i += Vector128<float>.Count)
-            {
-                var (lower, upper) = Vector128.Widen(Vector128.Create(x.Slice(i, Vector128<float>.Count)));
-                acc += lower * lower + upper * upper;
-            }
-
-            sum = Vector128.Sum(acc);
-        }
-
-        for (; i < x.Length; i++)
-        {
-            sum += (double)x[i] * x[i];
-        }
-
-        return sum;
+        return FixedOrder.SumOfSquares(_width, x);
     }
 
     /// <summary>
