@@ -40,7 +40,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _coordinatorPath = coordinatorPath;
         _stopped = stopped;
         Receive<SayHello>(_ => Context.ActorSelection(_coordinatorPath).Tell(new WorkerHello(ProtocolInfo.Version, _settings.Name, _settings.Threads ?? Environment.ProcessorCount)));
-        Receive<OfferTimedOut>(_ => Finish(WorkerStopped.Refused, $"no job offered by {_coordinatorPath} within {_settings.OfferTimeout.TotalSeconds:0} s" + (_tls is null
+        Receive<OfferTimedOut>(_ => Finish(WorkerStopped.NoOffer, $"no job offered by {_coordinatorPath} within {_settings.OfferTimeout.TotalSeconds:0} s" + (_tls is null
             ? " (a coordinator with TLS takes only workers with its certificate: --tls)"
             : $" (a coordinator with another certificate than {_tls.Fingerprint[..16]}… refuses this worker, and says so in its log)")));
         Receive<LocalJobOffer>(OnLocalJobOffer);

@@ -46,7 +46,7 @@ public sealed class TlsCommandTests
         Assert.Contains("remoting refused a TLS connection with ssl.tcp://segalearn@127.0.0.1", stranger.Error, StringComparison.Ordinal);
         Assert.Contains("is not this cluster's", stranger.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("registered for job", stranger.Error, StringComparison.Ordinal);
-        Assert.NotEqual(0, clear.ExitCode);
+        Assert.Equal(3, clear.ExitCode);
         Assert.Contains("no job offered", clear.Error, StringComparison.Ordinal);
         Assert.Equal(SHA256.HashData(File.ReadAllBytes(dir.File("single.safetensors"))), SHA256.HashData(File.ReadAllBytes(dir.File("tls.safetensors"))));
     }
@@ -75,6 +75,7 @@ public sealed class TlsCommandTests
 
         Assert.Equal(2, refused.ExitCode);
         Assert.StartsWith("error: --join 10.231.7.7: a node reachable beyond this machine needs --tls", Assert.Single(refused.ErrorLines));
+        Assert.Equal(3, insecure.ExitCode);
         Assert.Contains("no job offered by akka.tcp://segalearn@10.231.7.7:4053", insecure.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("needs --tls", insecure.Error, StringComparison.Ordinal);
     }
