@@ -75,7 +75,7 @@ public abstract class BackendConformanceTests
         // rows, so packed panels drop some, all or none of their depth indices.
         foreach (var (m, n, k) in new[] { (128, 40, 784), (784, 40, 128), (61, 33, 300), (12, 17, 9) })
         {
-            var a = Random(m * k, m + k);
+            var a = TestVectors.Uniform(m * k, m + k);
             var zeros = new Random(m * 7 + k);
             for (var i = 0; i < a.Length; i++)
             {
@@ -104,9 +104,9 @@ public abstract class BackendConformanceTests
         // Small (unpacked), packed, several tasks, and k in two groups with two column blocks.
         foreach (var (m, n, k) in new[] { (5, 7, 3), (17, 33, 65), (128, 256, 300), (60, 2100, 1200), (9, 4, 0) })
         {
-            var x = Random(m * k, m + 3 * k);
-            var w = Random(k * n, n + k);
-            var bias = Random(n, n);
+            var x = TestVectors.Uniform(m * k, m + 3 * k);
+            var w = TestVectors.Uniform(k * n, n + k);
+            var bias = TestVectors.Uniform(n, n);
             var (z, output) = (new float[m * n], new float[m * n]);
             backend.Gemm(false, false, m, n, k, x, w, z, 0f);
             backend.BiasActivation(z, bias, output, m, n, activation);
@@ -128,7 +128,7 @@ public abstract class BackendConformanceTests
         // Rows with zero runs in different places, so that grouping them differently drops different columns.
         foreach (var (m, n, k) in new[] { (128, 256, 784), (61, 40, 300), (7, 33, 20) })
         {
-            var x = Random(m * k, m + k);
+            var x = TestVectors.Uniform(m * k, m + k);
             var shuffle = new Random(m);
             for (var row = 0; row < m; row++)
             {
@@ -137,8 +137,8 @@ public abstract class BackendConformanceTests
                 x.AsSpan(row * k, shuffle.Next(k / 3)).Clear();
             }
 
-            var w = Random(k * n, n + k);
-            var bias = Random(n, n);
+            var w = TestVectors.Uniform(k * n, n + k);
+            var bias = TestVectors.Uniform(n, n);
             var (z, output) = (new float[m * n], new float[m * n]);
             backend.LinearForward(m, n, k, x, w, bias, z, output, Activation.ReLU);
             foreach (var order in new[] { Enumerable.Range(0, m).Reverse().ToArray(), Enumerable.Range(0, m).OrderBy(_ => shuffle.Next()).ToArray() })
@@ -161,8 +161,8 @@ public abstract class BackendConformanceTests
 
         foreach (var (m, n, k) in new[] { (3, 5, 2), (70, 40, 90), (5, 5, 0) })
         {
-            var a = Random(m * k, 1);
-            var b = Random(k * n, 2);
+            var a = TestVectors.Uniform(m * k, 1);
+            var b = TestVectors.Uniform(k * n, 2);
             var c = Enumerable.Repeat(float.NaN, m * n).ToArray();
             backend.Gemm(false, false, m, n, k, a, b, c, 0f);
             Assert.All(c, value => Assert.False(float.IsNaN(value)));
@@ -182,8 +182,8 @@ public abstract class BackendConformanceTests
         foreach (var cols in Sizes.Where(c => c > 0))
         {
             const int rows = 5;
-            var z = Random(rows * cols, cols, scale: 6);
-            var bias = Random(cols, cols + 1);
+            var z = TestVectors.Uniform(rows * cols, cols, scale: 6);
+            var bias = TestVectors.Uniform(cols, cols + 1);
             var (expectedZ, actualZ) = ((float[])z.Clone(), (float[])z.Clone());
             var (expected, actual) = (new float[rows * cols], new float[rows * cols]);
             Reference.BiasActivation(expectedZ, bias, expected, rows, cols, activation);
@@ -206,10 +206,10 @@ public abstract class BackendConformanceTests
         foreach (var cols in Sizes.Where(c => c > 0))
         {
             const int rows = 4;
-            var z = Random(rows * cols, cols, scale: 4);
+            var z = TestVectors.Uniform(rows * cols, cols, scale: 4);
             var output = new float[rows * cols];
             Reference.BiasActivation((float[])z.Clone(), new float[cols], output, rows, cols, activation);
-            var gradient = Random(rows * cols, cols + 7);
+            var gradient = TestVectors.Uniform(rows * cols, cols + 7);
             var (expected, actual) = ((float[])gradient.Clone(), (float[])gradient.Clone());
             Reference.ActivationBackward(z, output, expected, rows, cols, activation);
             backend.ActivationBackward(z, output, actual, rows, cols, activation);
@@ -228,7 +228,7 @@ public abstract class BackendConformanceTests
         foreach (var cols in Sizes.Where(c => c > 1))
         {
             const int rows = 9;
-            var logits = Random(rows * cols, cols, scale: 30);
+            var logits = TestVectors.Uniform(rows * cols, cols, scale: 30);
             var labels = Enumerable.Range(0, rows).Select(i => i * 7 % cols).ToArray();
             var (p1, g1, p2, g2) = (new float[rows * cols], new float[rows * cols], new float[rows * cols], new float[rows * cols]);
             var expected = Reference.SoftmaxCrossEntropy(logits, labels, p1, g1, rows, cols);
@@ -270,7 +270,7 @@ public abstract class BackendConformanceTests
         {
             foreach (var cols in new[] { 1, 7, 16, 33 })
             {
-                var x = Random(rows * cols, rows + cols);
+                var x = TestVectors.Uniform(rows * cols, rows + cols);
                 var (expected, actual) = (new float[cols], Enumerable.Repeat(float.NaN, cols).ToArray());
                 Reference.ColumnSums(x, rows, cols, expected);
                 backend.ColumnSums(x, rows, cols, actual);
@@ -289,8 +289,8 @@ public abstract class BackendConformanceTests
 
         foreach (var length in Sizes)
         {
-            var x = Random(length, length);
-            var y = Random(length, length + 100);
+            var x = TestVectors.Uniform(length, length);
+            var y = TestVectors.Uniform(length, length + 100);
             Compare(x, e => Reference.Multiply(e, y), a => backend.Multiply(a, y));
             Compare(x, e => Reference.Scale(e, 0.37f), a => backend.Scale(a, 0.37f));
             Compare(x, e => Reference.Add(e, y), a => backend.Add(a, y));
@@ -311,9 +311,9 @@ public abstract class BackendConformanceTests
 
         foreach (var length in Sizes.Append(100_003))
         {
-            var g = Random(length, length + 3);
+            var g = TestVectors.Uniform(length, length + 3);
             var states = new[] { Positive(length, length + 4, scale: 0.1f), Positive(length, length + 5, scale: 0.01f) };
-            var w = Random(length, length + 6);
+            var w = TestVectors.Uniform(length, length + 6);
             foreach (var transform in new[] { GradientTransform.Identity, new GradientTransform(0.25f, 0.02f) })
             {
                 CompareUpdate(w, states, (r, x) => r.AdamUpdate(x[0], g, x[1], x[2], UpdateStep, transform), backend, relative: 1e-5);
@@ -334,8 +334,8 @@ public abstract class BackendConformanceTests
 
         foreach (var length in Sizes.Append(100_003))
         {
-            var g = Random(length, length + 3);
-            var w = Random(length, length + 6);
+            var g = TestVectors.Uniform(length, length + 3);
+            var w = TestVectors.Uniform(length, length + 6);
             var transform = new GradientTransform(0.25f, 0.02f);
             var updates = new (string Name, Action<float[], float[], float[], Span<float>> Run)[]
             {
@@ -486,10 +486,10 @@ public abstract class BackendConformanceTests
         }
     }
 
-    /// <summary>Non-negative values (optimizer state such as Adam's v), from <see cref="Random"/>.</summary>
+    /// <summary>Non-negative values (optimizer state such as Adam's v), from <see cref="TestVectors.Uniform"/>.</summary>
     private static float[] Positive(int length, int seed, float scale)
     {
-        var values = Random(length, seed, scale);
+        var values = TestVectors.Uniform(length, seed, scale);
         for (var i = 0; i < values.Length; i++)
         {
             values[i] = Math.Abs(values[i]);
@@ -528,8 +528,8 @@ public abstract class BackendConformanceTests
 
     private static void CheckGemm(IComputeBackend backend, bool transposeA, bool transposeB, int m, int n, int k, float[]? a = null)
     {
-        a ??= Random(m * k, m * 31 + k);
-        var b = Random(k * n, n * 17 + k);
+        a ??= TestVectors.Uniform(m * k, m * 31 + k);
+        var b = TestVectors.Uniform(k * n, n * 17 + k);
         var absA = a.Select(Math.Abs).ToArray();
         var absB = b.Select(Math.Abs).ToArray();
         var bound = new float[m * n];
@@ -537,7 +537,7 @@ public abstract class BackendConformanceTests
         var tolerance = 2.0 * (k + 1) * Math.Pow(2, -23);
         foreach (var beta in new[] { 0f, 1f })
         {
-            var start = beta == 0 ? Enumerable.Repeat(float.NaN, m * n).ToArray() : Random(m * n, m + n);
+            var start = beta == 0 ? Enumerable.Repeat(float.NaN, m * n).ToArray() : TestVectors.Uniform(m * n, m + n);
             var (expected, actual) = ((float[])start.Clone(), (float[])start.Clone());
             if (beta == 0)
             {
@@ -568,17 +568,5 @@ public abstract class BackendConformanceTests
                 Assert.Fail($"element {i}: {actual[i]}, reference {expected[i]}, allowed ±{allowed}");
             }
         }
-    }
-
-    private static float[] Random(int length, int seed, float scale = 1f)
-    {
-        var random = new Random(seed);
-        var values = new float[length];
-        for (var i = 0; i < length; i++)
-        {
-            values[i] = (float)(random.NextDouble() * 2 - 1) * scale;
-        }
-
-        return values;
     }
 }

@@ -57,8 +57,8 @@ public sealed class ReferenceBackendTests
     [InlineData(65, 1, 7)]
     public void Gemm_should_match_the_naive_double_product_within_float_rounding(int m, int n, int k)
     {
-        var a = Random(m * k, 1);
-        var b = Random(k * n, 2);
+        var a = TestVectors.Uniform(m * k, 1);
+        var b = TestVectors.Uniform(k * n, 2);
         var c = new float[m * n];
         Backend.Gemm(false, false, m, n, k, a, b, c, 0f);
         for (var i = 0; i < m; i++)
@@ -298,11 +298,5 @@ public sealed class ReferenceBackendTests
         {
             Assert.True(Math.Abs(expected[i] - actual[i]) <= relative * Math.Abs(expected[i]) + absolute, $"element {i}: {actual[i]}, expected {expected[i]}");
         }
-    }
-
-    private static float[] Random(int length, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
     }
 }

@@ -21,14 +21,14 @@ public sealed class SimdThreadInvarianceTests
     {
         foreach (var (m, n, k) in new[] { (300, 257, 130), (128, 256, 784), (61, 2100, 300), (20, 20, 20), (2999, 10, 400) })
         {
-            var a = Random(m * k, 1);
-            var b = Random(k * n, 2);
+            var a = TestVectors.Uniform(m * k, 1);
+            var b = TestVectors.Uniform(k * n, 2);
             float[]? first = null;
             foreach (var backend in Backends)
             {
                 foreach (var beta in new[] { 0f, 1f })
                 {
-                    var c = Random(m * n, 3);
+                    var c = TestVectors.Uniform(m * n, 3);
                     backend.Gemm(transposeA, transposeB, m, n, k, a, b, c, beta);
                     if (beta == 1)
                     {
@@ -64,8 +64,8 @@ public sealed class SimdThreadInvarianceTests
     public void Dispose_should_stop_the_helper_threads_and_leave_a_backend_that_computes_the_same_bits_alone()
     {
         const int m = 300, n = 257, k = 130;
-        var a = Random(m * k, 11);
-        var b = Random(k * n, 12);
+        var a = TestVectors.Uniform(m * k, 11);
+        var b = TestVectors.Uniform(k * n, 12);
         var backend = new SimdBackend(threads: 3);
         var before = new float[m * n];
         backend.Gemm(false, false, m, n, k, a, b, before, 0f);
@@ -86,8 +86,8 @@ public sealed class SimdThreadInvarianceTests
     public void Gemm_should_give_the_same_bits_when_several_threads_call_one_backend_at_once()
     {
         const int m = 200, n = 150, k = 300;
-        var a = Random(m * k, 5);
-        var b = Random(k * n, 6);
+        var a = TestVectors.Uniform(m * k, 5);
+        var b = TestVectors.Uniform(k * n, 6);
         var expected = new float[m * n];
         Backends[1].Gemm(false, false, m, n, k, a, b, expected, 0f);
         var results = new float[4][];
@@ -106,19 +106,19 @@ public sealed class SimdThreadInvarianceTests
     public void Updates_and_sums_should_be_bitwise_identical_when_split_over_1_2_or_3_threads()
     {
         const int length = 100_003;
-        var g = Random(length, 11);
+        var g = TestVectors.Uniform(length, 11);
         var step = new AdamStep(0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.19f, 0.001999f);
         var transform = new GradientTransform(1f / 3, 0.02f);
         float[][]? first = null;
         foreach (var backend in Backends)
         {
-            var w = Random(length, 12);
-            var m = Random(length, 13);
-            var v = Random(length, 14).Select(Math.Abs).ToArray();
+            var w = TestVectors.Uniform(length, 12);
+            var m = TestVectors.Uniform(length, 13);
+            var v = TestVectors.Uniform(length, 14).Select(Math.Abs).ToArray();
             var mirror = new float[length];
             backend.AdamUpdate(w, g, m, v, step, transform, mirror);
             Assert.Equal(w, mirror);
-            var velocity = Random(length, 15);
+            var velocity = TestVectors.Uniform(length, 15);
             backend.SgdUpdate(w, g, velocity, 0.05f, 0.9f, 0.01f, transform);
             var sum = new float[length];
             backend.Add(w, g, sum);
@@ -133,8 +133,8 @@ public sealed class SimdThreadInvarianceTests
     {
         const int length = 100_003;
         var backend = new SimdBackend(threads: 2);
-        var x = Random(length, 21);
-        var y = Random(length, 22);
+        var x = TestVectors.Uniform(length, 21);
+        var y = TestVectors.Uniform(length, 22);
         var expected = new float[length];
         Backends[0].Add(x, y, expected);
         backend.Add(x, y, new float[length]);
@@ -147,7 +147,7 @@ public sealed class SimdThreadInvarianceTests
         Assert.True(backend.HelpersResting, "a sum woke the rested helpers");
 
         var step = new AdamStep(0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.19f, 0.001999f);
-        backend.AdamUpdate(Random(length, 23), x, Random(length, 24), Random(length, 25).Select(Math.Abs).ToArray(), step, new GradientTransform(1f, 0f));
+        backend.AdamUpdate(TestVectors.Uniform(length, 23), x, TestVectors.Uniform(length, 24), TestVectors.Uniform(length, 25).Select(Math.Abs).ToArray(), step, new GradientTransform(1f, 0f));
         Assert.False(backend.HelpersResting, "an update left the helpers resting");
     }
 
@@ -156,7 +156,7 @@ public sealed class SimdThreadInvarianceTests
     {
         // 256·160 weights are enough for the optimizer to split its pass over threads.
         const int rows = 384, columns = 256;
-        var x = Random(rows * columns, 4);
+        var x = TestVectors.Uniform(rows * columns, 4);
         var y = Enumerable.Range(0, rows).Select(i => i * 7 % 10).ToArray();
         var features = new DenseFeatures(x, rows, columns);
         float[]? first = null;
@@ -167,17 +167,5 @@ public sealed class SimdThreadInvarianceTests
             first ??= network.Parameters;
             Assert.Equal(first, network.Parameters);
         }
-    }
-
-    private static float[] Random(int length, int seed)
-    {
-        var random = new Random(seed);
-        var values = new float[length];
-        for (var i = 0; i < length; i++)
-        {
-            values[i] = (float)(random.NextDouble() * 2 - 1);
-        }
-
-        return values;
     }
 }

@@ -47,16 +47,16 @@ public sealed class SimdWidthBitsTests
         {
             foreach (var ((m, n, k), sparse) in shapes.SelectMany(shape => new[] { (shape, false), (shape, true) }))
             {
-                var a = Random(m * k, m * 31 + k);
+                var a = TestVectors.Uniform(m * k, m * 31 + k);
                 if (sparse)
                 {
                     WithZeroRuns(a, k);
                 }
 
-                var b = Random(k * n, n * 17 + k);
+                var b = TestVectors.Uniform(k * n, n * 17 + k);
                 foreach (var beta in new[] { 0f, 1f })
                 {
-                    var start = Random(m * n, m + n);
+                    var start = TestVectors.Uniform(m * n, m + n);
                     var (expected, actual) = ((float[])start.Clone(), (float[])start.Clone());
                     Scalar.Gemm(transposeA, transposeB, m, n, k, a, b, expected, beta);
                     backend.Gemm(transposeA, transposeB, m, n, k, a, b, actual, beta);
@@ -74,9 +74,9 @@ public sealed class SimdWidthBitsTests
         var activation = new Activation(kind, 0.05f);
         foreach (var (m, n, k) in new[] { (5, 7, 3), (128, 10, 784), (61, 33, 300), (128, 256, 784), (3, 129, 17), (32, 48, 64), (100, 48, 64) })
         {
-            var x = WithZeroRuns(Random(m * k, m + 3 * k), k);
-            var w = Random(k * n, n + k, 0.3f);
-            var bias = Random(n, n);
+            var x = WithZeroRuns(TestVectors.Uniform(m * k, m + 3 * k), k);
+            var w = TestVectors.Uniform(k * n, n + k, 0.3f);
+            var bias = TestVectors.Uniform(n, n);
             var (expectedZ, expectedOut, actualZ, actualOut) = (new float[m * n], new float[m * n], new float[m * n], new float[m * n]);
             var order = Enumerable.Range(0, m).OrderBy(i => (i * 7919) % m).ToArray();
             Scalar.LinearForward(m, n, k, x, w, bias, expectedZ, expectedOut, activation);
@@ -84,7 +84,7 @@ public sealed class SimdWidthBitsTests
             AssertBits(expectedZ, actualZ, $"z of {kind} {m}x{n}x{k} on {width}");
             AssertBits(expectedOut, actualOut, $"{kind} {m}x{n}x{k} on {width}");
 
-            var gradient = Random(m * n, m * n);
+            var gradient = TestVectors.Uniform(m * n, m * n);
             var (expectedGradient, actualGradient) = ((float[])gradient.Clone(), (float[])gradient.Clone());
             Scalar.ActivationBackward(expectedZ, expectedOut, expectedGradient, m, n, activation);
             backend.ActivationBackward(expectedZ, expectedOut, actualGradient, m, n, activation);
@@ -100,7 +100,7 @@ public sealed class SimdWidthBitsTests
         foreach (var cols in new[] { 1, 2, 10, 16, 17, 33, 100 })
         {
             const int rows = 9;
-            var logits = Random(rows * cols, cols, scale: 30);
+            var logits = TestVectors.Uniform(rows * cols, cols, scale: 30);
             var labels = Enumerable.Range(0, rows).Select(i => i * 7 % cols).ToArray();
             var (expectedP, expectedG, actualP, actualG) = (new float[rows * cols], new float[rows * cols], new float[rows * cols], new float[rows * cols]);
             var expectedLoss = Scalar.SoftmaxCrossEntropy(logits, labels, expectedP, expectedG, rows, cols);
@@ -112,16 +112,16 @@ public sealed class SimdWidthBitsTests
 
         foreach (var length in Lengths)
         {
-            var x = Random(length, length, scale: 3);
+            var x = TestVectors.Uniform(length, length, scale: 3);
             Assert.Equal(BitConverter.DoubleToInt64Bits(Scalar.SumOfSquares(x)), BitConverter.DoubleToInt64Bits(backend.SumOfSquares(x)));
-            var y = Random(length, length + 1);
+            var y = TestVectors.Uniform(length, length + 1);
             var (expected, actual) = ((float[])x.Clone(), (float[])x.Clone());
             Scalar.ScaleAdd(expected, 0.9f, y, -0.3f);
             backend.ScaleAdd(actual, 0.9f, y, -0.3f);
             AssertBits(expected, actual, $"ScaleAdd of {length} on {width}");
             var rows = length % 7 + 1;
             var (expectedSums, actualSums) = (new float[length], new float[length]);
-            var matrix = Random(rows * length, rows);
+            var matrix = TestVectors.Uniform(rows * length, rows);
             Scalar.ColumnSums(matrix, rows, length, expectedSums);
             backend.ColumnSums(matrix, rows, length, actualSums);
             AssertBits(expectedSums, actualSums, $"ColumnSums of {rows}x{length} on {width}");
@@ -136,7 +136,7 @@ public sealed class SimdWidthBitsTests
         var transform = new GradientTransform(0.25f, 0.01f);
         foreach (var length in Lengths)
         {
-            float[][] Start() => [Random(length, length), Random(length, length + 1), Positive(length, length + 2), Positive(length, length + 3)];
+            float[][] Start() => [TestVectors.Uniform(length, length), TestVectors.Uniform(length, length + 1), Positive(length, length + 2), Positive(length, length + 3)];
             var (expected, actual) = (Start(), Start());
             var (expectedMirror, actualMirror) = (new float[length], new float[length]);
             Scalar.AdamUpdate(expected[0], expected[1], expected[2], expected[3], Step, transform, expectedMirror);
@@ -160,7 +160,7 @@ public sealed class SimdWidthBitsTests
     {
         var backend = Create(width);
         const int rows = 384, columns = 64;
-        var x = WithZeroRuns(Random(rows * columns, 4), columns);
+        var x = WithZeroRuns(TestVectors.Uniform(rows * columns, 4), columns);
         var y = Enumerable.Range(0, rows).Select(i => i * 7 % 10).ToArray();
         var features = new DenseFeatures(x, rows, columns);
         var parameters = new List<float[]>();
@@ -214,17 +214,5 @@ public sealed class SimdWidthBitsTests
         return values;
     }
 
-    private static float[] Positive(int length, int seed) => Random(length, seed).Select(MathF.Abs).ToArray();
-
-    private static float[] Random(int length, int seed, float scale = 1f)
-    {
-        var random = new Random(seed);
-        var values = new float[length];
-        for (var i = 0; i < length; i++)
-        {
-            values[i] = (float)(random.NextDouble() * 2 - 1) * scale;
-        }
-
-        return values;
-    }
+    private static float[] Positive(int length, int seed) => TestVectors.Uniform(length, seed).Select(MathF.Abs).ToArray();
 }
