@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net;
 using SegaLearn.Protocol;
 
 namespace SegaLearn.Cli;
@@ -25,9 +24,6 @@ internal static class TlsOptions
         Description = "allow listening on a non-loopback address without --tls (plain TCP: anyone who reaches the ports can join and read the data)",
     };
 
-    /// <summary>Whether a node binds to loopback only: a loopback address or <c>localhost</c>.</summary>
-    public static bool IsLoopback(string host) => IPAddress.TryParse(host, out var address) ? IPAddress.IsLoopback(address) : host == "localhost";
-
     /// <summary>
     /// The node's certificate (<c>--tls</c> over <paramref name="configured"/>), loaded and checked, or null without TLS;
     /// refuses a node that would listen beyond loopback (<paramref name="host"/>, from option <paramref name="hostOption"/>)
@@ -38,7 +34,7 @@ internal static class TlsOptions
         var settings = parse.GetValue(Tls) is { } path ? configured with { Certificate = path } : configured;
         if (string.IsNullOrEmpty(settings.Certificate))
         {
-            if (!IsLoopback(host) && !parse.GetValue(Insecure))
+            if (!ProtocolInfo.IsLoopback(host) && !parse.GetValue(Insecure))
                 throw new BadInputException(
                     $"{hostOption} {host}: a node reachable beyond this machine needs --tls cluster.pfx (make it with segalearn cert and copy it to every machine), or --insecure to run in clear on a network you trust");
             return null;

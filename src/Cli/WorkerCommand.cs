@@ -37,7 +37,7 @@ internal static class WorkerCommand
         var threads = parse.GetValue(Threads) is { } t ? OptionParsing.Positive(t, "--threads") : (int?)null;
         var ownPort = OptionParsing.NonNegative(parse.GetValue(Port), "--port");
         var timeout = TimeSpan.FromSeconds(OptionParsing.Positive(parse.GetValue(ConnectTimeout), "--connect-timeout"));
-        var loopback = TlsOptions.IsLoopback(host);
+        var loopback = ProtocolInfo.IsLoopback(host);
         var publicHost = parse.GetValue(PublicHost) ?? (loopback ? "127.0.0.1" : Dns.GetHostName());
         if (parse.GetValue(Cpus) is { } cpuList)
         {
@@ -48,8 +48,7 @@ internal static class WorkerCommand
         var stopped = new TaskCompletionSource<WorkerStopped>(TaskCreationOptions.RunContinuationsAsynchronously);
         var builder = SegaLearnHost.CreateBuilder();
         using var tls = TlsOptions.Resolve(parse, SegaLearnHost.Bind(builder.Configuration, "Tls", new TlsSettings()), host, "--join");
-        // Remoting names its TLS transport akka.ssl.tcp, so a TLS node is reached only under that scheme.
-        var seed = $"{(tls is null ? "akka.tcp" : "akka.ssl.tcp")}://{SegaLearnHost.SystemName}@{host}:{port}";
+        var seed = SegaLearnHost.NodeAddress($"{host}:{port}", tls is not null);
         var settings = SegaLearnHost.Bind(builder.Configuration, "Worker", new WorkerSettings
         {
             Name = parse.GetValue(Name) ?? Environment.MachineName,

@@ -16,6 +16,12 @@ public static class SegaLearnHost
     /// <summary>The actor system's name; every node of a cluster uses it.</summary>
     public const string SystemName = "segalearn";
 
+    /// <summary>
+    /// The address of the node at <paramref name="hostAndPort"/>, for seed nodes and actor paths: remoting names its TLS
+    /// transport <c>akka.ssl.tcp</c>, so a node with <paramref name="tls"/> is reached only under that scheme.
+    /// </summary>
+    public static string NodeAddress(string hostAndPort, bool tls) => $"{(tls ? "akka.ssl.tcp" : "akka.tcp")}://{SystemName}@{hostAndPort}";
+
     public static HostApplicationBuilder CreateBuilder()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings

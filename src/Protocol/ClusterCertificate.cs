@@ -16,14 +16,11 @@ public sealed class ClusterCertificate : IDisposable
     /// <summary>The name in the certificate; also the TLS server name clients ask for, since no host name is checked.</summary>
     public const string SubjectName = "segalearn-cluster";
 
-    private readonly byte[] _hash;
-
     private ClusterCertificate(X509Certificate2 certificate, string path)
     {
         Certificate = certificate;
         Path = path;
-        _hash = SHA256.HashData(certificate.RawData);
-        Fingerprint = Convert.ToHexStringLower(_hash);
+        Fingerprint = FingerprintOf(certificate);
     }
 
     /// <summary>The certificate with its private key.</summary>
@@ -123,18 +120,22 @@ public sealed class ClusterCertificate : IDisposable
             throw new BadInputException($"{path}: cannot be written ({e.Message.TrimEnd('.')})", e);
         }
 
-        return Convert.ToHexStringLower(SHA256.HashData(certificate.RawData));
+        return FingerprintOf(certificate);
     }
 
     /// <summary>Whether <paramref name="presented"/> is this very certificate.</summary>
-    public bool Matches(X509Certificate? presented) =>
-        presented is not null && CryptographicOperations.FixedTimeEquals(SHA256.HashData(presented.GetRawCertData()), _hash);
+    public bool Matches(X509Certificate? presented) => presented is not null && FingerprintOf(presented) == Fingerprint;
 
     /// <summary>Why <paramref name="presented"/> is refused, for logs; null when it <see cref="Matches"/>.</summary>
-    public string? Mismatch(X509Certificate? presented) =>
-        presented is null ? "it presented no certificate"
-        : Matches(presented) ? null
-        : $"its certificate {Convert.ToHexStringLower(SHA256.HashData(presented.GetRawCertData()))[..16]}… is not this cluster's {Fingerprint[..16]}…";
+    public string? Mismatch(X509Certificate? presented)
+    {
+        if (presented is null)
+            return "it presented no certificate";
+        var fingerprint = FingerprintOf(presented);
+        return fingerprint == Fingerprint ? null : $"its certificate {fingerprint[..16]}… is not this cluster's {Fingerprint[..16]}…";
+    }
+
+    private static string FingerprintOf(X509Certificate certificate) => Convert.ToHexStringLower(SHA256.HashData(certificate.GetRawCertData()));
 
     /// <summary>
     /// TLS over <paramref name="inner"/> with blocking calls (a socket that saw an async call stays non-blocking for good,

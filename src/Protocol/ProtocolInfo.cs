@@ -21,4 +21,8 @@ public static class ProtocolInfo
     public const string CoordinatorRole = "coordinator";
 
     public const string WorkerRole = "worker";
+
+    /// <summary>Whether <paramref name="host"/> names this machine only (a loopback address or <c>localhost</c>), so a node for it listens on loopback alone.</summary>
+    public static bool IsLoopback(string host) =>
+        System.Net.IPAddress.TryParse(host, out var address) ? System.Net.IPAddress.IsLoopback(address) : host == "localhost";
 }

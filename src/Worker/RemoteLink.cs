@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using Akka.Actor;
 using SegaLearn.Protocol;
 
@@ -74,8 +75,12 @@ public sealed class RemoteLink : IDisposable
         ArgumentNullException.ThrowIfNull(worker);
         var link = new RemoteLink(job, worker);
         var offer = job.Offer;
-        // Peers of a coordinator on loopback are on this machine too, so the listener need not reach beyond it.
-        var bind = IPAddress.TryParse(host, out var coordinator) && IPAddress.IsLoopback(coordinator) ? IPAddress.Loopback : IPAddress.IPv6Any;
+        // Peers of a coordinator on loopback are on this machine too, so the listener need not reach beyond it; peers
+        // reach it at the address the coordinator saw this worker come from, of the coordinator address's family. A name
+        // such as localhost says no family, so it keeps the dual-mode listener.
+        var bind = !IPAddress.TryParse(host, out var coordinator) || !IPAddress.IsLoopback(coordinator) ? IPAddress.IPv6Any
+            : coordinator.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback
+            : IPAddress.Loopback;
         var peers = new PeerMesh(offer.JobId, offer.Token, workerId, job.ParameterCount, bind, peerPort, new PeerMeshCallbacks
         {
             OnPlan = link.OnPlan,

@@ -62,7 +62,7 @@ public sealed class LoopbackClusterSpecs : IDisposable
     private static IDisposable StartWorkers(string coordinatorAddress, int workers, int credits, bool sharedMemory)
     {
         var builder = SegaLearnHost.CreateBuilder();
-        var seed = $"akka.tcp://{SegaLearnHost.SystemName}@{coordinatorAddress}";
+        var seed = SegaLearnHost.NodeAddress(coordinatorAddress, tls: false);
         var node = new ClusterNodeSettings { PublicHost = "127.0.0.1", BindHost = "127.0.0.1", SeedNodes = [seed] };
         var settings = new WorkerSettings { Name = "loopback", Threads = 1, Credits = credits, SharedMemory = sharedMemory };
         builder.Services.AddAkka(SegaLearnHost.SystemName, akka => akka

@@ -102,7 +102,7 @@ public sealed class TlsClusterSpecs : IDisposable
     private IDisposable StartWorkers(string coordinatorAddress, int workers)
     {
         var builder = SegaLearnHost.CreateBuilder();
-        var seed = $"akka.ssl.tcp://{SegaLearnHost.SystemName}@{coordinatorAddress}";
+        var seed = SegaLearnHost.NodeAddress(coordinatorAddress, tls: true);
         var node = new ClusterNodeSettings { PublicHost = "127.0.0.1", BindHost = "127.0.0.1", SeedNodes = [seed] };
         var settings = new WorkerSettings { Name = "tls", Threads = 1, SharedMemory = false };
         builder.Services.AddAkka(SegaLearnHost.SystemName, akka => akka
