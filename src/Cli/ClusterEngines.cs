@@ -36,7 +36,7 @@ internal static class ClusterEngines
     public static ActorTrainingEngine Coordinator(TrainingRunContext context, string publicHost, int port, int dataPort, int minWorkers, ClusterCertificate? tls)
     {
         var (data, blob) = Reference(context);
-        var node = new ClusterNodeSettings { PublicHost = publicHost, BindHost = ProtocolInfo.IsLoopback(publicHost) ? "127.0.0.1" : "0.0.0.0", Port = port };
+        var node = new ClusterNodeSettings { PublicHost = publicHost, BindHost = ClusterNodeSettings.BindHostFor(publicHost), Port = port };
         return ActorTrainingEngines.Cluster(node, minWorkers, data, blob, dataPort, address =>
         {
             Console.WriteLine($"coordinator listening at {address}{(tls is null ? string.Empty : $" with TLS (certificate {tls.Fingerprint[..16]}…)")}; " +

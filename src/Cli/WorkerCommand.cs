@@ -58,7 +58,7 @@ internal static class WorkerCommand
         var node = SegaLearnHost.Bind(builder.Configuration, "Cluster", new ClusterNodeSettings
         {
             PublicHost = publicHost,
-            BindHost = loopback ? "127.0.0.1" : "0.0.0.0",
+            BindHost = ClusterNodeSettings.BindHostFor(host),
             Port = ownPort,
             SeedNodes = [seed],
         });

@@ -11,6 +11,9 @@ public sealed record ClusterNodeSettings
 
     public string BindHost { get; init; } = "0.0.0.0";
 
+    /// <summary>The address to bind for a node on <paramref name="host"/>'s network: loopback alone for a loopback host, else every interface.</summary>
+    public static string BindHostFor(string host) => Protocol.ProtocolInfo.IsLoopback(host) ? "127.0.0.1" : "0.0.0.0";
+
     public int Port { get; init; }
 
     public IReadOnlyList<string> SeedNodes { get; init; } = [];
