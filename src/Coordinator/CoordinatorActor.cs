@@ -12,7 +12,9 @@ namespace SegaLearn.Coordinator;
 /// The coordinator: registers workers for a job, hands out each step's blocks to workers with free credits, keeps
 /// the first valid result of each block, reduces them in the fixed tree order and answers the trainer. A worker that
 /// dies or becomes unreachable has its blocks requeued; a worker that returns invalid gradients is struck and, when it
-/// repeats, removed. All math lives in <see cref="StepRound"/>, <see cref="StepLedger"/> and <see cref="GradientTree"/>.
+/// repeats, removed. It routes: blocks go out and results come in on each worker's <see cref="IWorkerChannel"/>, every
+/// result as a <see cref="ReceivedGradient"/> whatever carried it; all math lives in <see cref="StepRound"/>,
+/// <see cref="StepLedger"/> and <see cref="GradientTree"/>.
 /// </summary>
 public sealed class CoordinatorActor : ReceiveActor
 {
@@ -80,7 +82,7 @@ public sealed class CoordinatorActor : ReceiveActor
         if (_job is { } job)
         {
             job.Round.Abort();
-            job.Server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            job.DataPlane?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
 
@@ -91,12 +93,12 @@ public sealed class CoordinatorActor : ReceiveActor
         var token = JobToken.Create();
         var architecture = job.Architecture;
         var pool = new GradientBufferPool(new ParameterLayout(architecture.LayerSizes).TotalCount);
-        var server = begin.Data is null ? null : StartDataPlane(id, token, pool);
+        var dataPlane = begin.Data is null ? null : StartDataPlane(id, token, pool);
         var data = begin.Data ?? new DataReference("in-process", null, 0, 0, false, "", 0);
         var offer = new JobOffer(
             id, token, ProtocolInfo.Version, architecture.LayersText, architecture.ActivationsText, architecture.LossText,
-            job.DropoutRate, job.Seed, job.MicrobatchSize, job.Backend.Name, data, server?.Port ?? 0, server?.SharedParametersPath ?? string.Empty);
-        _job = new JobState(begin, offer, ArchitectureHash.Compute(architecture), new StepRound(pool, job.Backend), pool, server);
+            job.DropoutRate, job.Seed, job.MicrobatchSize, job.Backend.Name, data, dataPlane?.Server.Port ?? 0, dataPlane?.Server.SharedParametersPath ?? string.Empty);
+        _job = new JobState(begin, offer, ArchitectureHash.Compute(architecture), new StepRound(pool, job.Backend), pool, new ActorWorkerChannel(id, pool), dataPlane);
         _readyWaiter = Sender;
         _log.Info("job {0}: {1}, waiting for {2} worker(s)", id, architecture, begin.MinWorkers);
         foreach (var waiting in _waitingForJob)
@@ -108,24 +110,12 @@ public sealed class CoordinatorActor : ReceiveActor
         CheckReady();
     }
 
-    private DataPlaneServer StartDataPlane(string jobId, string token, GradientBufferPool pool)
+    private DataPlaneChannel StartDataPlane(string jobId, string token, GradientBufferPool pool)
     {
-        var self = Self;
-        var log = _log;
-        var server = new DataPlaneServer(jobId, token, pool.Length, new DataPlaneServerCallbacks
-        {
-            RentGradientBuffer = pool.Rent,
-            ReturnGradientBuffer = pool.Return,
-            OnGradient = (worker, header, gradient) => self.Tell(new DataPlaneEvent.GradientArrived(worker, header, gradient)),
-            OnSharedGradient = (worker, header) => self.Tell(new DataPlaneEvent.GradientArrived(worker, header, null)),
-            OnRefused = (endpoint, reason) => log.Warning("data plane refused {0}: {1}", endpoint, reason),
-            OnInvalidFrame = (worker, reason) => log.Warning("data plane dropped worker #{0}: {1}", worker, reason),
-            OnDisconnected = worker => self.Tell(new DataPlaneEvent.Disconnected(worker, "connection closed")),
-            OnPeerFrame = (worker, header, payload) => self.Tell(new DataPlaneEvent.PeerFrame(worker, header, payload)),
-        }, _tls);
-        server.Start(IPAddress.Parse(_settings.DataPlaneBind), _settings.DataPlanePort);
-        _log.Info("job {0}: data plane listening on {1}:{2}{3}", jobId, _settings.DataPlaneBind, server.Port, _tls is null ? string.Empty : $" (TLS, certificate {_tls.Fingerprint[..16]}…)");
-        return server;
+        var dataPlane = new DataPlaneChannel(jobId, token, pool, Self, _log, _tls);
+        dataPlane.Start(IPAddress.Parse(_settings.DataPlaneBind), _settings.DataPlanePort);
+        _log.Info("job {0}: data plane listening on {1}:{2}{3}", jobId, _settings.DataPlaneBind, dataPlane.Server.Port, _tls is null ? string.Empty : $" (TLS, certificate {_tls.Fingerprint[..16]}…)");
+        return dataPlane;
     }
 
     private void OnHello(WorkerHello hello)
@@ -177,6 +167,7 @@ public sealed class CoordinatorActor : ReceiveActor
             : register.NumericIdentity != job.Begin.Job.Backend.NumericIdentity
                 ? $"its backend computes as '{register.NumericIdentity}', this job as '{job.Begin.Job.Backend.NumericIdentity}' (its gradients would differ in the last bits)"
             : _workers.Find(Sender) is not null ? "already registered"
+            : !IsInProcess(Sender) && job.DataPlane is null ? "this job runs on in-process workers only"
             : null;
         if (reason is not null)
         {
@@ -184,7 +175,7 @@ public sealed class CoordinatorActor : ReceiveActor
             return;
         }
 
-        var worker = _workers.Add(Sender, register.WorkerName, IsInProcess(Sender));
+        var worker = _workers.Add(Sender, register.WorkerName, IsInProcess(Sender) ? job!.Local : job!.DataPlane!);
         Context.Watch(Sender);
         Sender.Tell(new WorkerAccepted(job!.Offer.JobId, worker.Id));
         _log.Info("worker {0} registered ({1} in all)", worker, _workers.Count);
@@ -226,7 +217,7 @@ public sealed class CoordinatorActor : ReceiveActor
     private List<PeerEndpoint> PeerMembers(JobState job)
     {
         var members = new List<PeerEndpoint>();
-        if (!_settings.PeerReduction || job.Server is not { } server || _workers.Count < 2)
+        if (!_settings.PeerReduction || job.DataPlane?.Server is not { } server || _workers.Count < 2)
         {
             return members;
         }
@@ -248,8 +239,8 @@ public sealed class CoordinatorActor : ReceiveActor
     /// <summary>
     /// Starts an attempt at the current step: under peer reduction, the plan and the parameters go to the first member,
     /// which relays them, unless the same members had the version streamed to them during the step before, when the plan
-    /// alone goes to each member; in the star,
-    /// each worker gets the parameters with its first block (<see cref="SendOnDataPlane"/>).
+    /// alone goes to each member; in the star, each worker gets the parameters with its first block
+    /// (<see cref="IWorkerChannel.Assign"/>).
     /// </summary>
     private void StartAttempt(JobState job)
     {
@@ -273,6 +264,7 @@ public sealed class CoordinatorActor : ReceiveActor
             return;
         }
 
+        var dataPlane = job.DataPlane!;
         foreach (var member in plan.ParametersFollow ? plan.Members.Take(1) : plan.Members)
         {
             try
@@ -280,16 +272,16 @@ public sealed class CoordinatorActor : ReceiveActor
                 if (plan.ParametersFollow)
                 {
                     round.BytesOut += (long)round.Parameters.Length * sizeof(float);
-                    Watch(job.Server!.SendPlanAndParametersAsync(plan, round.VersionParameters), member.WorkerId);
+                    dataPlane.Watch(dataPlane.Server.SendPlanAndParametersAsync(plan, round.VersionParameters), member.WorkerId);
                 }
                 else
                 {
-                    Watch(job.Server!.SendPlanAsync(member.WorkerId, plan), member.WorkerId);
+                    dataPlane.Watch(dataPlane.Server.SendPlanAsync(member.WorkerId, plan), member.WorkerId);
                 }
             }
             catch (InvalidOperationException e)
             {
-                Self.Tell(new DataPlaneEvent.Disconnected(member.WorkerId, e.Message));
+                dataPlane.Lost(member.WorkerId, e.Message);
             }
         }
 
@@ -367,16 +359,17 @@ public sealed class CoordinatorActor : ReceiveActor
     private void Stream(JobState job, int owner, List<(int Offset, int Length)> ranges)
     {
         var round = job.Round;
+        var dataPlane = job.DataPlane!;
         foreach (var (offset, length) in ranges)
         {
             try
             {
                 round.BytesOut += (long)length * sizeof(float);
-                Watch(job.Server!.SendParameterChunkAsync(owner, round.Version + 1, offset, round.Parameters.AsMemory(offset, length)), owner);
+                dataPlane.Watch(dataPlane.Server.SendParameterChunkAsync(owner, round.Version + 1, offset, round.Parameters.AsMemory(offset, length)), owner);
             }
             catch (InvalidOperationException e)
             {
-                Self.Tell(new DataPlaneEvent.Disconnected(owner, e.Message));
+                dataPlane.Lost(owner, e.Message);
                 return;
             }
         }
@@ -452,151 +445,48 @@ public sealed class CoordinatorActor : ReceiveActor
             }
 
             job.Round.TakeHead();
-            if (!worker.InProcess)
-            {
-                job.Round.Detach(worker.Id);
-            }
-
             worker.Assign(block.Index);
-            if (worker.InProcess)
-            {
-                worker.Actor.Tell(new LocalAssignWork(job.Round.Assignment(job.Offer.JobId, block), job.Round.VersionParameters, job.Pool.Rent()));
-            }
-            else
-            {
-                SendOnDataPlane(job, worker, block);
-            }
+            worker.Channel.Assign(worker, job.Round, block);
         }
-    }
-
-    /// <summary>
-    /// A remote worker's block goes on its data-plane connection, behind the parameters of the step's version when the
-    /// worker does not have them yet. Sends are asynchronous so a stalled worker never blocks the coordinator; a failed
-    /// one drops the worker like a lost connection.
-    /// </summary>
-    private void SendOnDataPlane(JobState job, WorkerEntry worker, WorkBlock block)
-    {
-        var round = job.Round;
-        var server = job.Server!;
-        var id = worker.Id;
-        try
-        {
-            var header = new FrameHeader
-            {
-                ParameterVersion = round.Version,
-                Epoch = round.Work.Epoch,
-                Step = round.Work.Step,
-                FirstMicrobatch = block.FirstMicrobatch,
-                MicrobatchCount = block.MicrobatchCount,
-                FirstSample = block.FirstSample,
-            };
-            if (round.Plan is not null)
-            {
-                Watch(server.SendAssignmentAsync(id, header with { Attempt = round.Attempt }, round.RowsPayload(block)), id);
-            }
-            else if (worker.ParametersSent != round.Version)
-            {
-                worker.ParametersSent = round.Version;
-                round.BytesOut += (long)round.Parameters.Length * sizeof(float);
-                Watch(server.SendParametersAndAssignmentAsync(id, round.VersionParameters, header, round.RowsPayload(block)), id);
-            }
-            else
-            {
-                Watch(server.SendAssignmentAsync(id, header, round.RowsPayload(block)), id);
-            }
-        }
-        catch (InvalidOperationException e)
-        {
-            Self.Tell(new DataPlaneEvent.Disconnected(id, e.Message));
-        }
-    }
-
-    private void Watch(ValueTask send, int workerId)
-    {
-        var self = Self;
-        send.AsTask().ContinueWith(
-            sent => self.Tell(new DataPlaneEvent.Disconnected(workerId, $"send failed: {sent.Exception?.GetBaseException().Message}")),
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
     }
 
     private void OnLocalWorkDone(LocalWorkDone done)
     {
-        var job = _job;
-        if (job is null)
+        if (_job is { } job)
         {
-            return;
+            Accept(job, _workers.Find(Sender), job.Local.Received(done));
         }
-
-        var work = done.Work;
-        Accept(job, _workers.Find(Sender), new FrameHeader
-        {
-            ParameterVersion = work.ParameterVersion,
-            Epoch = work.Epoch,
-            Step = work.Step,
-            FirstMicrobatch = work.FirstMicrobatch,
-            MicrobatchCount = work.MicrobatchCount,
-            SampleCount = done.SampleCount,
-            LossSum = done.LossSum,
-        }, done.Gradient, done.Gradient, done.ComputeMilliseconds);
     }
 
     private void OnRemoteGradient(DataPlaneEvent.GradientArrived arrived)
     {
-        var job = _job;
-        if (job is null)
+        var gradient = arrived.Gradient;
+        if (_job is not { } job)
         {
+            gradient.Release();
             return;
         }
 
-        job.Round.BytesIn += (long)arrived.Header.ElementCount * sizeof(float);
-        var worker = _workers.Find(arrived.WorkerId);
-        var computeMilliseconds = arrived.Header.ComputeMicroseconds / 1000.0;
-        if (arrived.Gradient is { } owned)
-        {
-            Accept(job, worker, arrived.Header, owned, owned, computeMilliseconds);
-            return;
-        }
-
-        // Read in place, pinned, until the step is reduced: the worker rewrites this slot only for a block handed out
-        // later, and Dispatch copies the gradient out first when that happens within the step. A connection closed
-        // before the pin takes the worker's blocks back on its Disconnected event; one closed after leaves the pinned
-        // slot mapped, and its accepted result stands.
-        if (job.Server!.PinGradient(arrived.WorkerId, arrived.Header) is { } pin)
-        {
-            Accept(job, worker, arrived.Header, pin.Gradient, null, computeMilliseconds, arrived.WorkerId, pin);
-        }
-        else
-        {
-            _log.Warning("gradient for step {0} from worker #{1} arrived as its connection closed; its block is reassigned", arrived.Header.Step, arrived.WorkerId);
-        }
+        job.Round.BytesIn += (long)gradient.Header.ElementCount * sizeof(float);
+        Accept(job, _workers.Find(arrived.WorkerId), gradient);
     }
 
     /// <summary>
-    /// Takes a block's result: <paramref name="owned"/> is the pool buffer that is <paramref name="gradient"/>, or null
-    /// for a gradient lent by worker <paramref name="lender"/> until <paramref name="loan"/> is disposed. Either goes
-    /// back (to the pool, or disposed) unless the ledger keeps it.
+    /// Takes a block's result, owned or lent: its lease goes to the step's ledger when accepted, else it is released here.
     /// </summary>
-    private void Accept(
-        JobState job, WorkerEntry? worker, FrameHeader result, ReadOnlyMemory<float> gradient, float[]? owned, double computeMilliseconds, int lender = 0, IDisposable? loan = null)
+    private void Accept(JobState job, WorkerEntry? worker, in ReceivedGradient gradient)
     {
+        var result = gradient.Header;
         var blockIndex = job.Round.IsCurrent(result.ParameterVersion, result.Epoch, result.Step) ? job.Round.BlockIndexOf(result.FirstMicrobatch) : -1;
         if (worker is not null && blockIndex >= 0)
         {
             worker.Complete(blockIndex);
         }
 
-        var outcome = job.Round.Offer(
-            result.ParameterVersion, result.Epoch, result.Step, result.FirstMicrobatch, result.MicrobatchCount, result.SampleCount, result.LossSum, gradient, owned, computeMilliseconds,
-            lender, loan);
+        var outcome = job.Round.Offer(gradient);
         if (outcome != LedgerOutcome.Accepted)
         {
-            loan?.Dispose();
-            if (owned is not null && owned.Length == job.Pool.Length)
-            {
-                job.Pool.Return(owned);
-            }
+            gradient.Release();
         }
 
         if (outcome == LedgerOutcome.Invalid)
@@ -675,7 +565,7 @@ public sealed class CoordinatorActor : ReceiveActor
             }
 
             job.Round.Abort();
-            job.Server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            job.DataPlane?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             _job = null;
         }
 
@@ -694,9 +584,9 @@ public sealed class CoordinatorActor : ReceiveActor
     {
         _workers.Remove(worker);
         Context.Unwatch(worker.Actor);
+        worker.Channel.Close(worker);
         if (!worker.InProcess)
         {
-            _job?.Server?.Disconnect(worker.Id);
             DownNode(worker.Actor.Path.Address);
         }
 
@@ -730,7 +620,7 @@ public sealed class CoordinatorActor : ReceiveActor
         // already knows where every worker listens for peers.
         if (_job is { } job && _readyWaiter is not null && _workers.All.Count(w => w.Credits > 0) >= job.Begin.MinWorkers)
         {
-            _readyWaiter.Tell(new JobReady(job.Offer.JobId, _workers.Count, job.Server is { } server ? server.TryWriteJobParameters : null));
+            _readyWaiter.Tell(new JobReady(job.Offer.JobId, _workers.Count, job.DataPlane is { } dataPlane ? dataPlane.Server.TryWriteJobParameters : null));
             _readyWaiter = null;
         }
     }
@@ -745,5 +635,6 @@ public sealed class CoordinatorActor : ReceiveActor
 
     private sealed record StreamedVersion(long Version, int[] Members);
 
-    private sealed record JobState(BeginJob Begin, JobOffer Offer, string ArchitectureHash, StepRound Round, GradientBufferPool Pool, DataPlaneServer? Server);
+    private sealed record JobState(
+        BeginJob Begin, JobOffer Offer, string ArchitectureHash, StepRound Round, GradientBufferPool Pool, ActorWorkerChannel Local, DataPlaneChannel? DataPlane);
 }

@@ -7,10 +7,10 @@ namespace SegaLearn.Coordinator;
 public abstract record DataPlaneEvent(int WorkerId) : INoSerializationVerificationNeeded
 {
     /// <summary>
-    /// A gradient: checksum-verified in a buffer rented from the coordinator's pool, or (<see cref="Gradient"/> null)
-    /// left in the worker's shared memory, to be read in place through <see cref="DataPlaneServer.PinGradient"/>.
+    /// A gradient: checksum-verified in a buffer rented from the coordinator's pool (owned), or left in the worker's
+    /// shared memory and pinned there (lent); the receiver releases it unless the step's ledger accepts it.
     /// </summary>
-    public sealed record GradientArrived(int WorkerId, FrameHeader Header, float[]? Gradient) : DataPlaneEvent(WorkerId);
+    public sealed record GradientArrived(int WorkerId, ReceivedGradient Gradient) : DataPlaneEvent(WorkerId);
 
     /// <summary>A frame of peer reduction (Done, ShardSum, Invalid, PeerFailed); a ShardSum's payload in a pool buffer.</summary>
     public sealed record PeerFrame(int WorkerId, FrameHeader Header, float[]? Payload) : DataPlaneEvent(WorkerId);

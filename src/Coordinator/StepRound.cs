@@ -317,24 +317,21 @@ public sealed class StepRound
     public int BlockIndexOf(int firstMicrobatch) => _ledger.IndexOf(firstMicrobatch);
 
     /// <summary>
-    /// Offers a block's result to the ledger and counts it: <paramref name="owned"/> (the pool buffer that is
-    /// <paramref name="gradient"/>) or, for a lent gradient (<paramref name="owned"/> null), <paramref name="loan"/> is
-    /// kept only when accepted (see <see cref="StepLedger"/>); otherwise the caller still owns it.
+    /// Offers a block's result to the ledger and counts it. The ledger holds <paramref name="gradient"/>'s lease only when
+    /// it is <see cref="LedgerOutcome.Accepted"/> (see <see cref="StepLedger.Offer"/>); otherwise the caller still owns it.
     /// </summary>
-    public LedgerOutcome Offer(
-        long version, int epoch, int step, int firstMicrobatch, int microbatchCount, int sampleCount, double lossSum, ReadOnlyMemory<float> gradient, float[]? owned, double computeMilliseconds,
-        int lender = 0, IDisposable? loan = null)
+    public LedgerOutcome Offer(in ReceivedGradient gradient)
     {
         if (!IsActive)
         {
             return LedgerOutcome.Stale;
         }
 
-        var outcome = _ledger.Offer(version, epoch, step, firstMicrobatch, microbatchCount, sampleCount, lossSum, gradient, owned, lender, loan);
+        var outcome = _ledger.Offer(gradient);
         switch (outcome)
         {
             case LedgerOutcome.Accepted:
-                _computeMax = Math.Max(_computeMax, computeMilliseconds);
+                _computeMax = Math.Max(_computeMax, gradient.ComputeMilliseconds);
                 break;
             case LedgerOutcome.Invalid:
                 _rejected++;

@@ -3,11 +3,11 @@ using Akka.Actor;
 namespace SegaLearn.Coordinator;
 
 /// <summary>
-/// What the coordinator knows of one registered worker: its actor, whether it shares this process's memory, how
+/// What the coordinator knows of one registered worker: its actor, the channel its blocks and results travel on, how
 /// many assignments it asked for (credits), the blocks it holds, the parameter version it was last sent and how
 /// many invalid results it returned.
 /// </summary>
-public sealed class WorkerEntry(int id, IActorRef actor, string name, bool inProcess)
+public sealed class WorkerEntry(int id, IActorRef actor, string name, IWorkerChannel channel)
 {
     private readonly List<int> _outstanding = [];
 
@@ -17,7 +17,9 @@ public sealed class WorkerEntry(int id, IActorRef actor, string name, bool inPro
 
     public string Name { get; } = name;
 
-    public bool InProcess { get; } = inProcess;
+    public IWorkerChannel Channel { get; } = channel;
+
+    public bool InProcess => Channel.InProcess;
 
     public int Credits { get; set; }
 

@@ -15,15 +15,16 @@ public sealed class WorkerRegistry
 
     public IReadOnlyList<WorkerEntry> All => _workers;
 
-    public WorkerEntry Add(IActorRef actor, string name, bool inProcess)
+    public WorkerEntry Add(IActorRef actor, string name, IWorkerChannel channel)
     {
         ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(channel);
         if (Find(actor) is not null)
         {
             throw new InvalidOperationException($"worker {actor.Path} is already registered");
         }
 
-        var entry = new WorkerEntry(_nextId++, actor, name, inProcess);
+        var entry = new WorkerEntry(_nextId++, actor, name, channel);
         _workers.Add(entry);
         return entry;
     }

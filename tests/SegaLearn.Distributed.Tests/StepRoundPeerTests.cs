@@ -20,11 +20,12 @@ public sealed class StepRoundPeerTests
     private readonly float[] _parameters = new float[Length];
     private readonly float[] _gradientSum = new float[Length];
     private readonly List<(int Offset, int Length)> _updated = [];
+    private readonly GradientBufferPool _pool = new(Length);
     private readonly StepRound _round;
 
     public StepRoundPeerTests()
     {
-        _round = new StepRound(new GradientBufferPool(Length), new ReferenceBackend());
+        _round = new StepRound(_pool, new ReferenceBackend());
         // 8 rows in microbatches of 2 for 2 workers: blocks (0, 2 microbatches) and (2, 2), 4 samples each.
         _round.Begin(new StepWork(3, 5, Enumerable.Range(10, 8).ToArray()), _parameters, Version, _gradientSum, 2, 2, Update);
     }
@@ -82,7 +83,7 @@ public sealed class StepRoundPeerTests
         foreach (var (first, loss) in new[] { (0, 1.0), (2, 2.0) })
         {
             var gradient = Values(Length, 0.5f);
-            Assert.Equal(LedgerOutcome.Accepted, _round.Offer(Version, 3, 5, first, 2, 4, loss, gradient, gradient, 0));
+            Assert.Equal(LedgerOutcome.Accepted, _round.Offer(Result(first, loss, gradient)));
         }
 
         Assert.True(_round.IsComplete);
@@ -101,7 +102,7 @@ public sealed class StepRoundPeerTests
         foreach (var first in new[] { 0, 2 })
         {
             var gradient = Values(Length, 0.5f);
-            _round.Offer(Version, 3, 5, first, 2, 4, 1, gradient, gradient, 0);
+            _round.Offer(Result(first, 1, gradient));
         }
 
         _round.Finish(1);
@@ -109,6 +110,13 @@ public sealed class StepRoundPeerTests
         Assert.False(_round.Updated);
         Assert.Empty(_updated);
     }
+
+    /// <summary>A block of two microbatches of 4 samples, answered in the star with <paramref name="gradient"/>.</summary>
+    private ReceivedGradient Result(int firstMicrobatch, double lossSum, float[] gradient) =>
+        ReceivedGradient.Owned(
+            new FrameHeader { ParameterVersion = Version, Epoch = 3, Step = 5, FirstMicrobatch = firstMicrobatch, MicrobatchCount = 2, SampleCount = 4, LossSum = lossSum },
+            gradient,
+            _pool);
 
     /// <summary>The trainer's update as a test sees it: each parameter must be updated once, by adding 1.</summary>
     private void Update(int offset, int length)

@@ -1,16 +1,19 @@
 using Akka.Actor;
 using SegaLearn.Coordinator;
+using SegaLearn.Training;
 
 namespace SegaLearn.Distributed.Tests;
 
 public sealed class WorkerRegistryTests
 {
+    private static readonly ActorWorkerChannel Channel = new("job", new GradientBufferPool(1));
+
     [Fact]
     public void NextWithRoom_should_spread_blocks_by_least_outstanding_work_and_respect_credits()
     {
         var registry = new WorkerRegistry();
-        var a = registry.Add(ActorRefs.Nobody, "a", inProcess: true);
-        var b = registry.Add(new DummyRef("b"), "b", inProcess: true);
+        var a = registry.Add(ActorRefs.Nobody, "a", Channel);
+        var b = registry.Add(new DummyRef("b"), "b", Channel);
         a.Credits = 2;
         b.Credits = 1;
 
@@ -32,7 +35,7 @@ public sealed class WorkerRegistryTests
     public void TakeOutstanding_should_hand_back_every_block_a_lost_worker_held()
     {
         var registry = new WorkerRegistry();
-        var worker = registry.Add(ActorRefs.Nobody, "a", inProcess: false);
+        var worker = registry.Add(ActorRefs.Nobody, "a", Channel);
         worker.Credits = 3;
         worker.Assign(4);
         worker.Assign(7);

@@ -4,8 +4,8 @@ using SegaLearn.Training;
 namespace SegaLearn.Core.Tests.Training;
 
 /// <summary>
-/// The step ledger's, gradient tree's and buffer pool's book-keeping beyond the sums: which buffers go back to the
-/// pool, when a step counts as complete, and the arguments each refuses.
+/// The gradient tree's and buffer pool's book-keeping beyond the sums: which buffers go back to the pool, and the
+/// arguments each refuses (the step ledger's is in SegaLearn.Distributed.Tests, beside the coordinator).
 /// </summary>
 public sealed class BookkeepingTests
 {
@@ -20,65 +20,6 @@ public sealed class BookkeepingTests
         Assert.Same(first, pool.Rent());
         Assert.NotSame(first, pool.Rent());
         Assert.Throws<ArgumentException>(() => pool.Return(new float[4]));
-    }
-
-    [Fact]
-    public void Ledger_should_return_every_accepted_buffer_to_the_pool_when_it_reduces()
-    {
-        var pool = new GradientBufferPool(3);
-        var ledger = new StepLedger(pool);
-        var blocks = WorkBlock.Plan(batchSize: 12, microbatchSize: 4, workers: 3);
-        ledger.Begin(1, 0, 0, blocks);
-        var offered = blocks.Select(b => pool.Rent()).ToArray();
-        for (var i = 0; i < blocks.Length; i++)
-        {
-            offered[i].AsSpan().Fill(i + 1);
-            Assert.Equal(LedgerOutcome.Accepted, ledger.Offer(1, 0, 0, blocks[i].FirstMicrobatch, blocks[i].MicrobatchCount, blocks[i].SampleCount, 0.5, offered[i]));
-        }
-
-        var sum = new float[3];
-        Assert.Equal(1.5, ledger.Reduce(Backend, sum));
-        Assert.Equal([6f, 6f, 6f], sum);
-        Assert.False(ledger.IsComplete);
-        var rentedAgain = Enumerable.Range(0, blocks.Length).Select(_ => pool.Rent()).ToArray();
-        Assert.All(offered, buffer => Assert.Contains(rentedAgain, again => ReferenceEquals(again, buffer)));
-    }
-
-    [Fact]
-    public void Ledger_should_return_the_buffers_of_an_unfinished_step_to_the_pool_when_the_next_begins()
-    {
-        var pool = new GradientBufferPool(3);
-        var ledger = new StepLedger(pool);
-        var blocks = WorkBlock.Plan(8, 4, 2);
-        ledger.Begin(1, 0, 0, blocks);
-        var held = pool.Rent();
-        Assert.Equal(LedgerOutcome.Accepted, ledger.Offer(1, 0, 0, 0, 1, 4, 0, held));
-
-        ledger.Begin(2, 0, 1, blocks);
-        Assert.False(ledger.HasResult(0));
-        Assert.Same(held, pool.Rent());
-    }
-
-    [Fact]
-    public void Ledger_should_count_the_samples_of_all_blocks_and_be_complete_only_with_every_block()
-    {
-        var pool = new GradientBufferPool(2);
-        var ledger = new StepLedger(pool);
-        Assert.False(ledger.IsComplete);
-        var blocks = WorkBlock.Plan(batchSize: 10, microbatchSize: 4, workers: 3);
-        ledger.Begin(7, 1, 2, blocks);
-
-        Assert.Equal(10, ledger.SampleCount);
-        Assert.Equal(-1, ledger.IndexOf(99));
-        Assert.False(ledger.HasResult(blocks.Length));
-        Assert.False(ledger.HasResult(-1));
-        foreach (var block in blocks)
-        {
-            Assert.False(ledger.IsComplete);
-            ledger.Offer(7, 1, 2, block.FirstMicrobatch, block.MicrobatchCount, block.SampleCount, 0, pool.Rent());
-        }
-
-        Assert.True(ledger.IsComplete);
     }
 
     [Theory]

@@ -1,4 +1,4 @@
-namespace SegaLearn.Training;
+namespace SegaLearn.Coordinator;
 
 /// <summary>What the step ledger did with an offered block result.</summary>
 public enum LedgerOutcome
