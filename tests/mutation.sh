@@ -27,22 +27,32 @@ dotnet tool restore >/dev/null
 rm -rf "$out"
 mkdir -p "$out"
 start=$(date +%s)
-# Stryker builds and mutates in the test project's own bin/ folder; a normal build afterwards puts it back.
-status=0
-(cd tests && nice -n 10 dotnet stryker -f stryker-config.json -O "$out" --skip-version-check "$@") || status=$?
+# Two passes, one per mutated project: Core with its tests, and the coordinator's step ledger with the Distributed
+# tests that exercise it without actors. Stryker builds and mutates in each test project's own bin/ folder; a normal
+# build afterwards puts it back.
+reports=()
+for pass in core coordinator; do
+  config=stryker-config.json
+  [ "$pass" = coordinator ] && config=stryker-config.coordinator.json
+  status=0
+  (cd tests && nice -n 10 dotnet stryker -f "$config" -O "$out/$pass" --skip-version-check "$@") || status=$?
+  report="$out/$pass/reports/mutation-report.json"
+  if [ "$status" -ne 0 ] || [ ! -f "$report" ]; then
+    echo "error: Stryker ($config) failed (exit $status) or wrote no report at $report" >&2
+    exit 2
+  fi
+  reports+=("$report")
+done
 seconds=$(( $(date +%s) - start ))
-report="$out/reports/mutation-report.json"
-if [ "$status" -ne 0 ] || [ ! -f "$report" ]; then
-  echo "error: Stryker failed (exit $status) or wrote no report at $report" >&2
-  exit 2
-fi
 
-python3 - "$report" "$ignore" "$threshold" "$seconds" <<'PY'
+python3 - "$ignore" "$threshold" "$seconds" "${reports[@]}" <<'PY'
 import json, re, sys
 from collections import defaultdict
 
-report_path, ignore_path, threshold, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
-report = json.load(open(report_path, encoding="utf-8"))
+ignore_path, threshold, seconds, report_paths = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+files = {}
+for report_path in report_paths:
+    files.update(json.load(open(report_path, encoding="utf-8"))["files"])
 
 def collapse(text):
     return re.sub(r"\s+", " ", text).strip()
@@ -74,8 +84,8 @@ for number, line in enumerate(open(ignore_path, encoding="utf-8"), 1):
 
 counts = defaultdict(lambda: defaultdict(int))
 survivors = []
-for path, entry in sorted(report["files"].items()):
-    relative = re.sub(r"^.*?src/Core/", "", path.replace("\\", "/"))
+for path, entry in sorted(files.items()):
+    relative = re.sub(r"^.*?src/(Core/)?", "", path.replace("\\", "/"))
     folder = relative.rsplit("/", 1)[0] + "/" if "/" in relative else relative
     if all(m["status"] in ("Ignored", "CompileError") for m in entry["mutants"]):
         continue  # a file outside the mutate patterns: Stryker still compiles its mutants in, then ignores them

@@ -50,18 +50,9 @@ public static partial class CsvDataReader
         return (header, newline < 0 ? bytes.Length : newline + 1);
     }
 
+    /// <summary>Streams a file that <see cref="ReadMapped"/> has already found to exist and to be no directory.</summary>
     private static T WithFile<T>(string path, Func<TextReader, T> read)
     {
-        if (Directory.Exists(path))
-        {
-            throw new BadInputException($"{path}: is a directory, not a CSV file");
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new BadInputException($"{path}: file not found");
-        }
-
         try
         {
             using var reader = new StreamReader(

@@ -359,4 +359,105 @@ public sealed class CsvDataReaderTests : IDisposable
 
         Assert.All(messages, m => Assert.DoesNotContain('\n', m));
     }
+
+    [Fact]
+    public void CsvDataReader_should_report_a_directory_given_as_the_file()
+    {
+        var error = Assert.Throws<BadInputException>(() => CsvDataReader.Read(_dir.Path, null));
+
+        Assert.Equal($"{_dir.Path}: is a directory, not a CSV file", error.Message);
+    }
+
+    [Fact]
+    public void CsvDataReader_should_find_the_label_column_by_name_when_it_is_the_first_column()
+    {
+        var data = CsvDataReader.Read(_dir.WriteText("first.csv", "label,a,b\n1,2.5,3\n0,4,5\n"), "label");
+
+        Assert.Equal(new[] { 1, 0 }, data.Labels);
+        Assert.Equal(new[] { 2.5f, 3f, 4f, 5f }, AllValues(data));
+        Assert.Equal(new[] { "a", "b" }, data.FeatureNames);
+    }
+
+    [Fact]
+    public void CsvDataReader_should_refuse_an_integer_label_whose_low_32_bits_look_small()
+    {
+        // 2^40 + 1 truncated to 32 bits is 1: the check must compare the whole value, not the class index cast from it.
+        Assert.Equal(
+            $"{PathOf("data.csv")}:3:2 (column 'label'): label 1099511627777 is too large for a class index (largest allowed 65535)",
+            ErrorOf("a,label\n1,0\n2,1099511627777\n"));
+    }
+
+    [Fact]
+    public void CsvDataReader_should_refuse_a_header_with_only_one_column()
+    {
+        Assert.Equal(
+            $"{PathOf("data.csv")}:1: the header has 1 column, needs a label column and at least one feature column",
+            ErrorOf("label\n1\n"));
+    }
+
+    [Fact]
+    public void CsvDataReader_should_allow_spaces_after_a_closing_quote()
+    {
+        var data = CsvDataReader.Read(new StringReader("a,b,label\n\"1.5\"  ,\"2\" ,x\n"), "q.csv");
+
+        Assert.Equal(new[] { 1.5f, 2f }, AllValues(data));
+        Assert.Equal(new[] { "x" }, data.ClassNames);
+    }
+
+    [Theory]
+    [InlineData("a,b,label\n1,\"2\"x,0\n", ":2:2 (column 'b'): unexpected text after a closing quote")]
+    [InlineData("a,b,label\n1,2,0,\"3\"x\n", ":2:4: unexpected text after a closing quote")]
+    [InlineData("a,b,label\n1,2,0,\"3\n", ":2:4: unterminated quoted field")]
+    [InlineData("\"a\"x,b,label\n1,2,0\n", ":1:1: unexpected text after a closing quote")]
+    public void CsvDataReader_should_name_line_and_column_of_text_after_a_closing_quote_and_leave_out_a_name_past_the_header(string csv, string expected)
+    {
+        Assert.Equal(PathOf("data.csv") + expected, ErrorOf(csv));
+    }
+
+    [Theory]
+    [InlineData("a,b,c\n1,2,3\n-4,5.5,6\n")]
+    [InlineData("a,b,c\r\n1,2,3\r\n-4,5.5,6\r\n")]
+    [InlineData("a,\"b\",c\n1,2,3\n-4,5.5,6\n")]
+    public void ReadUnlabeled_should_take_every_column_as_a_feature_from_a_file_or_a_reader(string csv)
+    {
+        var fromFile = CsvDataReader.ReadUnlabeled(_dir.WriteText("new.csv", csv));
+        var fromReader = CsvDataReader.ReadUnlabeled(new StringReader(csv), "new.csv");
+
+        foreach (var features in new[] { fromFile, fromReader })
+        {
+            Assert.Equal(2, features.Rows);
+            Assert.Equal(3, features.Columns);
+            Assert.Equal(new[] { 1f, 2f, 3f, -4f, 5.5f, 6f }, features.Values.ToArray());
+        }
+    }
+
+    [Theory]
+    [InlineData("a,b,c\n")]
+    [InlineData("a,\"b\",c\n\n")]
+    public void ReadUnlabeled_should_reject_a_file_with_only_a_header(string csv)
+    {
+        var path = _dir.WriteText("new.csv", csv);
+
+        Assert.Equal($"{path}: no data rows", Assert.Throws<BadInputException>(() => CsvDataReader.ReadUnlabeled(path)).Message);
+    }
+
+    [Fact]
+    public void ReadUnlabeled_should_name_line_and_column_of_a_cell_that_is_not_numeric()
+    {
+        var path = _dir.WriteText("new.csv", "a,b\n1,2\n3,x\n");
+
+        Assert.StartsWith($"{path}:3:2 (column 'b'): ", Assert.Throws<BadInputException>(() => CsvDataReader.ReadUnlabeled(path)).Message);
+    }
+
+    [Fact]
+    public void CsvDataReader_should_read_a_UTF16_file_by_its_byte_order_mark()
+    {
+        var path = Path.Combine(_dir.Path, "utf16.csv");
+        File.WriteAllText(path, "a,b,label\n1.5,2,x\n", System.Text.Encoding.Unicode);
+
+        var data = CsvDataReader.Read(path, null);
+
+        Assert.Equal(new[] { 1.5f, 2f }, AllValues(data));
+        Assert.Equal(new[] { "a", "b" }, data.FeatureNames);
+    }
 }

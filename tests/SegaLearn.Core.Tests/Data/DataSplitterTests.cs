@@ -133,4 +133,15 @@ public class DataSplitterTests
 
         Assert.Contains("both need at least one", error.Message);
     }
+
+    [Fact]
+    public void TrainValidation_should_name_the_validation_part_in_its_errors()
+    {
+        Assert.Equal(
+            "indexed: validation fraction 1.5 must be between 0 and 1 (exclusive)",
+            Assert.Throws<BadInputException>(() => DataSplitter.TrainValidation(Indexed(10), 1.5, 1)).Message);
+        Assert.Equal(
+            "indexed: validation fraction 0.01 of 10 rows leaves 0 validation and 10 training rows; both need at least one",
+            Assert.Throws<BadInputException>(() => DataSplitter.TrainValidation(Indexed(10), 0.01, 1)).Message);
+    }
 }

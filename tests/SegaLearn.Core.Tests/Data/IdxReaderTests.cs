@@ -114,6 +114,80 @@ public sealed class IdxReaderTests : IDisposable
         Assert.StartsWith($"{path}: truncated IDX header", error.Message);
     }
 
+    [Theory]
+    [InlineData(new byte[0])]
+    [InlineData(new byte[] { 0x1f })]
+    [InlineData(new byte[] { 0, 0, 8 })]
+    public void IdxReader_should_call_a_file_shorter_than_the_magic_number_a_truncated_header(byte[] bytes)
+    {
+        var path = _dir.WriteBytes("short", bytes);
+
+        var error = Assert.Throws<BadInputException>(() => IdxReader.ReadLabels(path));
+
+        Assert.Equal($"{path}: truncated IDX header (expected an IDX label file)", error.Message);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x1f, 0, 8, 1, 0, 0, 0, 0 }, "0x1F000801")]
+    [InlineData(new byte[] { 0, 0x8b, 8, 1, 0, 0, 0, 0 }, "0x008B0801")]
+    [InlineData(new byte[] { 0, 1, 13, 1, 0, 0, 0, 0 }, "0x00010D01")]
+    public void IdxReader_should_read_a_file_with_only_one_gzip_magic_byte_as_raw_and_check_its_magic_number_first(byte[] bytes, string magic)
+    {
+        var path = _dir.WriteBytes("labels", bytes);
+
+        var error = Assert.Throws<BadInputException>(() => IdxReader.ReadLabels(path));
+
+        Assert.Equal($"{path}: wrong magic number {magic}, expected 0x00000801 (an IDX label file)", error.Message);
+    }
+
+    [Fact]
+    public void IdxReader_should_report_corrupt_gzip_data()
+    {
+        var gzip = IdxFiles.Gzip(IdxFiles.Labels(1, 2, 3));
+        gzip[10] = 0xff; // the first deflate block header: final, of the reserved type 11
+        var path = _dir.WriteBytes("labels.gz", gzip);
+
+        var error = Assert.Throws<BadInputException>(() => IdxReader.ReadLabels(path));
+
+        Assert.StartsWith($"{path}: corrupt gzip data (", error.Message);
+    }
+
+    [Fact]
+    public void IdxReader_should_read_gzip_files_much_smaller_than_their_content()
+    {
+        var labels = new byte[20_000];
+        labels[^1] = 7;
+        var path = _dir.WriteBytes("labels.gz", IdxFiles.Gzip(IdxFiles.Labels(labels)));
+        Assert.True(new FileInfo(path).Length < labels.Length / 10);
+
+        Assert.Equal(labels, IdxReader.ReadLabels(path));
+    }
+
+    [Theory]
+    [InlineData(0x80000000u, "dimension 0 has an impossible size 2147483648")]
+    [InlineData(0x7fffffffu, "the header's sizes (2147483647) are too large")]
+    [InlineData(0x7fffffc7u, "truncated data: the header says 2147483591 items of 1 bytes (2147483591 bytes), the file has 2")]
+    public void IdxReader_should_check_the_header_sizes_against_the_largest_array_and_the_file(uint size, string problem)
+    {
+        var bytes = new byte[10];
+        bytes[2] = 8;
+        bytes[3] = 1;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4), size);
+        var path = _dir.WriteBytes("labels", bytes);
+
+        var error = Assert.Throws<BadInputException>(() => IdxReader.ReadLabels(path));
+
+        Assert.Equal($"{path}: {problem}", error.Message);
+    }
+
+    [Fact]
+    public void IdxReader_should_read_the_items_the_header_counts_and_ignore_bytes_after_them()
+    {
+        var path = _dir.WriteBytes("labels", [.. IdxFiles.Labels(4, 5), 0xee]);
+
+        Assert.Equal(new byte[] { 4, 5 }, IdxReader.ReadLabels(path));
+    }
+
     [Fact]
     public void IdxReader_should_report_a_missing_file()
     {

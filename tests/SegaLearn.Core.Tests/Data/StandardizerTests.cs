@@ -125,4 +125,12 @@ public class StandardizerTests
     {
         Assert.Throws<BadInputException>(() => Standardizer.Fit(new DenseFeatures([], 0, 3)));
     }
+
+    [Fact]
+    public void Standardizer_should_refuse_to_fit_on_no_rows()
+    {
+        var error = Assert.Throws<BadInputException>(() => Standardizer.Fit(new DenseFeatures([], 0, 3)));
+
+        Assert.Equal("standardizer: cannot fit on a data set with no rows", error.Message);
+    }
 }

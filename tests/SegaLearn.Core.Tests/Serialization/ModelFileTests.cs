@@ -256,4 +256,19 @@ public sealed class ModelFileTests : IDisposable
             $"cannot write '{path}': directory '{Path.Combine(_dir.Path, "nope")}' does not exist",
             Assert.Throws<BadInputException>(() => ModelFile.Save(path, architecture, parameters)).Message);
     }
+
+    [Fact]
+    public void Save_should_write_extra_metadata_in_ordinal_key_order_and_name_a_reserved_key()
+    {
+        var (architecture, parameters) = Model(4, 3, 2);
+        var path = _dir.File("model.safetensors");
+        ModelFile.Save(path, architecture, parameters, new Dictionary<string, string> { ["b"] = "2", ["B"] = "3", ["a"] = "1" });
+        var bytes = File.ReadAllBytes(path);
+        var text = Encoding.UTF8.GetString(bytes, 8, (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes));
+        Assert.Contains("\"loss\":\"cross-entropy\",\"B\":\"3\",\"a\":\"1\",\"b\":\"2\"}", text, StringComparison.Ordinal);
+
+        var error = Assert.Throws<ArgumentException>(() => ModelFile.Save(path, architecture, parameters, new Dictionary<string, string> { ["loss"] = "mse" }));
+        Assert.Equal("metadata key 'loss' is reserved for the model's own entries (Parameter 'extraMetadata')", error.Message);
+        Assert.Throws<ArgumentException>(() => ModelFile.Load(string.Empty));
+    }
 }
