@@ -246,6 +246,48 @@ public sealed class StepLedgerTests
     }
 
     [Fact]
+    public void Reduce_should_return_the_buffers_it_rented_to_add_lent_gradients_to_the_pool()
+    {
+        const int length = 33;
+        var pool = new GradientBufferPool(length);
+        var ledger = new StepLedger(pool);
+        var blocks = WorkBlock.Plan(batchSize: 16, microbatchSize: 4, workers: 4);
+        Assert.Equal([1, 1, 1, 1], blocks.Select(b => b.MicrobatchCount));
+        ledger.Begin(1, 0, 0, blocks);
+        var (leaves, expected) = TreeOf(4, length, seed: 11);
+        var gradients = blocks.Select(b => BlockSum(leaves, b, length)).ToArray();
+        foreach (var block in blocks)
+        {
+            Assert.Equal(LedgerOutcome.Accepted, ledger.Offer(Lent(1, 0, 0, block.FirstMicrobatch, block.MicrobatchCount, block.SampleCount, 0, gradients[block.Index], block.Index, new Loan())));
+        }
+
+        var sum = new float[length];
+        ledger.Reduce(Backend, sum);
+        Assert.Equal(expected, sum);
+
+        // Blocks 0+1 and 2+3 are subtrees: each sum went into a rented buffer, and both must be back in the pool.
+        var (left, right) = (new float[length], new float[length]);
+        Backend.Add(gradients[0], gradients[1], left);
+        Backend.Add(gradients[2], gradients[3], right);
+        var returned = new[] { pool.Rent(), pool.Rent() };
+        Assert.Contains(returned, buffer => buffer.AsSpan().SequenceEqual(left));
+        Assert.Contains(returned, buffer => buffer.AsSpan().SequenceEqual(right));
+    }
+
+    [Fact]
+    public void Ledger_should_call_any_result_stale_before_its_first_step_and_fit_no_block_past_the_last()
+    {
+        var ledger = new StepLedger(new GradientBufferPool(2));
+        Assert.Equal(LedgerOutcome.Stale, ledger.Offer(Owned(new GradientBufferPool(2), 1, 0, 0, 0, 1, 4, 0, new float[2])));
+
+        var blocks = WorkBlock.Plan(8, 4, 2);
+        ledger.Begin(1, 0, 0, blocks);
+        Assert.True(ledger.Fits(1, 1, 4, 0));
+        Assert.False(ledger.Fits(blocks.Length, 1, 4, 0));
+        Assert.False(ledger.Fits(-1, 1, 4, 0));
+    }
+
+    [Fact]
     public void Ledger_should_return_the_buffers_of_an_unfinished_step_to_the_pool_when_the_next_begins()
     {
         var pool = new GradientBufferPool(3);
