@@ -144,6 +144,92 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(5, resumed.Calls);
     }
 
+    [Fact]
+    public void Trainer_should_report_the_epoch_loss_as_the_mean_data_loss_plus_the_L2_term_when_it_does_not_measure_the_training_set_again()
+    {
+        // A learning rate so small that no weight moves (the zero biases move by 1e-31): every step's loss is the loss at the start.
+        var (x, y) = Data();
+        var network = new NeuralNetwork([4, 5, 3], dropoutRate: 0, regLambda: 0.05, seed: 9, backend: new ReferenceBackend());
+        var expected = network.CalculateLoss(x, Targets.FromClasses(y));
+        var before = network.Parameters.ToArray();
+
+        var history = new Trainer(network, new TrainerOptions { Optimizer = new SgdOptimizer(learningRate: 1e-30), Epochs = 1, BatchSize = 16, EvaluateTrainingSet = false }).Train(x, y);
+
+        Assert.All(network.Parameters.ToArray().Zip(before), pair => Assert.True(Math.Abs(pair.First - pair.Second) < 1e-20));
+        Assert.Equal(expected, history.Epochs[0].TrainLoss, expected * 1e-6);
+    }
+
+    [Theory]
+    [InlineData(2, 3, 2, 0, 2)] // the step-2 checkpoint, in the middle of the first epoch
+    [InlineData(2, 5, 4, 1, 0)] // step 4 is the epoch's last: saved at the epoch's end, after its metrics, as "epoch 2, step 1"
+    [InlineData(3, 5, 3, 0, 3)] // step 3 was saved mid-epoch, and the epoch's end (step 4) is not 3 steps later
+    public void Checkpoints_should_be_saved_every_N_steps_and_resume_where_they_were_saved(int everySteps, int stopAfter, long version, int nextEpoch, int nextStep)
+    {
+        // 60 rows in batches of 16: 4 steps an epoch.
+        var (x, y) = Data();
+        var options = new CheckpointOptions(_directory, everySteps, Resume: true);
+        using var stop = new CancellationTokenSource();
+        var steps = 0;
+        Assert.Throws<OperationCanceledException>(() => new Trainer(Network(), new TrainerOptions
+        {
+            Epochs = 3,
+            BatchSize = 16,
+            EarlyStoppingPatience = 0,
+            Checkpoints = options,
+            CancellationToken = stop.Token,
+            Progress = e =>
+            {
+                if (e is StepCompleted && ++steps == stopAfter)
+                {
+                    stop.Cancel();
+                }
+            },
+        }).Train(x, y));
+
+        var saved = TrainingCheckpoint.Load(options.FilePath);
+        Assert.Equal((version, nextEpoch, nextStep), (saved.ParameterVersion, saved.NextEpoch, saved.NextStep));
+
+        var messages = new List<string>();
+        new Trainer(Network(), new TrainerOptions
+        {
+            Epochs = 3,
+            BatchSize = 16,
+            EarlyStoppingPatience = 0,
+            Checkpoints = options,
+            Progress = e =>
+            {
+                if (e is TrainingMessage message)
+                {
+                    messages.Add(message.Text);
+                }
+            },
+        }).Train(x, y);
+        Assert.Contains($"resumed from {options.FilePath} at epoch {nextEpoch + 1}, step {nextStep + 1}", messages);
+    }
+
+    [Fact]
+    public void Resume_should_refuse_a_checkpoint_made_with_another_seed()
+    {
+        var (x, y) = Data();
+        var options = new CheckpointOptions(_directory, 1, Resume: true);
+        new Trainer(Network(), new TrainerOptions { Epochs = 1, BatchSize = 16, Checkpoints = options }).Train(x, y);
+        var other = new NeuralNetwork([4, 5, 3], dropoutRate: 0.25, regLambda: 0.01, seed: 10, backend: new ReferenceBackend());
+
+        var error = Assert.Throws<BadInputException>(() => new Trainer(other, new TrainerOptions { Epochs = 2, BatchSize = 16, Checkpoints = options }).Train(x, y));
+
+        Assert.Equal($"{options.FilePath}: the checkpoint was made with seed 9 and optimizer adam, this run uses seed 10 and adam", error.Message);
+    }
+
+    [Fact]
+    public void Trainer_should_refuse_validation_features_without_labels()
+    {
+        var (x, y) = Data();
+
+        var error = Assert.Throws<BadInputException>(() => new Trainer(Network(), new TrainerOptions { Epochs = 1, ValidationFeatures = x }).Train(x, y));
+
+        Assert.Equal("validation data needs both features and labels", error.Message);
+    }
+
     /// <summary>A scheduler of the caller's own, which the trainer knows only through the interface.</summary>
     private sealed class CountingScheduler : ILearningRateScheduler
     {
