@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace SegaLearn.Compute;
 
 public sealed partial class SimdBackend
@@ -60,11 +58,7 @@ public sealed partial class SimdBackend
                 {
                     var ar = output.Slice(i * cols, cols);
                     var gr = gradient.Slice(i * cols, cols);
-                    var dot = FixedOrder.Dot(_width, gr, ar);
-                    for (var j = 0; j < cols; j++)
-                    {
-                        gr[j] = Denormals.Flush(ar[j] * (gr[j] - dot));
-                    }
+                    WidthLoop.Zip(_width, new FlushedBinary<SoftmaxGradientOperator>(new(FixedOrder.Dot(_width, gr, ar))), gr, ar, gr);
                 }
 
                 break;
@@ -120,7 +114,6 @@ public sealed partial class SimdBackend
     {
         output = output[..z.Length];
         WidthLoop.Map(_width, new FlushedUnary<ShiftedExpOperator>(new(FixedOrder.Max(_width, z))), z, output);
-        TensorPrimitives.Divide(output, FixedOrder.Sum(_width, output), output);
-        Denormals.Flush(output);
+        WidthLoop.Map(_width, new FlushedUnary<DivideOperator>(new(FixedOrder.Sum(_width, output))), output, output);
     }
 }

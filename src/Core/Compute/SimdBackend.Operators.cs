@@ -233,4 +233,40 @@ public sealed partial class SimdBackend
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x * (y * (Vector512<float>.One - y));
     }
+
+    /// <summary>x / divisor: softmax's normalization by the row's sum.</summary>
+    internal readonly struct DivideOperator(float divisor) : IUnaryOperator
+    {
+        private readonly Broadcast _divisor = new(divisor);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Invoke(float x) => x / _divisor.Scalar;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<float> Invoke(Vector128<float> x) => x / _divisor.V128;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Invoke(Vector256<float> x) => x / _divisor.V256;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Invoke(Vector512<float> x) => x / _divisor.V512;
+    }
+
+    /// <summary>Softmax's backward step for the gradient x at the output y: y·(x - dot), dot being the row's Σ gradient·output.</summary>
+    internal readonly struct SoftmaxGradientOperator(float dot) : IBinaryOperator
+    {
+        private readonly Broadcast _dot = new(dot);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Invoke(float x, float y) => y * (x - _dot.Scalar);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<float> Invoke(Vector128<float> x, Vector128<float> y) => y * (x - _dot.V128);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => y * (x - _dot.V256);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => y * (x - _dot.V512);
+    }
 }

@@ -5,12 +5,11 @@ namespace SegaLearn.Compute;
 
 public sealed unsafe partial class SimdBackend
 {
-    // Each update is one pass over its arrays, reading the raw gradient through the transform so the mean and the L2
-    // term cost no pass of their own. SGD and Adadelta use the reference's operations in the reference's order and no
-    // fused multiply-adds, so they give the reference's bits; Adam divides once instead of three times (as PyTorch
-    // does: w -= (lr/c1)·m / (√v/√c2 + ε)), which rounds differently in the last bits. Vector lanes and the scalar
-    // tail do the same operations, so splitting a segment over threads at any multiple of 16, or running it on any
-    // width, changes no bit.
+    // Each update is one pass of WidthLoop.Update over its arrays, reading the raw gradient through the transform so
+    // the mean and the L2 term cost no pass of their own. SGD and Adadelta use the reference's operations in the
+    // reference's order and no fused multiply-adds, so they give the reference's bits; Adam rounds differently (see
+    // AdamOperator). Vector lanes and the scalar tail do the same operations, so splitting a segment over threads at
+    // any multiple of 16, or running it on any width, changes no bit.
 
     /// <summary>Below this many elements an update or sum runs on the calling thread alone.</summary>
     private const int ParallelUpdateLimit = 1 << 15;

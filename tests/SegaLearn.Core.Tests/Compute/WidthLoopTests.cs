@@ -30,6 +30,7 @@ public sealed class WidthLoopTests
         CheckUnary(width, new SimdBackend.ReLUOperator(), nameof(SimdBackend.ReLUOperator));
         CheckUnary(width, new SimdBackend.LeakyReLUOperator(0.05f), nameof(SimdBackend.LeakyReLUOperator));
         CheckUnary(width, new SimdBackend.ScaleOperator(0.9f), nameof(SimdBackend.ScaleOperator));
+        CheckUnary(width, new SimdBackend.DivideOperator(7.3f), nameof(SimdBackend.DivideOperator));
         CheckUnary(width, new FlushOperator(), nameof(FlushOperator));
         CheckUnary(width, new SimdBackend.FlushedUnary<SimdBackend.SigmoidOperator>(), "flushed sigmoid");
     }
@@ -46,6 +47,7 @@ public sealed class WidthLoopTests
         CheckBinary(width, new SimdBackend.LeakyReLUGradientOperator(0.05f), nameof(SimdBackend.LeakyReLUGradientOperator));
         CheckBinary(width, new SimdBackend.TanhGradientOperator(), nameof(SimdBackend.TanhGradientOperator));
         CheckBinary(width, new SimdBackend.SigmoidGradientOperator(), nameof(SimdBackend.SigmoidGradientOperator));
+        CheckBinary(width, new SimdBackend.SoftmaxGradientOperator(0.4f), nameof(SimdBackend.SoftmaxGradientOperator));
         CheckBinary(width, new SimdBackend.FlushedBinary<SimdBackend.AddOperator>(), "flushed add");
     }
 
