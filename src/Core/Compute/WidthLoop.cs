@@ -14,7 +14,7 @@ internal static unsafe class WidthLoop
 {
     /// <summary><c>destination[i] = op(x[i])</c>; <paramref name="destination"/> may be <paramref name="x"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Map<TOp>(VectorWidth width, in TOp op, ReadOnlySpan<float> x, Span<float> destination)
+    public static void Map<TOp>(VectorWidth width, TOp op, ReadOnlySpan<float> x, Span<float> destination)
         where TOp : struct, IUnaryOperator
     {
         var length = x.Length;
@@ -54,7 +54,7 @@ internal static unsafe class WidthLoop
 
     /// <summary><c>destination[i] = op(x[i], y[i])</c>; <paramref name="destination"/> may be <paramref name="x"/> or <paramref name="y"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Zip<TOp>(VectorWidth width, in TOp op, ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination)
+    public static void Zip<TOp>(VectorWidth width, TOp op, ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination)
         where TOp : struct, IBinaryOperator
     {
         var length = x.Length;
@@ -99,7 +99,7 @@ internal static unsafe class WidthLoop
     /// kept (unflushed) for the backward pass.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AddMap<TOp>(VectorWidth width, in TOp op, Span<float> z, ReadOnlySpan<float> bias, Span<float> output)
+    public static void AddMap<TOp>(VectorWidth width, TOp op, Span<float> z, ReadOnlySpan<float> bias, Span<float> output)
         where TOp : struct, IUnaryOperator
     {
         var length = z.Length;
@@ -152,7 +152,7 @@ internal static unsafe class WidthLoop
     /// of the weights, gradient and the rule's state arrays (null where the rule has none), handing each chunk to the sink
     /// when it is done.
     /// </summary>
-    public static void Update<TOp, TSink>(VectorWidth width, in TOp op, in TSink sink, float* w, float* g, float* s1, float* s2, int start, int length)
+    public static void Update<TOp, TSink>(VectorWidth width, TOp op, TSink sink, float* w, float* g, float* s1, float* s2, int start, int length)
         where TOp : struct, IUpdateOperator
         where TSink : struct, IChunkSink
     {
@@ -167,7 +167,7 @@ internal static unsafe class WidthLoop
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void UpdateChunk<TOp>(VectorWidth width, in TOp op, float* w, float* g, float* s1, float* s2, int length)
+    private static void UpdateChunk<TOp>(VectorWidth width, TOp op, float* w, float* g, float* s1, float* s2, int length)
         where TOp : struct, IUpdateOperator
     {
         var i = 0;
