@@ -95,8 +95,6 @@ public sealed partial class SimdBackend : IComputeBackend
     /// <summary>Whether Vector256 loops run (also below the Vector512 ones, for what is left).</summary>
     private bool Wide => _width is VectorWidth.V512 or VectorWidth.V256;
 
-    private bool Vectorized => _width != VectorWidth.Scalar;
-
     public void ColumnSums(ReadOnlySpan<float> x, int rows, int cols, Span<float> sums)
     {
         using var mode = FlushToZeroMode.Enter();
