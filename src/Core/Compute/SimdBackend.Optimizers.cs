@@ -130,6 +130,14 @@ public sealed unsafe partial class SimdBackend
 
         public static void Run(SimdBackend backend, in TKernel kernel, int length, bool forkable)
         {
+            // A run that will not fork skips the job: its thread-static lookup costs about as much as adding one row of
+            // a few thousand, which ColumnSums does row by row.
+            if (!forkable || length < ParallelUpdateLimit || backend.Threads == 1)
+            {
+                kernel.Run(0, length);
+                return;
+            }
+
             var job = t_job ??= new RangeJob<TKernel>();
             job._kernel = kernel;
             job._length = length;
