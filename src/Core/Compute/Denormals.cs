@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace SegaLearn.Compute;
@@ -44,32 +43,7 @@ public static class Denormals
         Vector512.AndNot(x, Vector512.LessThan(Vector512.Abs(x), Vector512.Create(SmallestNormal)));
 
     /// <summary>Flushes every element of <paramref name="values"/> in place.</summary>
-    public static void Flush(Span<float> values)
-    {
-        ref var start = ref MemoryMarshal.GetReference(values);
-        var length = (nuint)values.Length;
-        nuint i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i + (nuint)Vector256<float>.Count <= length; i += (nuint)Vector256<float>.Count)
-            {
-                Flush(Vector256.LoadUnsafe(ref start, i)).StoreUnsafe(ref start, i);
-            }
-        }
-
-        if (Vector128.IsHardwareAccelerated)
-        {
-            for (; i + (nuint)Vector128<float>.Count <= length; i += (nuint)Vector128<float>.Count)
-            {
-                Flush(Vector128.LoadUnsafe(ref start, i)).StoreUnsafe(ref start, i);
-            }
-        }
-
-        for (; i < length; i++)
-        {
-            Unsafe.Add(ref start, i) = Flush(Unsafe.Add(ref start, i));
-        }
-    }
+    public static void Flush(Span<float> values) => WidthLoop.Map(SimdBackend.Widest, new FlushOperator(), values, values);
 
     /// <summary>Whether <paramref name="x"/> is a denormal float: non-zero and below <see cref="SmallestNormal"/> in magnitude.</summary>
     public static bool IsDenormal(float x) => x != 0f && MathF.Abs(x) < SmallestNormal;

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -6,18 +5,14 @@ namespace SegaLearn.Compute;
 
 public sealed unsafe partial class SimdBackend
 {
-    // Each update is one pass over its arrays, reading the raw gradient through the transform so the mean and the L2
-    // term cost no pass of their own. SGD and Adadelta use the reference's operations in the reference's order and no
-    // fused multiply-adds, so they give the reference's bits; Adam divides once instead of three times (as PyTorch
-    // does: w -= (lr/c1)·m / (√v/√c2 + ε)), which rounds differently in the last bits. Vector lanes and the scalar
-    // tail do the same operations, so splitting a segment over threads at any multiple of 16, or running it on any
-    // width, changes no bit.
+    // Each update is one pass of WidthLoop.Update over its arrays, reading the raw gradient through the transform so
+    // the mean and the L2 term cost no pass of their own. SGD and Adadelta use the reference's operations in the
+    // reference's order and no fused multiply-adds, so they give the reference's bits; Adam rounds differently (see
+    // AdamOperator). Vector lanes and the scalar tail do the same operations, so splitting a segment over threads at
+    // any multiple of 16, or running it on any width, changes no bit.
 
     /// <summary>Below this many elements an update or sum runs on the calling thread alone.</summary>
     private const int ParallelUpdateLimit = 1 << 15;
-
-    [ThreadStatic]
-    private static UpdateJob? t_update;
 
     public void AdamUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, in AdamStep step, GradientTransform transform, Span<float> mirror = default)
     {
@@ -26,9 +21,7 @@ public sealed unsafe partial class SimdBackend
         CheckLengths(length, g.Length, m.Length, v.Length, mirror.Length);
         fixed (float* pw = w, pg = g, pm = m, pv = v, pmirror = mirror)
         {
-            var job = t_update ??= new UpdateJob();
-            job.SetAdam(_width, pw, pg, pm, pv, step, transform);
-            RunUpdate(job, length, pmirror);
+            RunUpdate(new AdamOperator(step, transform), pw, pg, pm, pv, pmirror, length);
         }
     }
 
@@ -39,9 +32,14 @@ public sealed unsafe partial class SimdBackend
         CheckLengths(length, g.Length, velocity.Length, length, mirror.Length);
         fixed (float* pw = w, pg = g, pv = velocity, pmirror = mirror)
         {
-            var job = t_update ??= new UpdateJob();
-            job.SetSgd(_width, pw, pg, pv, learningRate, momentum, decay, transform);
-            RunUpdate(job, length, pmirror);
+            if (momentum == 0f)
+            {
+                RunUpdate(new SgdOperator(learningRate, decay, transform), pw, pg, null, null, pmirror, length);
+            }
+            else
+            {
+                RunUpdate(new MomentumOperator(learningRate, momentum, decay, transform), pw, pg, pv, null, pmirror, length);
+            }
         }
     }
 
@@ -54,9 +52,7 @@ public sealed unsafe partial class SimdBackend
         CheckLengths(length, g.Length, squaredGradients.Length, squaredUpdates.Length, mirror.Length);
         fixed (float* pw = w, pg = g, psg = squaredGradients, psu = squaredUpdates, pmirror = mirror)
         {
-            var job = t_update ??= new UpdateJob();
-            job.SetAdadelta(_width, pw, pg, psg, psu, learningRate, rho, epsilon, decay, transform);
-            RunUpdate(job, length, pmirror);
+            RunUpdate(new AdadeltaOperator(learningRate, rho, epsilon, decay, transform), pw, pg, psg, psu, pmirror, length);
         }
     }
 
@@ -70,43 +66,50 @@ public sealed unsafe partial class SimdBackend
         UpdateMirror.Check(length, mirror);
     }
 
-    /// <summary>
-    /// Runs an update in 16-aligned chunks shared out over the threads when it is <paramref name="forkable"/> and long enough
-    /// to pay for the fork.
-    /// </summary>
-    private void RunUpdate(UpdateJob job, int length, float* mirror = null, bool forkable = true)
+    private void RunUpdate<TOp>(in TOp op, float* w, float* g, float* s1, float* s2, float* mirror, int length)
+        where TOp : struct, IUpdateOperator
     {
-        job.Length = length;
-        job.Mirror = mirror;
-        Execute(job, forkable && length >= ParallelUpdateLimit);
+        if (mirror is null)
+        {
+            RangeJob<UpdateRange<TOp, NoSink>>.Run(this, new(_width, op, default, w, g, s1, s2), length, forkable: true);
+        }
+        else
+        {
+            RangeJob<UpdateRange<TOp, MirrorSink>>.Run(this, new(_width, op, new MirrorSink(w, mirror), w, g, s1, s2), length, forkable: true);
+        }
     }
 
-    private sealed class UpdateJob : IParallelWork, IThreadedJob
+    /// <summary>A kernel over any range of its elements, so that <see cref="RangeJob{TKernel}"/> can share the ranges out.</summary>
+    private interface IRangeKernel
     {
-        private enum Rule
-        {
-            Adam,
-            Sgd,
-            Adadelta,
-            Sum,
-        }
+        void Run(int start, int count);
+    }
 
-        private Rule _rule;
-        private VectorWidth _width;
-        private float* _w;
-        private float* _g;
-        private float* _s1;
-        private float* _s2;
-        private AdamStep _adam;
-        private GradientTransform _transform;
-        private float _rate;
-        private float _factor;
-        private float _epsilon;
-        private float _decay;
+    /// <summary>An optimizer's update over a range, with the range's chunks handed to the sink.</summary>
+    private readonly struct UpdateRange<TOp, TSink>(VectorWidth width, TOp op, TSink sink, float* w, float* g, float* s1, float* s2) : IRangeKernel
+        where TOp : struct, IUpdateOperator
+        where TSink : struct, IChunkSink
+    {
+        private readonly TOp _op = op;
+        private readonly TSink _sink = sink;
 
-        /// <summary>Elements updated before they are copied to the mirror, while they are still in L1.</summary>
-        private const int MirrorBlock = 2048;
+        public void Run(int start, int count) => WidthLoop.Update(width, _op, _sink, w, g, s1, s2, start, count);
+    }
 
+    /// <summary>The flushed pairwise sum of <see cref="Add(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/> over a range.</summary>
+    private readonly struct SumRange(VectorWidth width, float* x, float* y, float* sum) : IRangeKernel
+    {
+        public void Run(int start, int count) =>
+            WidthLoop.Zip(width, new FlushedBinary<AddOperator>(), new ReadOnlySpan<float>(x + start, count), new ReadOnlySpan<float>(y + start, count), new Span<float>(sum + start, count));
+    }
+
+    /// <summary>
+    /// Runs a range kernel in 16-aligned ranges shared out over the threads when it is forkable and long enough to pay for
+    /// the fork; one instance per kernel type and calling thread, so a steady-state call allocates nothing.
+    /// </summary>
+    private sealed class RangeJob<TKernel> : IParallelWork, IThreadedJob
+        where TKernel : struct, IRangeKernel
+    {
         /// <summary>
         /// Tasks per participant: a helper woken from <see cref="Rest"/> joins 25–50 µs into a run, and with one task per
         /// thread the caller then waited at the end for the helper's whole half. Smaller tasks let the caller take over
@@ -118,402 +121,239 @@ public sealed unsafe partial class SimdBackend
         /// <summary>Elements below which a task is not split further: claiming a task costs one compare-and-swap.</summary>
         private const int MinTaskLength = 4096;
 
+        [ThreadStatic]
+        private static RangeJob<TKernel>? t_job;
+
+        private TKernel _kernel;
+        private int _length;
         private int _chunk;
 
-        public int Length { get; set; }
+        public static void Run(SimdBackend backend, in TKernel kernel, int length, bool forkable)
+        {
+            // A run that will not fork skips the job: its thread-static lookup costs about as much as adding one row of
+            // a few thousand, which ColumnSums does row by row.
+            if (!forkable || length < ParallelUpdateLimit || backend.Threads == 1)
+            {
+                kernel.Run(0, length);
+                return;
+            }
 
-        /// <summary>Where updated weights are also written (at the same offsets), or null.</summary>
-        public float* Mirror { get; set; }
+            var job = t_job ??= new RangeJob<TKernel>();
+            job._kernel = kernel;
+            job._length = length;
+            backend.Execute(job, forkable && length >= ParallelUpdateLimit);
+        }
 
         public void Execute(ComputeWorkers? workers)
         {
             if (workers is null)
             {
-                _chunk = Length;
-                Run(0);
+                _kernel.Run(0, _length);
                 return;
             }
 
             var parts = workers.Threads * TasksPerThread;
-            _chunk = Math.Max(((Length + parts - 1) / parts + 15) & ~15, MinTaskLength);
-            workers.Run(this, (Length + _chunk - 1) / _chunk);
-        }
-
-        public void SetAdam(VectorWidth width, float* w, float* g, float* m, float* v, in AdamStep step, GradientTransform transform)
-        {
-            (_rule, _width, _adam, _transform) = (Rule.Adam, width, step, transform);
-            SetArrays(w, g, m, v);
-        }
-
-        public void SetSgd(VectorWidth width, float* w, float* g, float* velocity, float rate, float momentum, float decay, GradientTransform transform)
-        {
-            (_rule, _width, _rate, _factor, _decay, _transform) = (Rule.Sgd, width, rate, momentum, decay, transform);
-            SetArrays(w, g, velocity, null);
-        }
-
-        public void SetAdadelta(VectorWidth width, float* w, float* g, float* squaredGradients, float* squaredUpdates, float rate, float rho, float epsilon, float decay, GradientTransform transform)
-        {
-            (_rule, _width, _rate, _factor, _epsilon, _decay, _transform) = (Rule.Adadelta, width, rate, rho, epsilon, decay, transform);
-            SetArrays(w, g, squaredGradients, squaredUpdates);
-        }
-
-        public void SetSum(VectorWidth width, float* x, float* y, float* sum)
-        {
-            (_rule, _width) = (Rule.Sum, width);
-            SetArrays(sum, x, y, null);
-        }
-
-        private void SetArrays(float* w, float* g, float* first, float* second)
-        {
-            _w = w;
-            _g = g;
-            _s1 = first;
-            _s2 = second;
+            _chunk = Math.Max(((_length + parts - 1) / parts + 15) & ~15, MinTaskLength);
+            workers.Run(this, (_length + _chunk - 1) / _chunk);
         }
 
         public void Run(int task)
         {
             var start = task * _chunk;
-            var count = Math.Min(_chunk, Length - start);
-            if (Mirror is null)
-            {
-                Run(start, count);
-                return;
-            }
-
-            for (var block = start; block < start + count; block += MirrorBlock)
-            {
-                var length = Math.Min(MirrorBlock, start + count - block);
-                Run(block, length);
-                Buffer.MemoryCopy(_w + block, Mirror + block, (long)length * sizeof(float), (long)length * sizeof(float));
-            }
-        }
-
-        private void Run(int start, int count)
-        {
-            switch (_rule)
-            {
-                case Rule.Adam:
-                    Adam(_width, _w + start, _g + start, _s1 + start, _s2 + start, count, _adam, _transform);
-                    break;
-                case Rule.Sgd:
-                    Sgd(_width, _w + start, _g + start, _s1 + start, count, _rate, _factor, _decay, _transform);
-                    break;
-                case Rule.Sum:
-                    Sum(_width, _g + start, _s1 + start, _w + start, count);
-                    break;
-                default:
-                    Adadelta(_width, _w + start, _g + start, _s1 + start, _s2 + start, count, _rate, _factor, _epsilon, _decay, _transform);
-                    break;
-            }
+            _kernel.Run(start, Math.Min(_chunk, _length - start));
         }
     }
 
-    private static void Sum(VectorWidth width, float* x, float* y, float* sum, int length)
+    /// <summary>
+    /// Adam as PyTorch computes it, w -= (lr/c1)·m / (√v/√c2 + ε), dividing once instead of three times, which rounds
+    /// differently from the reference in the last bits.
+    /// </summary>
+    internal readonly struct AdamOperator(in AdamStep step, GradientTransform transform) : IUpdateOperator
     {
-        var i = 0;
-        if (width == VectorWidth.V512)
+        private readonly Broadcast _scale = new(transform.Scale);
+        private readonly Broadcast _l2 = new(transform.L2);
+        private readonly Broadcast _beta1 = new(step.Beta1);
+        private readonly Broadcast _beta2 = new(step.Beta2);
+        private readonly Broadcast _rest1 = new(1f - step.Beta1);
+        private readonly Broadcast _rest2 = new(1f - step.Beta2);
+        private readonly Broadcast _stepSize = new(step.LearningRate / step.BiasCorrection1);
+        private readonly Broadcast _root2 = new(1f / MathF.Sqrt(step.BiasCorrection2));
+        private readonly Broadcast _epsilon = new(step.Epsilon);
+        private readonly Broadcast _shrink = new(step.LearningRate * step.Decay);
+
+        public static int States => 2;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref float w, float g, ref float m, ref float v)
         {
-            for (; i <= length - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                Denormals.Flush(Vector512.Load(x + i) + Vector512.Load(y + i)).Store(sum + i);
-            }
+            var gi = Denormals.Flush(g) * _scale.Scalar + _l2.Scalar * w;
+            m = Denormals.Flush(_beta1.Scalar * m + _rest1.Scalar * gi);
+            v = Denormals.Flush(_beta2.Scalar * v + _rest2.Scalar * gi * gi);
+            w = Denormals.Flush(w - (_stepSize.Scalar * m / (MathF.Sqrt(v) * _root2.Scalar + _epsilon.Scalar) + _shrink.Scalar * w));
         }
 
-        if (width is VectorWidth.V512 or VectorWidth.V256)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector128<float> w, Vector128<float> g, ref Vector128<float> m, ref Vector128<float> v)
         {
-            for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                Denormals.Flush(Vector256.Load(x + i) + Vector256.Load(y + i)).Store(sum + i);
-            }
+            var gi = Denormals.Flush(g) * _scale.V128 + _l2.V128 * w;
+            m = Denormals.Flush(_beta1.V128 * m + _rest1.V128 * gi);
+            v = Denormals.Flush(_beta2.V128 * v + _rest2.V128 * gi * gi);
+            w = Denormals.Flush(w - (_stepSize.V128 * m / (Vector128.Sqrt(v) * _root2.V128 + _epsilon.V128) + _shrink.V128 * w));
         }
 
-        if (width != VectorWidth.Scalar)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector256<float> w, Vector256<float> g, ref Vector256<float> m, ref Vector256<float> v)
         {
-            for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
-            {
-                Denormals.Flush(Vector128.Load(x + i) + Vector128.Load(y + i)).Store(sum + i);
-            }
+            var gi = Denormals.Flush(g) * _scale.V256 + _l2.V256 * w;
+            m = Denormals.Flush(_beta1.V256 * m + _rest1.V256 * gi);
+            v = Denormals.Flush(_beta2.V256 * v + _rest2.V256 * gi * gi);
+            w = Denormals.Flush(w - (_stepSize.V256 * m / (Vector256.Sqrt(v) * _root2.V256 + _epsilon.V256) + _shrink.V256 * w));
         }
 
-        for (; i < length; i++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector512<float> w, Vector512<float> g, ref Vector512<float> m, ref Vector512<float> v)
         {
-            sum[i] = Denormals.Flush(x[i] + y[i]);
+            var gi = Denormals.Flush(g) * _scale.V512 + _l2.V512 * w;
+            m = Denormals.Flush(_beta1.V512 * m + _rest1.V512 * gi);
+            v = Denormals.Flush(_beta2.V512 * v + _rest2.V512 * gi * gi);
+            w = Denormals.Flush(w - (_stepSize.V512 * m / (Vector512.Sqrt(v) * _root2.V512 + _epsilon.V512) + _shrink.V512 * w));
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Adam(VectorWidth width, float* w, float* g, float* m, float* v, int length, in AdamStep step, GradientTransform transform)
+    /// <summary>Plain SGD, w += -lr·g - lr·decay·w, in the reference's operations and order.</summary>
+    internal readonly struct SgdOperator(float learningRate, float decay, GradientTransform transform) : IUpdateOperator
     {
-        var stepScale = step.LearningRate / step.BiasCorrection1;
-        var rootCorrection2 = 1f / MathF.Sqrt(step.BiasCorrection2);
-        var rateDecay = step.LearningRate * step.Decay;
-        var i = 0;
-        if (width == VectorWidth.V512)
+        private readonly Broadcast _scale = new(transform.Scale);
+        private readonly Broadcast _l2 = new(transform.L2);
+        private readonly Broadcast _rate = new(learningRate);
+        private readonly Broadcast _shrink = new(learningRate * decay);
+
+        public static int States => 0;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref float w, float g, ref float s1, ref float s2)
         {
-            var scale = Vector512.Create(transform.Scale);
-            var l2 = Vector512.Create(transform.L2);
-            var beta1 = Vector512.Create(step.Beta1);
-            var beta2 = Vector512.Create(step.Beta2);
-            var rest1 = Vector512.Create(1f - step.Beta1);
-            var rest2 = Vector512.Create(1f - step.Beta2);
-            var stepSize = Vector512.Create(stepScale);
-            var root2 = Vector512.Create(rootCorrection2);
-            var epsilon = Vector512.Create(step.Epsilon);
-            var shrink = Vector512.Create(rateDecay);
-            for (; i <= length - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                var wi = Vector512.Load(w + i);
-                var gi = Denormals.Flush(Vector512.Load(g + i)) * scale + l2 * wi;
-                var mi = Denormals.Flush(beta1 * Vector512.Load(m + i) + rest1 * gi);
-                var vi = Denormals.Flush(beta2 * Vector512.Load(v + i) + rest2 * gi * gi);
-                wi = Denormals.Flush(wi - (stepSize * mi / (Vector512.Sqrt(vi) * root2 + epsilon) + shrink * wi));
-                mi.Store(m + i);
-                vi.Store(v + i);
-                wi.Store(w + i);
-            }
+            var gi = Denormals.Flush(g) * _scale.Scalar + _l2.Scalar * w;
+            w = Denormals.Flush(w + (0f - _rate.Scalar * gi - _shrink.Scalar * w));
         }
 
-        if (width is VectorWidth.V512 or VectorWidth.V256)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector128<float> w, Vector128<float> g, ref Vector128<float> s1, ref Vector128<float> s2)
         {
-            var scale = Vector256.Create(transform.Scale);
-            var l2 = Vector256.Create(transform.L2);
-            var beta1 = Vector256.Create(step.Beta1);
-            var beta2 = Vector256.Create(step.Beta2);
-            var rest1 = Vector256.Create(1f - step.Beta1);
-            var rest2 = Vector256.Create(1f - step.Beta2);
-            var stepSize = Vector256.Create(stepScale);
-            var root2 = Vector256.Create(rootCorrection2);
-            var epsilon = Vector256.Create(step.Epsilon);
-            var shrink = Vector256.Create(rateDecay);
-            for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                var wi = Vector256.Load(w + i);
-                var gi = Denormals.Flush(Vector256.Load(g + i)) * scale + l2 * wi;
-                var mi = Denormals.Flush(beta1 * Vector256.Load(m + i) + rest1 * gi);
-                var vi = Denormals.Flush(beta2 * Vector256.Load(v + i) + rest2 * gi * gi);
-                wi = Denormals.Flush(wi - (stepSize * mi / (Vector256.Sqrt(vi) * root2 + epsilon) + shrink * wi));
-                mi.Store(m + i);
-                vi.Store(v + i);
-                wi.Store(w + i);
-            }
+            var gi = Denormals.Flush(g) * _scale.V128 + _l2.V128 * w;
+            w = Denormals.Flush(w + (Vector128<float>.Zero - _rate.V128 * gi - _shrink.V128 * w));
         }
 
-        if (width != VectorWidth.Scalar)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector256<float> w, Vector256<float> g, ref Vector256<float> s1, ref Vector256<float> s2)
         {
-            var scale = Vector128.Create(transform.Scale);
-            var l2 = Vector128.Create(transform.L2);
-            var beta1 = Vector128.Create(step.Beta1);
-            var beta2 = Vector128.Create(step.Beta2);
-            var rest1 = Vector128.Create(1f - step.Beta1);
-            var rest2 = Vector128.Create(1f - step.Beta2);
-            var stepSize = Vector128.Create(stepScale);
-            var root2 = Vector128.Create(rootCorrection2);
-            var epsilon = Vector128.Create(step.Epsilon);
-            var shrink = Vector128.Create(rateDecay);
-            for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
-            {
-                var wi = Vector128.Load(w + i);
-                var gi = Denormals.Flush(Vector128.Load(g + i)) * scale + l2 * wi;
-                var mi = Denormals.Flush(beta1 * Vector128.Load(m + i) + rest1 * gi);
-                var vi = Denormals.Flush(beta2 * Vector128.Load(v + i) + rest2 * gi * gi);
-                wi = Denormals.Flush(wi - (stepSize * mi / (Vector128.Sqrt(vi) * root2 + epsilon) + shrink * wi));
-                mi.Store(m + i);
-                vi.Store(v + i);
-                wi.Store(w + i);
-            }
+            var gi = Denormals.Flush(g) * _scale.V256 + _l2.V256 * w;
+            w = Denormals.Flush(w + (Vector256<float>.Zero - _rate.V256 * gi - _shrink.V256 * w));
         }
 
-        for (; i < length; i++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector512<float> w, Vector512<float> g, ref Vector512<float> s1, ref Vector512<float> s2)
         {
-            var gi = Denormals.Flush(g[i]) * transform.Scale + transform.L2 * w[i];
-            m[i] = Denormals.Flush(step.Beta1 * m[i] + (1f - step.Beta1) * gi);
-            v[i] = Denormals.Flush(step.Beta2 * v[i] + (1f - step.Beta2) * gi * gi);
-            w[i] = Denormals.Flush(w[i] - (stepScale * m[i] / (MathF.Sqrt(v[i]) * rootCorrection2 + step.Epsilon) + rateDecay * w[i]));
+            var gi = Denormals.Flush(g) * _scale.V512 + _l2.V512 * w;
+            w = Denormals.Flush(w + (Vector512<float>.Zero - _rate.V512 * gi - _shrink.V512 * w));
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Sgd(VectorWidth width, float* w, float* g, float* velocity, int length, float learningRate, float momentum, float decay, GradientTransform transform)
+    /// <summary>SGD with momentum, v = μ·v - lr·g, w += v - lr·decay·w, in the reference's operations and order.</summary>
+    internal readonly struct MomentumOperator(float learningRate, float momentum, float decay, GradientTransform transform) : IUpdateOperator
     {
-        var rateDecay = learningRate * decay;
-        var i = 0;
-        if (width == VectorWidth.V512)
-        {
-            var scale = Vector512.Create(transform.Scale);
-            var l2 = Vector512.Create(transform.L2);
-            var mu = Vector512.Create(momentum);
-            var rate = Vector512.Create(learningRate);
-            var shrink = Vector512.Create(rateDecay);
-            for (; momentum == 0f && i <= length - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                var wi = Vector512.Load(w + i);
-                var gi = Denormals.Flush(Vector512.Load(g + i)) * scale + l2 * wi;
-                wi = Denormals.Flush(wi + (Vector512<float>.Zero - rate * gi - shrink * wi));
-                wi.Store(w + i);
-            }
+        private readonly Broadcast _scale = new(transform.Scale);
+        private readonly Broadcast _l2 = new(transform.L2);
+        private readonly Broadcast _momentum = new(momentum);
+        private readonly Broadcast _rate = new(learningRate);
+        private readonly Broadcast _shrink = new(learningRate * decay);
 
-            for (; i <= length - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                var wi = Vector512.Load(w + i);
-                var gi = Denormals.Flush(Vector512.Load(g + i)) * scale + l2 * wi;
-                var vi = Denormals.Flush(mu * Vector512.Load(velocity + i) - rate * gi);
-                wi = Denormals.Flush(wi + (vi - shrink * wi));
-                vi.Store(velocity + i);
-                wi.Store(w + i);
-            }
+        public static int States => 1;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref float w, float g, ref float velocity, ref float s2)
+        {
+            var gi = Denormals.Flush(g) * _scale.Scalar + _l2.Scalar * w;
+            velocity = Denormals.Flush(_momentum.Scalar * velocity - _rate.Scalar * gi);
+            w = Denormals.Flush(w + (velocity - _shrink.Scalar * w));
         }
 
-        if (width is VectorWidth.V512 or VectorWidth.V256)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector128<float> w, Vector128<float> g, ref Vector128<float> velocity, ref Vector128<float> s2)
         {
-            var scale = Vector256.Create(transform.Scale);
-            var l2 = Vector256.Create(transform.L2);
-            var mu = Vector256.Create(momentum);
-            var rate = Vector256.Create(learningRate);
-            var shrink = Vector256.Create(rateDecay);
-            for (; momentum == 0f && i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                var wi = Vector256.Load(w + i);
-                var gi = Denormals.Flush(Vector256.Load(g + i)) * scale + l2 * wi;
-                wi = Denormals.Flush(wi + (Vector256<float>.Zero - rate * gi - shrink * wi));
-                wi.Store(w + i);
-            }
-
-            for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                var wi = Vector256.Load(w + i);
-                var gi = Denormals.Flush(Vector256.Load(g + i)) * scale + l2 * wi;
-                var vi = Denormals.Flush(mu * Vector256.Load(velocity + i) - rate * gi);
-                wi = Denormals.Flush(wi + (vi - shrink * wi));
-                vi.Store(velocity + i);
-                wi.Store(w + i);
-            }
+            var gi = Denormals.Flush(g) * _scale.V128 + _l2.V128 * w;
+            velocity = Denormals.Flush(_momentum.V128 * velocity - _rate.V128 * gi);
+            w = Denormals.Flush(w + (velocity - _shrink.V128 * w));
         }
 
-        if (width != VectorWidth.Scalar)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector256<float> w, Vector256<float> g, ref Vector256<float> velocity, ref Vector256<float> s2)
         {
-            var scale = Vector128.Create(transform.Scale);
-            var l2 = Vector128.Create(transform.L2);
-            var mu = Vector128.Create(momentum);
-            var rate = Vector128.Create(learningRate);
-            var shrink = Vector128.Create(rateDecay);
-            for (; momentum == 0f && i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
-            {
-                var wi = Vector128.Load(w + i);
-                var gi = Denormals.Flush(Vector128.Load(g + i)) * scale + l2 * wi;
-                wi = Denormals.Flush(wi + (Vector128<float>.Zero - rate * gi - shrink * wi));
-                wi.Store(w + i);
-            }
-
-            for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
-            {
-                var wi = Vector128.Load(w + i);
-                var gi = Denormals.Flush(Vector128.Load(g + i)) * scale + l2 * wi;
-                var vi = Denormals.Flush(mu * Vector128.Load(velocity + i) - rate * gi);
-                wi = Denormals.Flush(wi + (vi - shrink * wi));
-                vi.Store(velocity + i);
-                wi.Store(w + i);
-            }
+            var gi = Denormals.Flush(g) * _scale.V256 + _l2.V256 * w;
+            velocity = Denormals.Flush(_momentum.V256 * velocity - _rate.V256 * gi);
+            w = Denormals.Flush(w + (velocity - _shrink.V256 * w));
         }
 
-        for (; i < length; i++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector512<float> w, Vector512<float> g, ref Vector512<float> velocity, ref Vector512<float> s2)
         {
-            var gi = Denormals.Flush(g[i]) * transform.Scale + transform.L2 * w[i];
-            var step = momentum == 0f ? 0f - learningRate * gi : Denormals.Flush(momentum * velocity[i] - learningRate * gi);
-            if (momentum != 0f)
-            {
-                velocity[i] = step;
-            }
-
-            w[i] = Denormals.Flush(w[i] + (step - rateDecay * w[i]));
+            var gi = Denormals.Flush(g) * _scale.V512 + _l2.V512 * w;
+            velocity = Denormals.Flush(_momentum.V512 * velocity - _rate.V512 * gi);
+            w = Denormals.Flush(w + (velocity - _shrink.V512 * w));
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Adadelta(
-        VectorWidth width, float* w, float* g, float* squaredGradients, float* squaredUpdates, int length, float learningRate, float rho, float epsilon, float decay, GradientTransform transform)
+    /// <summary>Adadelta in the reference's operations and order.</summary>
+    internal readonly struct AdadeltaOperator(float learningRate, float rho, float epsilon, float decay, GradientTransform transform) : IUpdateOperator
     {
-        var rateDecay = learningRate * decay;
-        var i = 0;
-        if (width == VectorWidth.V512)
+        private readonly Broadcast _scale = new(transform.Scale);
+        private readonly Broadcast _l2 = new(transform.L2);
+        private readonly Broadcast _rho = new(rho);
+        private readonly Broadcast _rest = new(1f - rho);
+        private readonly Broadcast _epsilon = new(epsilon);
+        private readonly Broadcast _rate = new(learningRate);
+        private readonly Broadcast _shrink = new(learningRate * decay);
+
+        public static int States => 2;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref float w, float g, ref float squaredGradient, ref float squaredUpdate)
         {
-            var scale = Vector512.Create(transform.Scale);
-            var l2 = Vector512.Create(transform.L2);
-            var r = Vector512.Create(rho);
-            var rest = Vector512.Create(1f - rho);
-            var eps = Vector512.Create(epsilon);
-            var rate = Vector512.Create(learningRate);
-            var shrink = Vector512.Create(rateDecay);
-            for (; i <= length - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                var wi = Vector512.Load(w + i);
-                var gi = Denormals.Flush(Vector512.Load(g + i)) * scale + l2 * wi;
-                var sg = Denormals.Flush(r * Vector512.Load(squaredGradients + i) + rest * gi * gi);
-                var su = Vector512.Load(squaredUpdates + i);
-                var delta = -Vector512.Sqrt(su + eps) / Vector512.Sqrt(sg + eps) * gi;
-                su = Denormals.Flush(r * su + rest * delta * delta);
-                wi = Denormals.Flush(wi + (rate * delta - shrink * wi));
-                sg.Store(squaredGradients + i);
-                su.Store(squaredUpdates + i);
-                wi.Store(w + i);
-            }
+            var gi = Denormals.Flush(g) * _scale.Scalar + _l2.Scalar * w;
+            squaredGradient = Denormals.Flush(_rho.Scalar * squaredGradient + _rest.Scalar * gi * gi);
+            var delta = -MathF.Sqrt(squaredUpdate + _epsilon.Scalar) / MathF.Sqrt(squaredGradient + _epsilon.Scalar) * gi;
+            squaredUpdate = Denormals.Flush(_rho.Scalar * squaredUpdate + _rest.Scalar * delta * delta);
+            w = Denormals.Flush(w + (_rate.Scalar * delta - _shrink.Scalar * w));
         }
 
-        if (width is VectorWidth.V512 or VectorWidth.V256)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector128<float> w, Vector128<float> g, ref Vector128<float> squaredGradient, ref Vector128<float> squaredUpdate)
         {
-            var scale = Vector256.Create(transform.Scale);
-            var l2 = Vector256.Create(transform.L2);
-            var r = Vector256.Create(rho);
-            var rest = Vector256.Create(1f - rho);
-            var eps = Vector256.Create(epsilon);
-            var rate = Vector256.Create(learningRate);
-            var shrink = Vector256.Create(rateDecay);
-            for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                var wi = Vector256.Load(w + i);
-                var gi = Denormals.Flush(Vector256.Load(g + i)) * scale + l2 * wi;
-                var sg = Denormals.Flush(r * Vector256.Load(squaredGradients + i) + rest * gi * gi);
-                var su = Vector256.Load(squaredUpdates + i);
-                var delta = -Vector256.Sqrt(su + eps) / Vector256.Sqrt(sg + eps) * gi;
-                su = Denormals.Flush(r * su + rest * delta * delta);
-                wi = Denormals.Flush(wi + (rate * delta - shrink * wi));
-                sg.Store(squaredGradients + i);
-                su.Store(squaredUpdates + i);
-                wi.Store(w + i);
-            }
+            var gi = Denormals.Flush(g) * _scale.V128 + _l2.V128 * w;
+            squaredGradient = Denormals.Flush(_rho.V128 * squaredGradient + _rest.V128 * gi * gi);
+            var delta = -Vector128.Sqrt(squaredUpdate + _epsilon.V128) / Vector128.Sqrt(squaredGradient + _epsilon.V128) * gi;
+            squaredUpdate = Denormals.Flush(_rho.V128 * squaredUpdate + _rest.V128 * delta * delta);
+            w = Denormals.Flush(w + (_rate.V128 * delta - _shrink.V128 * w));
         }
 
-        if (width != VectorWidth.Scalar)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector256<float> w, Vector256<float> g, ref Vector256<float> squaredGradient, ref Vector256<float> squaredUpdate)
         {
-            var scale = Vector128.Create(transform.Scale);
-            var l2 = Vector128.Create(transform.L2);
-            var r = Vector128.Create(rho);
-            var rest = Vector128.Create(1f - rho);
-            var eps = Vector128.Create(epsilon);
-            var rate = Vector128.Create(learningRate);
-            var shrink = Vector128.Create(rateDecay);
-            for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
-            {
-                var wi = Vector128.Load(w + i);
-                var gi = Denormals.Flush(Vector128.Load(g + i)) * scale + l2 * wi;
-                var sg = Denormals.Flush(r * Vector128.Load(squaredGradients + i) + rest * gi * gi);
-                var su = Vector128.Load(squaredUpdates + i);
-                var delta = -Vector128.Sqrt(su + eps) / Vector128.Sqrt(sg + eps) * gi;
-                su = Denormals.Flush(r * su + rest * delta * delta);
-                wi = Denormals.Flush(wi + (rate * delta - shrink * wi));
-                sg.Store(squaredGradients + i);
-                su.Store(squaredUpdates + i);
-                wi.Store(w + i);
-            }
+            var gi = Denormals.Flush(g) * _scale.V256 + _l2.V256 * w;
+            squaredGradient = Denormals.Flush(_rho.V256 * squaredGradient + _rest.V256 * gi * gi);
+            var delta = -Vector256.Sqrt(squaredUpdate + _epsilon.V256) / Vector256.Sqrt(squaredGradient + _epsilon.V256) * gi;
+            squaredUpdate = Denormals.Flush(_rho.V256 * squaredUpdate + _rest.V256 * delta * delta);
+            w = Denormals.Flush(w + (_rate.V256 * delta - _shrink.V256 * w));
         }
 
-        for (; i < length; i++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector512<float> w, Vector512<float> g, ref Vector512<float> squaredGradient, ref Vector512<float> squaredUpdate)
         {
-            var gi = Denormals.Flush(g[i]) * transform.Scale + transform.L2 * w[i];
-            squaredGradients[i] = Denormals.Flush(rho * squaredGradients[i] + (1f - rho) * gi * gi);
-            var delta = -MathF.Sqrt(squaredUpdates[i] + epsilon) / MathF.Sqrt(squaredGradients[i] + epsilon) * gi;
-            squaredUpdates[i] = Denormals.Flush(rho * squaredUpdates[i] + (1f - rho) * delta * delta);
-            w[i] = Denormals.Flush(w[i] + (learningRate * delta - rateDecay * w[i]));
+            var gi = Denormals.Flush(g) * _scale.V512 + _l2.V512 * w;
+            squaredGradient = Denormals.Flush(_rho.V512 * squaredGradient + _rest.V512 * gi * gi);
+            var delta = -Vector512.Sqrt(squaredUpdate + _epsilon.V512) / Vector512.Sqrt(squaredGradient + _epsilon.V512) * gi;
+            squaredUpdate = Denormals.Flush(_rho.V512 * squaredUpdate + _rest.V512 * delta * delta);
+            w = Denormals.Flush(w + (_rate.V512 * delta - _shrink.V512 * w));
         }
     }
 }

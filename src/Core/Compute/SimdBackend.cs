@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
@@ -49,12 +48,15 @@ public sealed partial class SimdBackend : IComputeBackend
         }
 
         Threads = threads ?? Environment.ProcessorCount;
-        _width = width != VectorWidth.Auto ? width
-            : SupportsV512 ? VectorWidth.V512
-            : SupportsV256 ? VectorWidth.V256
-            : Vector128.IsHardwareAccelerated ? VectorWidth.V128
-            : VectorWidth.Scalar;
+        _width = width != VectorWidth.Auto ? width : Widest;
     }
+
+    /// <summary>The widest path this machine runs, which <see cref="VectorWidth.Auto"/> takes.</summary>
+    internal static VectorWidth Widest =>
+        SupportsV512 ? VectorWidth.V512
+        : SupportsV256 ? VectorWidth.V256
+        : Vector128.IsHardwareAccelerated ? VectorWidth.V128
+        : VectorWidth.Scalar;
 
     /// <summary>Whether this machine runs the Vector512 path (AVX-512F, which implies FMA, and not turned off by the runtime).</summary>
     public static bool SupportsV512 => Vector512.IsHardwareAccelerated && Avx512F.IsSupported && SupportsV256;
@@ -75,7 +77,7 @@ public sealed partial class SimdBackend : IComputeBackend
 
     /// <summary>
     /// What decides the bits: the kernels' fixed order of operations (the same on every width: see
-    /// <see cref="FixedOrder"/> and <see cref="Transcendentals"/>; products are fused everywhere, in hardware or
+    /// <see cref="FixedOrder"/> and <see cref="ExpOperator"/>; products are fused everywhere, in hardware or
     /// exactly in software), whether they run in flush-to-zero mode, and the platform, whose C library computes the
     /// double exp and log of the binary cross-entropy. Neither the width nor the thread count is part of it.
     /// </summary>
@@ -92,8 +94,6 @@ public sealed partial class SimdBackend : IComputeBackend
 
     /// <summary>Whether Vector256 loops run (also below the Vector512 ones, for what is left).</summary>
     private bool Wide => _width is VectorWidth.V512 or VectorWidth.V256;
-
-    private bool Vectorized => _width != VectorWidth.Scalar;
 
     public void ColumnSums(ReadOnlySpan<float> x, int rows, int cols, Span<float> sums)
     {
@@ -120,31 +120,13 @@ public sealed partial class SimdBackend : IComputeBackend
     public void Multiply(Span<float> x, ReadOnlySpan<float> y)
     {
         using var mode = FlushToZeroMode.Enter();
-        if (Vectorized)
-        {
-            TensorPrimitives.Multiply(x, y[..x.Length], x);
-            return;
-        }
-
-        for (var i = 0; i < x.Length; i++)
-        {
-            x[i] *= y[i];
-        }
+        WidthLoop.Zip(_width, new MultiplyOperator(), x, y, x);
     }
 
     public void Scale(Span<float> x, float scale)
     {
         using var mode = FlushToZeroMode.Enter();
-        if (Vectorized)
-        {
-            TensorPrimitives.Multiply(x, scale, x);
-            return;
-        }
-
-        for (var i = 0; i < x.Length; i++)
-        {
-            x[i] *= scale;
-        }
+        WidthLoop.Map(_width, new ScaleOperator(scale), x, x);
     }
 
     public void Add(Span<float> x, ReadOnlySpan<float> y) => Add(x, y, x);
@@ -156,45 +138,14 @@ public sealed partial class SimdBackend : IComputeBackend
         CheckLengths(length, y.Length, sum.Length, length, 0);
         fixed (float* px = x, py = y, ps = sum)
         {
-            var job = t_update ??= new UpdateJob();
-            job.SetSum(_width, px, py, ps);
-            RunUpdate(job, length, forkable: !HelpersResting);
+            RangeJob<SumRange>.Run(this, new SumRange(_width, px, py, ps), length, forkable: !HelpersResting);
         }
     }
 
     public void ScaleAdd(Span<float> x, float scale, ReadOnlySpan<float> y, float alpha)
     {
         using var mode = FlushToZeroMode.Enter();
-        y = y[..x.Length];
-        var i = 0;
-        if (Wide)
-        {
-            var s = Vector256.Create(scale);
-            var a = Vector256.Create(alpha);
-            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                var xv = Vector256.Create(x.Slice(i, Vector256<float>.Count));
-                var yv = Vector256.Create(y.Slice(i, Vector256<float>.Count));
-                (xv * s + a * yv).CopyTo(x.Slice(i, Vector256<float>.Count));
-            }
-        }
-
-        if (Vectorized)
-        {
-            var s = Vector128.Create(scale);
-            var a = Vector128.Create(alpha);
-            for (; i <= x.Length - Vector128<float>.Count; i += Vector128<float>.Count)
-            {
-                var xv = Vector128.Create(x.Slice(i, Vector128<float>.Count));
-                var yv = Vector128.Create(y.Slice(i, Vector128<float>.Count));
-                (xv * s + a * yv).CopyTo(x.Slice(i, Vector128<float>.Count));
-            }
-        }
-
-        for (; i < x.Length; i++)
-        {
-            x[i] = x[i] * scale + alpha * y[i];
-        }
+        WidthLoop.Zip(_width, new ScaleAddOperator(scale, alpha), x, y, x);
     }
 
     public double SumOfSquares(ReadOnlySpan<float> x)
