@@ -12,7 +12,7 @@ namespace SegaLearn.Data;
 public static partial class CsvDataReader
 {
     /// <summary>Bytes of the body per parallel chunk at least: below this, splitting costs more than it saves.</summary>
-    private const int MinChunkBytes = 1 << 18;
+    internal const int MinChunkBytes = 1 << 18;
 
     private static T ReadMapped<T>(string path, Func<ReadOnlySpan<byte>, T?> chunked, Func<TextReader, T> streamed)
         where T : class
