@@ -51,23 +51,30 @@ public sealed unsafe partial class SimdBackend
     }
 
     /// <summary>
-    /// Packs <paramref name="panels"/> full 16-column B panels side by side, a row of B at a time: reading each row
-    /// of B once, in order, instead of one panel's 16 columns down all rows (a new page per row for wide B).
+    /// Packs <paramref name="panels"/> full 16-column B panels side by side, 16 rows of B at a time: those rows are
+    /// read across all panels while they sit in L2, and each panel gets 16 consecutive rows (1 KB) in one go. Going a
+    /// whole row at a time instead stored 64 bytes per panel, panels 16 KB apart (as many pages per row as panels);
+    /// going one panel down all rows read a new page per row for wide B.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackRowPanels(float* source, int stride, int panels, int depth, float* destination)
     {
+        const int RowsPerPass = 16;
         var panelStride = (long)NR * depth;
-        for (var p = 0; p < depth; p++)
+        for (var p0 = 0; p0 < depth; p0 += RowsPerPass)
         {
-            var s = source + (long)p * stride;
-            var d = destination + p * NR;
+            var rows = Math.Min(RowsPerPass, depth - p0);
             for (var panel = 0; panel < panels; panel++)
             {
-                Vector256.Store(Vector256.Load(s), d);
-                Vector256.Store(Vector256.Load(s + 8), d + 8);
-                s += NR;
-                d += panelStride;
+                var s = source + (long)p0 * stride + panel * NR;
+                var d = destination + panel * panelStride + p0 * NR;
+                for (var r = 0; r < rows; r++)
+                {
+                    Vector256.Store(Vector256.Load(s), d);
+                    Vector256.Store(Vector256.Load(s + 8), d + 8);
+                    s += stride;
+                    d += NR;
+                }
             }
         }
     }
