@@ -51,6 +51,37 @@ public sealed class TrainingTests
         Assert.True(history.Epochs[^1].TrainLoss < history.Epochs[0].TrainLoss);
     }
 
+    [Theory]
+    [InlineData(64, 32, 2)]
+    [InlineData(65, 32, 3)]
+    [InlineData(63, 32, 2)]
+    [InlineData(32, 32, 1)]
+    [InlineData(5, 32, 1)]
+    public void Train_should_take_ceil_n_over_batch_steps_each_with_samples(int rows, int batchSize, int expectedSteps)
+    {
+        var (x, y) = Blobs(rows, 6);
+        var steps = new List<StepCompleted>();
+        Network().Train(
+            x, y, new SgdOptimizer(0.1), epochs: 2, batchSize: batchSize, earlyStoppingThreshold: 0,
+            progress: e =>
+            {
+                if (e is StepCompleted step)
+                {
+                    steps.Add(step);
+                }
+            });
+
+        Assert.Equal(2 * expectedSteps, steps.Count);
+        Assert.All(steps, s => Assert.Equal(expectedSteps, s.StepsPerEpoch));
+        foreach (var epoch in new[] { 0, 1 })
+        {
+            var ofEpoch = steps.Where(s => s.Epoch == epoch).ToList();
+            Assert.Equal(Enumerable.Range(0, expectedSteps), ofEpoch.Select(s => s.Step));
+            Assert.Equal(rows, ofEpoch.Sum(s => s.Samples));
+            Assert.All(ofEpoch, s => Assert.InRange(s.Samples, 1, batchSize));
+        }
+    }
+
     [Fact]
     public void Epoch_seconds_should_cover_the_steps_and_the_end_of_epoch_evaluation()
     {
