@@ -83,6 +83,21 @@ public sealed class TrainingTests
     }
 
     [Fact]
+    public void Epoch_metrics_should_give_samples_per_second_as_rows_over_seconds_and_evaluation_within_the_epoch()
+    {
+        var (x, y) = Blobs(300, 8);
+        var history = Network().Train(x, y, new SgdOptimizer(0.1), epochs: 3, batchSize: 32, earlyStoppingThreshold: 0);
+
+        Assert.Equal(3, history.Epochs.Count);
+        foreach (var m in history.Epochs)
+        {
+            Assert.True(m.Seconds > 0, $"epoch {m.Epoch}: {m.Seconds} s");
+            Assert.Equal(300 / m.Seconds, m.SamplesPerSecond);
+            Assert.InRange(m.EvaluationSeconds, 0, m.Seconds);
+        }
+    }
+
+    [Fact]
     public void Epoch_seconds_should_cover_the_steps_and_the_end_of_epoch_evaluation()
     {
         // One step per epoch over the whole set: the evaluation on the training set costs about as much as the step,
