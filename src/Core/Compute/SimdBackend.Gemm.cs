@@ -177,7 +177,7 @@ public sealed partial class SimdBackend
             }
 
             var job = t_job ??= new GemmJob();
-            job.Set(_width, transposeA, transposeB, m, n, k, pa, pb, pc, accumulate, epilogue, transposeA || !Wide ? null : rowOrder);
+            job.Set(_width, DensePanels, transposeA, transposeB, m, n, k, pa, pb, pc, accumulate, epilogue, transposeA || !Wide ? null : rowOrder);
             Execute(job, work >= ParallelLimit);
         }
     }
@@ -201,6 +201,7 @@ public sealed partial class SimdBackend
         private int* _counts;
 
         private VectorWidth _width;
+        private bool _densePanels;
         private bool _transposeA;
         private bool _transposeB;
         private int _m;
@@ -231,8 +232,9 @@ public sealed partial class SimdBackend
         private int _chunkPanels;
 
         // rowOrder: A's rows in the order to group them into panels (only for A not transposed, on the Vector256 and Vector512 paths), or null.
-        public void Set(VectorWidth width, bool transposeA, bool transposeB, int m, int n, int k, float* a, float* b, float* c, bool beta, Epilogue? epilogue, int* rowOrder)
+        public void Set(VectorWidth width, bool densePanels, bool transposeA, bool transposeB, int m, int n, int k, float* a, float* b, float* c, bool beta, Epilogue? epilogue, int* rowOrder)
         {
+            _densePanels = densePanels;
             (_width, _transposeA, _transposeB, _m, _n, _k, _beta, _epilogue) = (width, transposeA, transposeB, m, n, k, beta, epilogue);
             _order = rowOrder;
             _a = a;
@@ -438,10 +440,10 @@ public sealed partial class SimdBackend
                     }
                 }
 
-                // Skipping pays only when many depths go: a panel that keeps nearly all of them is made dense again,
-                // so that it can join the 12x32 Vector512 tile (two dense panels) instead of the 6x32 one with indexed
-                // B loads. A ReLU layer's panels keep about 98% (a depth is skipped when all six values are zero).
-                if (count < kc && count > kc - kc / 4)
+                // Where dense panels pay (DensePanels), a panel that keeps nearly all its depths is made dense again, so
+                // that it can join the 12x32 Vector512 tile (two dense panels) instead of the 6x32 one with indexed B
+                // loads. A ReLU layer's panels keep about 98% (a depth is skipped when all six values are zero).
+                if (_densePanels && count < kc && count > kc - kc / 4)
                 {
                     Densify(destination, kept, count, kc);
                     count = kc;

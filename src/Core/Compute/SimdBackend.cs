@@ -49,6 +49,34 @@ public sealed partial class SimdBackend : IComputeBackend
 
         Threads = threads ?? Environment.ProcessorCount;
         _width = width != VectorWidth.Auto ? width : Widest;
+        DensePanels = _width == VectorWidth.V512 && !HalvesVector512;
+    }
+
+    /// <summary>
+    /// Whether the packed product makes an A panel that keeps most of its depths dense again (zeros where the skipped
+    /// ones were), so that two such panels join the 12x32 Vector512 tile instead of the 6x32 one with indexed B loads.
+    /// That pays where a 512-bit FMA is one operation, as on Intel's AVX-512 cores, and not where it is two 256-bit
+    /// halves (AMD Zen 4), where the wider tile gains nothing and a densified panel only adds the skipped depths' work;
+    /// the Vector256 and Vector128 paths have no wider tile to join. The sums are the same bits either way.
+    /// </summary>
+    internal bool DensePanels { get; init; }
+
+    /// <summary>AMD Zen 4 (family 19h), which runs each 512-bit operation as two 256-bit halves.</summary>
+    internal static bool HalvesVector512 { get; } = IsZen4();
+
+    private static bool IsZen4()
+    {
+        if (!X86Base.IsSupported)
+        {
+            return false;
+        }
+
+        var (_, vendorB, vendorC, vendorD) = X86Base.CpuId(0, 0);
+        var authenticAmd = vendorB == 0x68747541 && vendorD == 0x69746E65 && vendorC == 0x444D4163;
+        var signature = X86Base.CpuId(1, 0).Eax;
+        var baseFamily = (signature >> 8) & 0xF;
+        var family = baseFamily == 0xF ? baseFamily + ((signature >> 20) & 0xFF) : baseFamily;
+        return authenticAmd && family == 0x19;
     }
 
     /// <summary>The widest path this machine runs, which <see cref="VectorWidth.Auto"/> takes.</summary>

@@ -41,7 +41,10 @@ public sealed class SimdWidthBitsTests
     [MemberData(nameof(Widths))]
     public void Gemm_should_give_the_scalar_bits_when_forced_to_any_width(VectorWidth width)
     {
-        var backend = Create(width);
+        Create(width).Dispose();
+        using var sparse = new SimdBackend(threads: 2, width) { DensePanels = false };
+        using var dense = new SimdBackend(threads: 2, width) { DensePanels = true };
+        var backends = new[] { sparse, dense };
         var shapes = new[] { (5, 7, 3), (17, 33, 65), (63, 9, 300), (300, 257, 130), (131, 2100, 40), (2999, 10, 400), (1000, 16, 700), (64, 96, 1100), (33, 70, 600) };
         foreach (var (transposeA, transposeB) in new[] { (false, false), (true, false), (false, true), (true, true) })
         {
@@ -61,10 +64,14 @@ public sealed class SimdWidthBitsTests
                 foreach (var beta in new[] { 0f, 1f })
                 {
                     var start = TestVectors.Uniform(m * n, m + n);
-                    var (expected, actual) = ((float[])start.Clone(), (float[])start.Clone());
+                    var expected = (float[])start.Clone();
                     Scalar.Gemm(transposeA, transposeB, m, n, k, a, b, expected, beta);
-                    backend.Gemm(transposeA, transposeB, m, n, k, a, b, actual, beta);
-                    AssertBits(expected, actual, $"Gemm tA={transposeA} tB={transposeB} {m}x{n}x{k} beta {beta}{(zeros == 1 ? " with zero runs" : zeros == 2 ? " with few empty depths" : string.Empty)} on {width}");
+                    foreach (var backend in backends)
+                    {
+                        var actual = (float[])start.Clone();
+                        backend.Gemm(transposeA, transposeB, m, n, k, a, b, actual, beta);
+                        AssertBits(expected, actual, $"Gemm tA={transposeA} tB={transposeB} {m}x{n}x{k} beta {beta}{(zeros == 1 ? " with zero runs" : zeros == 2 ? " with few empty depths" : string.Empty)} on {width}, dense panels {backend.DensePanels}");
+                    }
                 }
             }
         }
