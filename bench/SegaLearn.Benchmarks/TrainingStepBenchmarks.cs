@@ -17,7 +17,7 @@ public class TrainingStepBenchmarks
     private BlockGradient _block = null!;
     private AdamOptimizer _optimizer = null!;
     private ByteFeatures _features = null!;
-    private int[] _labels = [];
+    private Targets _labels = null!;
     private int[] _order = [];
     private float[] _gradient = [];
     private int _step;
@@ -33,7 +33,7 @@ public class TrainingStepBenchmarks
         var pixels = new byte[Rows * 784];
         random.NextBytes(pixels);
         _features = new ByteFeatures(pixels, Rows, 784, 1f / 255f);
-        _labels = Enumerable.Range(0, Rows).Select(i => i % 10).ToArray();
+        _labels = Targets.FromClasses(Enumerable.Range(0, Rows).Select(i => i % 10).ToArray());
         _order = Enumerable.Range(0, Rows).ToArray();
         _network = new NeuralNetwork([784, 256, 128, 10], dropoutRate: 0, regLambda: 0, seed: 42, backend: backend);
         _block = new BlockGradient(new ModelReplica(_network.Architecture, backend, Batch), Batch);
