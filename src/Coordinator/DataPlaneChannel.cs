@@ -20,7 +20,11 @@ public sealed class DataPlaneChannel : IWorkerChannel, IAsyncDisposable
     private readonly IActorRef _coordinator;
     private readonly ILoggingAdapter _log;
 
-    public DataPlaneChannel(string jobId, string token, GradientBufferPool pool, IActorRef coordinator, ILoggingAdapter log, ClusterCertificate? tls)
+    /// <summary>
+    /// With <paramref name="takeShardSum"/>, a shard sum is first offered to it on the read thread that read it (see
+    /// <see cref="ShardSumSink"/>); one it does not take, and every other frame, goes to the coordinator actor.
+    /// </summary>
+    public DataPlaneChannel(string jobId, string token, GradientBufferPool pool, IActorRef coordinator, ILoggingAdapter log, ClusterCertificate? tls, ShardSumSink? takeShardSum = null)
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(coordinator);
@@ -37,7 +41,13 @@ public sealed class DataPlaneChannel : IWorkerChannel, IAsyncDisposable
             OnRefused = (endpoint, reason) => log.Warning("data plane refused {0}: {1}", endpoint, reason),
             OnInvalidFrame = (worker, reason) => log.Warning("data plane dropped worker #{0}: {1}", worker, reason),
             OnDisconnected = worker => coordinator.Tell(new DataPlaneEvent.Disconnected(worker, "connection closed")),
-            OnPeerFrame = (worker, header, payload) => coordinator.Tell(new DataPlaneEvent.PeerFrame(worker, header, payload)),
+            OnPeerFrame = (worker, header, payload) =>
+            {
+                if (header.Kind != FrameKind.ShardSum || payload is null || takeShardSum is null || !takeShardSum(this, worker, header, payload))
+                {
+                    coordinator.Tell(new DataPlaneEvent.PeerFrame(worker, header, payload));
+                }
+            },
         }, tls);
     }
 

@@ -15,6 +15,9 @@ public abstract record DataPlaneEvent(int WorkerId) : INoSerializationVerificati
     /// <summary>A frame of peer reduction (Done, ShardSum, Invalid, PeerFailed); a ShardSum's payload in a pool buffer.</summary>
     public sealed record PeerFrame(int WorkerId, FrameHeader Header, float[]? Payload) : DataPlaneEvent(WorkerId);
 
+    /// <summary>A shard sum from the worker, taken on its read thread, was the last the step waited for: the actor closes the step.</summary>
+    public sealed record ShardsTaken(int WorkerId) : DataPlaneEvent(WorkerId);
+
     /// <summary>The worker's connection closed or was dropped for <see cref="Reason"/>.</summary>
     public sealed record Disconnected(int WorkerId, string Reason) : DataPlaneEvent(WorkerId);
 }
