@@ -348,13 +348,8 @@ public sealed class CoordinatorActor : ReceiveActor
                 }
                 else if (offered == LedgerOutcome.Accepted)
                 {
-                    var ranges = round.ApplyUpdate(header.ElementOffset, header.ElementCount);
-                    foreach (var (_, length) in ranges)
-                    {
-                        round.BytesOut += (long)length * sizeof(float);
-                    }
-
-                    Stream(job.DataPlane!, frame.WorkerId, round.Version + 1, round.Parameters, ranges);
+                    var (ranges, parameters, version) = ApplyShard(round, header);
+                    Stream(job.DataPlane!, frame.WorkerId, version, parameters, ranges);
                 }
 
                 break;
@@ -419,13 +414,8 @@ public sealed class CoordinatorActor : ReceiveActor
                 return true;
             }
 
-            ranges = round.ApplyUpdate(header.ElementOffset, header.ElementCount);
-            foreach (var (_, length) in ranges)
-            {
-                round.BytesOut += (long)length * sizeof(float);
-            }
-
-            (parameters, version, complete) = (round.Parameters, round.Version + 1, round.IsComplete);
+            (ranges, parameters, version) = ApplyShard(round, header);
+            complete = round.IsComplete;
         }
 
         Stream(job.DataPlane!, workerId, version, parameters, ranges);
@@ -435,6 +425,21 @@ public sealed class CoordinatorActor : ReceiveActor
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Runs the trainer's update on the parts of an accepted shard sum not updated yet and counts the bytes that go back
+    /// out; returns what <see cref="Stream"/> sends: the ranges, the parameters they lie in and the version they make.
+    /// </summary>
+    private static (List<(int Offset, int Length)> Ranges, float[] Parameters, long Version) ApplyShard(StepRound round, in FrameHeader header)
+    {
+        var ranges = round.ApplyUpdate(header.ElementOffset, header.ElementCount);
+        foreach (var (_, length) in ranges)
+        {
+            round.BytesOut += (long)length * sizeof(float);
+        }
+
+        return (ranges, round.Parameters, round.Version + 1);
     }
 
     /// <summary>
