@@ -1,4 +1,5 @@
 using System.Globalization;
+using SegaLearn.Training;
 
 namespace SegaLearn.Cli;
 
@@ -40,6 +41,15 @@ internal static class OptionParsing
 
         return activations;
     }
+
+    /// <summary>float32 (fp32) or bfloat16 (bf16), any case.</summary>
+    public static WireFormat ParseWire(string text, string option) =>
+        text.Trim().ToLowerInvariant() switch
+        {
+            "float32" or "fp32" => WireFormat.Float32,
+            "bfloat16" or "bf16" => WireFormat.BFloat16,
+            _ => throw new BadInputException($"{option}: unknown wire format '{text}' (expected float32 or bfloat16)"),
+        };
 
     public static double Positive(double value, string option)
     {

@@ -30,6 +30,11 @@ internal static class TrainOptions
     public static readonly Option<int> Epochs = new("--epochs") { Description = "training epochs", DefaultValueFactory = _ => 100 };
     public static readonly Option<int> BatchSize = new("--batch-size") { Description = "samples per optimizer step", DefaultValueFactory = _ => 32 };
     public static readonly Option<int> Microbatch = new("--microbatch") { Description = "samples per microbatch, the unit of work and of the fixed reduction tree", DefaultValueFactory = _ => 32 };
+    public static readonly Option<string> Wire = new("--wire")
+    {
+        Description = "precision of the parameters and gradients workers exchange, float32 or bfloat16; one process rounds the same way, so the model's bits do not depend on placement",
+        DefaultValueFactory = _ => "float32",
+    };
     public static readonly Option<string> Scheduler = new("--scheduler") { Description = "none, step, exp or plateau (plateau reduces by the step rule)", DefaultValueFactory = _ => "none" };
     public static readonly Option<double> LrDecay = new("--lr-decay") { Description = "scheduler decay factor", DefaultValueFactory = _ => 0.1 };
     public static readonly Option<int> LrDecayEpoch = new("--lr-decay-epoch") { Description = "scheduler period in epochs", DefaultValueFactory = _ => 10 };
@@ -61,7 +66,7 @@ internal static class TrainOptions
     public static IEnumerable<Option> All =>
     [
         Data, LabelColumn, TestFraction, ValidationFraction, Layers, Activations, Loss, HuberDelta, OptimizerName, LearningRate, Momentum, WeightDecay,
-        RegLambda, Dropout, Epochs, BatchSize, Microbatch, Scheduler, LrDecay, LrDecayEpoch, Patience, Seed,
+        RegLambda, Dropout, Epochs, BatchSize, Microbatch, Wire, Scheduler, LrDecay, LrDecayEpoch, Patience, Seed,
         BackendName, Threads, Out, Metrics, MetricsSteps, Plot, Init, CheckpointDir, CheckpointEvery, Resume,
     ];
 }

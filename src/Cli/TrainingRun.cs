@@ -25,6 +25,7 @@ internal static class TrainingRun
         var epochs = OptionParsing.Positive(parse.GetValue(TrainOptions.Epochs), "--epochs");
         var batchSize = OptionParsing.Positive(parse.GetValue(TrainOptions.BatchSize), "--batch-size");
         var microbatch = OptionParsing.Positive(parse.GetValue(TrainOptions.Microbatch), "--microbatch");
+        var wire = OptionParsing.ParseWire(parse.GetValue(TrainOptions.Wire)!, "--wire");
         var patience = OptionParsing.NonNegative(parse.GetValue(TrainOptions.Patience), "--patience");
         var testFraction = OptionParsing.Fraction(parse.GetValue(TrainOptions.TestFraction), "--test-fraction", allowZero: false);
         var validationFraction = OptionParsing.Fraction(parse.GetValue(TrainOptions.ValidationFraction), "--validation-fraction", allowZero: true);
@@ -105,6 +106,7 @@ internal static class TrainingRun
                     metrics?.Write(e);
                 },
                 microbatchSize: microbatch,
+                wire: wire,
                 engine: engine,
                 checkpoints: checkpoints,
                 cancellationToken: CommandContext.Cancellation));

@@ -110,12 +110,13 @@ public sealed class CoordinatorActor : ReceiveActor
         var token = JobToken.Create();
         var architecture = job.Architecture;
         var pool = new GradientBufferPool(new ParameterLayout(architecture.LayerSizes).TotalCount);
-        var dataPlane = begin.Data is null ? null : StartDataPlane(id, token, pool);
+        var dataPlane = begin.Data is null ? null : StartDataPlane(id, token, pool, job.Wire);
         var data = begin.Data ?? new DataReference("in-process", null, 0, 0, false, "", 0);
         var offer = new JobOffer(
             id, token, ProtocolInfo.Version, architecture.LayersText, architecture.ActivationsText, architecture.LossText,
-            job.DropoutRate, job.Seed, job.MicrobatchSize, job.Backend.Name, data, dataPlane?.Server.Port ?? 0, dataPlane?.Server.SharedParametersPath ?? string.Empty);
-        _job = new JobState(begin, offer, ArchitectureHash.Compute(architecture), new StepRound(pool, job.Backend), pool, new ActorWorkerChannel(id, pool), dataPlane);
+            job.DropoutRate, job.Seed, job.MicrobatchSize, job.Backend.Name, data, dataPlane?.Server.Port ?? 0, dataPlane?.Server.SharedParametersPath ?? string.Empty,
+            job.Wire);
+        _job = new JobState(begin, offer, ArchitectureHash.Compute(architecture), new StepRound(pool, job.Backend, job.Wire), pool, new ActorWorkerChannel(id, pool), dataPlane);
         _readyWaiter = Sender;
         _log.Info("job {0}: {1}, waiting for {2} worker(s)", id, architecture, begin.MinWorkers);
         foreach (var waiting in _waitingForJob)
@@ -127,9 +128,9 @@ public sealed class CoordinatorActor : ReceiveActor
         CheckReady();
     }
 
-    private DataPlaneChannel StartDataPlane(string jobId, string token, GradientBufferPool pool)
+    private DataPlaneChannel StartDataPlane(string jobId, string token, GradientBufferPool pool, WireFormat wire)
     {
-        var dataPlane = new DataPlaneChannel(jobId, token, pool, Self, _log, _tls, TakeShardSum);
+        var dataPlane = new DataPlaneChannel(jobId, token, pool, Self, _log, _tls, wire, TakeShardSum);
         dataPlane.Start(IPAddress.Parse(_settings.DataPlaneBind), _settings.DataPlanePort);
         _log.Info("job {0}: data plane listening on {1}:{2}{3}", jobId, _settings.DataPlaneBind, dataPlane.Server.Port, _tls is null ? string.Empty : $" (TLS, certificate {_tls.Fingerprint[..16]}…)");
         return dataPlane;

@@ -24,7 +24,7 @@ public sealed class DataPlaneChannel : IWorkerChannel, IAsyncDisposable
     /// With <paramref name="takeShardSum"/>, a shard sum is first offered to it on the read thread that read it (see
     /// <see cref="ShardSumSink"/>); one it does not take, and every other frame, goes to the coordinator actor.
     /// </summary>
-    public DataPlaneChannel(string jobId, string token, GradientBufferPool pool, IActorRef coordinator, ILoggingAdapter log, ClusterCertificate? tls, ShardSumSink? takeShardSum = null)
+    public DataPlaneChannel(string jobId, string token, GradientBufferPool pool, IActorRef coordinator, ILoggingAdapter log, ClusterCertificate? tls, WireFormat wire = WireFormat.Float32, ShardSumSink? takeShardSum = null)
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(coordinator);
@@ -48,7 +48,7 @@ public sealed class DataPlaneChannel : IWorkerChannel, IAsyncDisposable
                     coordinator.Tell(new DataPlaneEvent.PeerFrame(worker, header, payload));
                 }
             },
-        }, tls);
+        }, tls, wire);
     }
 
     public DataPlaneServer Server { get; }

@@ -20,11 +20,14 @@ public sealed class StepLedger
     private WorkBlock[] _blocks = [];
     private ReceivedGradient[] _results = [];
     private int _accepted;
+    private readonly WireFormat _format;
 
-    public StepLedger(GradientBufferPool pool)
+    /// <summary>A ledger whose sums round the tree's nodes as <paramref name="format"/> says (see <see cref="GradientTree"/>).</summary>
+    public StepLedger(GradientBufferPool pool, WireFormat format = WireFormat.Float32)
     {
         ArgumentNullException.ThrowIfNull(pool);
         _pool = pool;
+        _format = format;
     }
 
     public long ParameterVersion { get; private set; } = -1;
@@ -155,7 +158,7 @@ public sealed class StepLedger
             loss += _results[i].Header.LossSum;
         }
 
-        GradientTree.SumBlocks(backend, buffers, lent, leaves, destination, _pool.Rent);
+        GradientTree.SumBlocks(backend, buffers, lent, leaves, destination, _pool.Rent, _format);
         for (var i = 0; i < _blocks.Length; i++)
         {
             if (buffers[i] is { } rented && !ReferenceEquals(rented, _results[i].Buffer))

@@ -32,10 +32,10 @@ public sealed class StepRound
     private int _receivedElements;
     private bool _anyApplied;
 
-    public StepRound(GradientBufferPool pool, IComputeBackend backend)
+    public StepRound(GradientBufferPool pool, IComputeBackend backend, WireFormat format = WireFormat.Float32)
     {
         ArgumentNullException.ThrowIfNull(backend);
-        _ledger = new StepLedger(pool);
+        _ledger = new StepLedger(pool, format);
         _backend = backend;
     }
 

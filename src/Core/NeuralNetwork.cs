@@ -126,7 +126,8 @@ public sealed class NeuralNetwork
         int microbatchSize = 32,
         bool evaluateTrainingSet = true,
         CheckpointOptions? checkpoints = null,
-        CancellationToken cancellationToken = default) =>
+        CancellationToken cancellationToken = default,
+        WireFormat wire = WireFormat.Float32) =>
         new Trainer(this, new TrainerOptions
         {
             Optimizer = optimizer,
@@ -142,6 +143,7 @@ public sealed class NeuralNetwork
             EvaluateTrainingSet = evaluateTrainingSet,
             Checkpoints = checkpoints,
             CancellationToken = cancellationToken,
+            Wire = wire,
         }).Train(x, y);
 
     /// <summary>Accuracy and predicted classes (<c>p &gt; 0.5</c> for one output, argmax otherwise).</summary>

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using SegaLearn.Training;
 
 namespace SegaLearn.Protocol;
 
@@ -89,7 +90,8 @@ public sealed class DataPlaneClient : IAsyncDisposable
         Action<DataPlaneClient>? beforeReading = null,
         string? jobParameters = null,
         PeerMesh? peers = null,
-        ClusterCertificate? tls = null)
+        ClusterCertificate? tls = null,
+        WireFormat wire = WireFormat.Float32)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(jobId);
@@ -136,6 +138,7 @@ public sealed class DataPlaneClient : IAsyncDisposable
                 mapped?.Dispose();
                 mapped = null;
             }
+            channel.TensorFormat = wire;
             var client = new DataPlaneClient(channel, jobHash, workerId, parameterCount, shared, mapped, onParameters, onAssignment, onClosed, peers);
             channel.Open("segalearn-data-plane-out");
             beforeReading?.Invoke(client);

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Authentication;
+using SegaLearn.Training;
 
 namespace SegaLearn.Protocol;
 
@@ -39,11 +40,15 @@ public sealed class DataPlaneServer : IAsyncDisposable
     private readonly ConcurrentDictionary<int, PeerEndpoint> _peerEndpoints = new();
     private readonly SharedParameterFile? _parameterFile;
     private readonly ClusterCertificate? _tls;
+    private readonly WireFormat _wire;
     private Socket? _listener;
     private volatile bool _disposed;
 
-    /// <summary>A server for one job; with <paramref name="tls"/> every connection is TLS with that certificate on both sides, checked before the Hello.</summary>
-    public DataPlaneServer(string jobId, string token, int parameterCount, DataPlaneServerCallbacks callbacks, ClusterCertificate? tls = null)
+    /// <summary>
+    /// A server for one job; with <paramref name="tls"/> every connection is TLS with that certificate on both sides,
+    /// checked before the Hello. Tensors go out in <paramref name="wire"/>.
+    /// </summary>
+    public DataPlaneServer(string jobId, string token, int parameterCount, DataPlaneServerCallbacks callbacks, ClusterCertificate? tls = null, WireFormat wire = WireFormat.Float32)
     {
         ArgumentNullException.ThrowIfNull(jobId);
         ArgumentException.ThrowIfNullOrEmpty(token);
@@ -54,6 +59,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
         _parameterCount = parameterCount;
         _callbacks = callbacks;
         _tls = tls;
+        _wire = wire;
         _parameterFile = SharedParameterFile.TryCreate(_jobId, parameterCount);
     }
 
@@ -256,7 +262,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
         try
         {
             socket.ReceiveTimeout = HandshakeTimeoutMilliseconds;
-            channel = new FrameChannel(socket, _tls, asServer: true);
+            channel = new FrameChannel(socket, _tls, asServer: true) { TensorFormat = _wire };
             if (Handshake(channel) is not { } accepted)
             {
                 channel.Dispose();

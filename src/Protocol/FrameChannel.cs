@@ -32,6 +32,7 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
     private ManualResetValueTaskSourceCore<bool> _completion;
     private FrameHeader _pendingHeader;
     private ReadOnlyMemory<float> _pendingPayload;
+    private byte[]? _narrow;
     private bool _hasPending;
     private bool _closed;
     private volatile bool _open;
@@ -53,6 +54,15 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
 
     public EndPoint? RemoteEndPoint { get; }
 
+    /// <summary>
+    /// The job's wire format, set once the job is known: tensor frames (<see cref="FrameCodec.CarriesTensor"/>) sent from
+    /// then on are encoded in it. Reading follows each frame's own header.
+    /// </summary>
+    public Training.WireFormat TensorFormat { get; set; }
+
+    private FrameHeader Stamp(in FrameHeader header, int elements) =>
+        elements > 0 && TensorFormat != Training.WireFormat.Float32 && FrameCodec.CarriesTensor(header.Kind) ? header with { Format = TensorFormat } : header;
+
     /// <summary>Set by <see cref="Open"/> once the handshake is through; until then only handshake frames are sent.</summary>
     public bool IsOpen => _open;
 
@@ -69,6 +79,7 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
     /// </summary>
     public ValueTask SendAsync(FrameHeader header, ReadOnlyMemory<float> payload, CancellationToken cancellationToken)
     {
+        header = Stamp(header, payload.Length);
         if (payload.Length <= InlinePayloadElements && _open && _sendLock.Wait(0))
         {
             return SendInline(header, payload.Span);
@@ -84,7 +95,10 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
     /// </summary>
     public ValueTask SendPairAsync(FrameHeader first, ReadOnlyMemory<float> firstPayload, FrameHeader second, ReadOnlyMemory<float> secondPayload, CancellationToken cancellationToken)
     {
-        if (FrameCodec.FrameSize(firstPayload.Length) + (long)FrameCodec.FrameSize(secondPayload.Length) <= _inlineFrame.Length && _open && _sendLock.Wait(0))
+        first = Stamp(first, firstPayload.Length);
+        second = Stamp(second, secondPayload.Length);
+        if (FrameCodec.FrameSize(firstPayload.Length, first.Format) + (long)FrameCodec.FrameSize(secondPayload.Length, second.Format) <= _inlineFrame.Length
+            && _open && _sendLock.Wait(0))
         {
             return SendInline(first, firstPayload.Span, second, secondPayload.Span);
         }
@@ -140,7 +154,7 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
         _sendLock.Wait();
         try
         {
-            FrameCodec.Write(_stream, header, payload, _writeHeader);
+            FrameCodec.Write(_stream, Stamp(header, payload.Length), payload, _writeHeader, ref _narrow);
         }
         finally
         {
@@ -159,7 +173,7 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
         try
         {
             _socket.SendTimeout = 1000;
-            FrameCodec.Write(_stream, header, [], _writeHeader);
+            FrameCodec.Write(_stream, header, [], _writeHeader, ref _narrow);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
@@ -180,7 +194,7 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
     /// and writes the same frame (with <paramref name="forwardHeader"/>, whose checksum is the incoming one) to each of
     /// <paramref name="forwards"/> chunk by chunk as it arrives, so a relay adds one chunk's delay rather than a whole
     /// tensor's. Returns, per forward, whether forwarding succeeded (a failed one is closed); the payload is still read
-    /// and checked.
+    /// and checked. A bfloat16 payload is forwarded as it came and widened chunk by chunk in place.
     /// </summary>
     public bool[] ReadPayloadForwarding(in FrameHeader header, Span<float> destination, FrameChannel[] forwards, in FrameHeader forwardHeader, int chunkElements)
     {
@@ -191,20 +205,25 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
         {
             for (var f = 0; f < forwards.Length; f++)
             {
-                ok[f] = forwards[f].BeginForward(forwardHeader with { ElementCount = header.ElementCount, Checksum = header.Checksum });
+                ok[f] = forwards[f].BeginForward(forwardHeader with { ElementCount = header.ElementCount, Checksum = header.Checksum, Format = header.Format });
                 started[f] = true;
             }
 
             var crc = new System.IO.Hashing.Crc32();
+            var narrow = header.Format == Training.WireFormat.BFloat16;
             for (var at = 0; at < header.ElementCount; at += chunkElements)
             {
-                var chunk = MemoryMarshal.AsBytes(destination.Slice(at, Math.Min(chunkElements, header.ElementCount - at)));
+                var elements = destination.Slice(at, Math.Min(chunkElements, header.ElementCount - at));
+                var bytes = MemoryMarshal.AsBytes(elements);
+                var chunk = narrow ? bytes[(bytes.Length / 2)..] : bytes;
                 var read = _stream.ReadAtLeast(chunk, chunk.Length, throwOnEndOfStream: false);
                 if (read < chunk.Length)
                     throw new FrameException($"Truncated frame: the stream ended inside the payload of a {header.Kind} frame.");
                 crc.Append(chunk);
                 for (var f = 0; f < forwards.Length; f++)
                     ok[f] = ok[f] && forwards[f].ForwardChunk(chunk);
+                if (narrow)
+                    Compute.BFloat16.Widen(MemoryMarshal.Cast<byte, ushort>(chunk), elements);
             }
             FrameCodec.VerifyChecksum(header, crc.GetCurrentHashAsUInt32());
         }
@@ -330,7 +349,7 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
             Exception? error = null;
             try
             {
-                FrameCodec.Write(_stream, _pendingHeader, _pendingPayload.Span, _writeHeader);
+                FrameCodec.Write(_stream, _pendingHeader, _pendingPayload.Span, _writeHeader, ref _narrow);
             }
             catch (Exception e)
             {

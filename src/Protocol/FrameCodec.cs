@@ -3,20 +3,23 @@ using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using SegaLearn.Compute;
+using SegaLearn.Training;
 
 namespace SegaLearn.Protocol;
 
 /// <summary>
 /// Data-plane frames: a <see cref="HeaderSize"/>-byte header (magic, protocol version, kind, then the
-/// <see cref="FrameHeader"/> fields, little-endian) followed by <see cref="FrameHeader.ElementCount"/> float32 in
-/// little-endian byte order. Nothing here allocates: callers pass the header scratch and the payload buffers.
+/// <see cref="FrameHeader"/> fields, little-endian) followed by <see cref="FrameHeader.ElementCount"/> float32 or, when
+/// the header's <see cref="FrameHeader.Format"/> says so, bfloat16 (<see cref="BFloat16"/>), in little-endian byte order;
+/// the checksum covers the bytes as sent. Nothing here allocates: callers pass the header scratch and the payload buffers.
 /// </summary>
 public static class FrameCodec
 {
     /// <summary>"SGLF" in the first four bytes of every frame.</summary>
     public const uint Magic = 0x464C_4753;
 
-    public const int HeaderSize = 96;
+    public const int HeaderSize = 100;
 
     static FrameCodec()
     {
@@ -34,32 +37,80 @@ public static class FrameCodec
         return new Guid(hash[..16]);
     }
 
-    /// <summary>Bytes of a frame with <paramref name="elementCount"/> elements.</summary>
-    public static int FrameSize(int elementCount) => HeaderSize + checked(elementCount * sizeof(float));
+    /// <summary>Bytes of one payload element in <paramref name="format"/>.</summary>
+    public static int ElementSize(WireFormat format) => format == WireFormat.BFloat16 ? sizeof(ushort) : sizeof(float);
 
-    /// <summary>The header as written: <paramref name="header"/> with the element count and checksum of <paramref name="payload"/>.</summary>
-    public static FrameHeader Complete(FrameHeader header, ReadOnlySpan<float> payload) =>
-        header with { ElementCount = payload.Length, Checksum = Crc32.HashToUInt32(MemoryMarshal.AsBytes(payload)) };
+    /// <summary>Bytes of a frame with <paramref name="elementCount"/> elements in <paramref name="format"/>.</summary>
+    public static int FrameSize(int elementCount, WireFormat format = WireFormat.Float32) => HeaderSize + checked(elementCount * ElementSize(format));
 
-    /// <summary>Writes the whole frame into <paramref name="destination"/> and returns its length in bytes.</summary>
+    /// <summary>
+    /// Whether frames of <paramref name="kind"/> carry a tensor (parameters or gradients), which a bfloat16 job sends in
+    /// bfloat16; the others (row indices, proofs) are always float32 bit patterns.
+    /// </summary>
+    public static bool CarriesTensor(FrameKind kind) =>
+        kind is FrameKind.Parameters or FrameKind.Gradient or FrameKind.Piece or FrameKind.ShardSum or FrameKind.ParameterChunk;
+
+    /// <summary>The header as written: <paramref name="header"/> with the element count and the checksum of <paramref name="payload"/> as encoded.</summary>
+    public static FrameHeader Complete(FrameHeader header, ReadOnlySpan<float> payload)
+    {
+        if (header.Format != WireFormat.BFloat16)
+            return header with { ElementCount = payload.Length, Checksum = Crc32.HashToUInt32(MemoryMarshal.AsBytes(payload)) };
+        var narrow = new ushort[payload.Length];
+        BFloat16.Narrow(payload, narrow);
+        return header with { ElementCount = payload.Length, Checksum = Crc32.HashToUInt32(MemoryMarshal.AsBytes(narrow.AsSpan())) };
+    }
+
+    /// <summary>
+    /// Writes the whole frame into <paramref name="destination"/> and returns its length in bytes; a bfloat16 payload is
+    /// rounded there (<see cref="BFloat16.Narrow"/>).
+    /// </summary>
     public static int Encode(FrameHeader header, ReadOnlySpan<float> payload, Span<byte> destination)
     {
-        var size = FrameSize(payload.Length);
+        var size = FrameSize(payload.Length, header.Format);
         if (destination.Length < size)
             throw new ArgumentException($"A frame of {payload.Length} elements needs {size} bytes; the buffer has {destination.Length}.", nameof(destination));
-        var payloadBytes = MemoryMarshal.AsBytes(payload);
-        payloadBytes.CopyTo(destination[HeaderSize..]);
-        WriteHeader(Complete(header, payload), destination);
+        var payloadBytes = destination[HeaderSize..size];
+        if (header.Format == WireFormat.BFloat16)
+            BFloat16.Narrow(payload, MemoryMarshal.Cast<byte, ushort>(payloadBytes));
+        else
+            MemoryMarshal.AsBytes(payload).CopyTo(payloadBytes);
+        WriteHeader(header with { ElementCount = payload.Length, Checksum = Crc32.HashToUInt32(payloadBytes) }, destination);
         return size;
     }
 
-    /// <summary>Writes the frame to <paramref name="stream"/> without copying the payload; <paramref name="headerScratch"/> holds at least <see cref="HeaderSize"/> bytes.</summary>
+    /// <summary>Writes the frame to <paramref name="stream"/> as the overload with a narrowing scratch does, allocating one if it needs it.</summary>
     public static void Write(Stream stream, FrameHeader header, ReadOnlySpan<float> payload, Span<byte> headerScratch)
     {
+        byte[]? scratch = null;
+        Write(stream, header, payload, headerScratch, ref scratch);
+    }
+
+    /// <summary>
+    /// Writes the frame to <paramref name="stream"/>; <paramref name="headerScratch"/> holds at least <see cref="HeaderSize"/>
+    /// bytes. A float32 payload goes from the caller's memory as is; a bfloat16 one is narrowed into
+    /// <paramref name="narrowScratch"/> first (grown when too small).
+    /// </summary>
+    public static void Write(Stream stream, FrameHeader header, ReadOnlySpan<float> payload, Span<byte> headerScratch, ref byte[]? narrowScratch)
+    {
         ArgumentNullException.ThrowIfNull(stream);
-        WriteHeader(Complete(header, payload), headerScratch);
+        ReadOnlySpan<byte> bytes;
+        if (header.Format == WireFormat.BFloat16 && !payload.IsEmpty)
+        {
+            var length = payload.Length * sizeof(ushort);
+            if (narrowScratch is null || narrowScratch.Length < length)
+                narrowScratch = new byte[length];
+            var narrow = narrowScratch.AsSpan(0, length);
+            BFloat16.Narrow(payload, MemoryMarshal.Cast<byte, ushort>(narrow));
+            bytes = narrow;
+        }
+        else
+        {
+            bytes = MemoryMarshal.AsBytes(payload);
+        }
+
+        WriteHeader(header with { ElementCount = payload.Length, Checksum = Crc32.HashToUInt32(bytes) }, headerScratch);
         stream.Write(headerScratch[..HeaderSize]);
-        stream.Write(MemoryMarshal.AsBytes(payload));
+        stream.Write(bytes);
     }
 
     /// <summary>
@@ -97,6 +148,10 @@ public static class FrameCodec
         BinaryPrimitives.WriteInt32LittleEndian(destination[84..], header.ElementOffset);
         BinaryPrimitives.WriteInt32LittleEndian(destination[88..], header.PeerId);
         BinaryPrimitives.WriteInt32LittleEndian(destination[92..], header.PeerPort);
+        destination[96] = (byte)header.Format;
+        destination[97] = 0;
+        destination[98] = 0;
+        destination[99] = 0;
     }
 
     /// <summary>Decodes and checks magic, version, kind and element count of a header.</summary>
@@ -134,9 +189,12 @@ public static class FrameCodec
             ElementOffset = BinaryPrimitives.ReadInt32LittleEndian(source[84..]),
             PeerId = BinaryPrimitives.ReadInt32LittleEndian(source[88..]),
             PeerPort = BinaryPrimitives.ReadInt32LittleEndian(source[92..]),
+            Format = (WireFormat)source[96],
         };
         if (header.ElementCount < 0)
             throw new FrameException($"Negative element count {header.ElementCount} in a {kind} frame.");
+        if (!Enum.IsDefined(header.Format) || (header.Format != WireFormat.Float32 && !CarriesTensor(kind)))
+            throw new FrameException($"Payload format {source[96]} is not one a {kind} frame can carry.");
         return header;
     }
 
@@ -162,17 +220,21 @@ public static class FrameCodec
 
     /// <summary>
     /// Reads the payload of <paramref name="header"/> straight into the first <see cref="FrameHeader.ElementCount"/>
-    /// elements of <paramref name="destination"/> and checks its checksum.
+    /// elements of <paramref name="destination"/> and checks its checksum. A bfloat16 payload is read into the upper half
+    /// of those elements' bytes and widened in place.
     /// </summary>
     public static void ReadPayload(Stream stream, in FrameHeader header, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(stream);
         EnsureFits(header, destination.Length);
-        var payload = MemoryMarshal.AsBytes(destination[..header.ElementCount]);
+        var elements = MemoryMarshal.AsBytes(destination[..header.ElementCount]);
+        var payload = elements[(elements.Length - header.ElementCount * ElementSize(header.Format))..];
         var read = stream.ReadAtLeast(payload, payload.Length, throwOnEndOfStream: false);
         if (read < payload.Length)
             throw new FrameException($"Truncated frame: the stream ended after {read} of {payload.Length} payload bytes of a {header.Kind} frame.");
         VerifyChecksum(header, Crc32.HashToUInt32(payload));
+        if (header.Format == WireFormat.BFloat16)
+            BFloat16.Widen(MemoryMarshal.Cast<byte, ushort>(payload), destination);
     }
 
     /// <summary>Throws unless the payload of <paramref name="header"/> fits a buffer of <paramref name="capacity"/> elements.</summary>

@@ -1,8 +1,8 @@
 namespace SegaLearn.Protocol;
 
 /// <summary>
-/// The fixed-size header of a data-plane frame. <see cref="ElementCount"/> (float32 elements of payload, the frame's
-/// length prefix) and <see cref="Checksum"/> (CRC-32 of the payload bytes) are filled in by <see cref="FrameCodec"/>
+/// The fixed-size header of a data-plane frame. <see cref="ElementCount"/> (elements of payload, 4 or 2 bytes each as
+/// <see cref="Format"/> says: the frame's length prefix) and <see cref="Checksum"/> (CRC-32 of the payload bytes) are filled in by <see cref="FrameCodec"/>
 /// when it writes; fields that a kind does not use are 0.
 /// </summary>
 public readonly record struct FrameHeader
@@ -72,4 +72,10 @@ public readonly record struct FrameHeader
 
     /// <summary>Hello: the port of the worker's peer listener (0: it takes no part in peer reduction).</summary>
     public int PeerPort { get; init; }
+
+    /// <summary>
+    /// How the payload's elements are encoded: float32 (4 bytes each) or, for a tensor of a bfloat16 job
+    /// (<see cref="FrameCodec.CarriesTensor"/>), bfloat16 (2 bytes each, widened back to float32 exactly on reading).
+    /// </summary>
+    public Training.WireFormat Format { get; init; }
 }

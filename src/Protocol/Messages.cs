@@ -45,7 +45,8 @@ public sealed record JobOffer(
     string Backend,
     DataReference Data,
     int DataPlanePort,
-    string SharedParameters = "") : IControlMessage;
+    string SharedParameters = "",
+    Training.WireFormat Wire = Training.WireFormat.Float32) : IControlMessage;
 
 /// <summary>
 /// Worker → coordinator: ready to work on the job, with the architecture hash it built and the

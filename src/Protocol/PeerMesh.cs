@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Authentication;
+using SegaLearn.Training;
 
 namespace SegaLearn.Protocol;
 
@@ -32,6 +33,7 @@ public sealed class PeerMesh : IDisposable
     private readonly int _parameterCount;
     private readonly PeerMeshCallbacks _callbacks;
     private readonly ClusterCertificate? _tls;
+    private readonly WireFormat _wire;
     private readonly Socket _listener;
     private readonly ConcurrentDictionary<int, FrameChannel> _outgoing = new();
     private readonly ConcurrentDictionary<FrameChannel, int> _incoming = new();
@@ -45,7 +47,8 @@ public sealed class PeerMesh : IDisposable
     private volatile bool _disposed;
 
     /// <summary>Listens for peers on <paramref name="port"/> (0: any); with <paramref name="tls"/> connections between peers are TLS with that certificate on both sides, as with the coordinator.</summary>
-    public PeerMesh(string jobId, string token, int selfId, int parameterCount, IPAddress bind, int port, PeerMeshCallbacks callbacks, ClusterCertificate? tls = null)
+    public PeerMesh(
+        string jobId, string token, int selfId, int parameterCount, IPAddress bind, int port, PeerMeshCallbacks callbacks, ClusterCertificate? tls = null, WireFormat wire = WireFormat.Float32)
     {
         ArgumentNullException.ThrowIfNull(jobId);
         ArgumentException.ThrowIfNullOrEmpty(token);
@@ -58,6 +61,7 @@ public sealed class PeerMesh : IDisposable
         _parameterCount = parameterCount;
         _callbacks = callbacks;
         _tls = tls;
+        _wire = wire;
         _listener = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -240,7 +244,7 @@ public sealed class PeerMesh : IDisposable
             {
                 socket.Connect(peer.EndPoint);
                 socket.ReceiveTimeout = HandshakeTimeoutMilliseconds;
-                var channel = new FrameChannel(socket, _tls);
+                var channel = new FrameChannel(socket, _tls) { TensorFormat = _wire };
                 Handshake.SendHello(channel, _token, _jobId, _selfId, default);
                 if (!channel.TryReadHeader(out var reply) || reply.Kind != FrameKind.HelloAck)
                 {
@@ -277,7 +281,7 @@ public sealed class PeerMesh : IDisposable
         try
         {
             socket.ReceiveTimeout = HandshakeTimeoutMilliseconds;
-            channel = new FrameChannel(socket, _tls, asServer: true);
+            channel = new FrameChannel(socket, _tls, asServer: true) { TensorFormat = _wire };
             if (!channel.TryReadHeader(out var hello) || hello.Kind != FrameKind.Hello)
             {
                 channel.Dispose();

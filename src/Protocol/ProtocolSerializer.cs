@@ -78,6 +78,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                 Write(writer, m.Data);
                 writer.Int32(m.DataPlanePort);
                 writer.String(m.SharedParameters);
+                writer.Int32((int)m.Wire);
                 break;
             case RegisterWorker m:
                 writer.String(m.JobId);
@@ -159,7 +160,8 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                 reader.String("Backend"),
                 ReadDataReference(ref reader),
                 reader.Int32("DataPlanePort"),
-                reader.String("SharedParameters")),
+                reader.String("SharedParameters"),
+                ReadWire(ref reader)),
             RegisterWorkerManifest => new RegisterWorker(
                 reader.String("JobId"),
                 reader.String("Token"),
@@ -211,6 +213,14 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         reader.String("Sha256"),
         reader.Int64("ByteLength"),
         reader.Double("ValidationFraction"));
+
+    private static Training.WireFormat ReadWire(ref ControlMessageReader reader)
+    {
+        var value = reader.Int32("Wire");
+        return Enum.IsDefined((Training.WireFormat)value)
+            ? (Training.WireFormat)value
+            : throw new SerializationException($"ProtocolSerializer: wire format {value} is not one this node knows.");
+    }
 
     private static SerializationException Unsupported(object? o) =>
         new($"ProtocolSerializer: {o?.GetType().FullName ?? "null"} is not a control message it knows.");

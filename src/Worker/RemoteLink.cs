@@ -90,7 +90,7 @@ public sealed class RemoteLink : IDisposable
             RentPiece = header => link._reducer.Rent(header),
             OnPiece = link.TakePiece,
             OnPeerLost = link.OnPeerLost,
-        }, tls);
+        }, tls, offer.Wire);
         try
         {
             // The client reaches the link through Attach, before its read thread can call back.
@@ -109,7 +109,8 @@ public sealed class RemoteLink : IDisposable
                 beforeReading: client => link.Attach(client, peers),
                 jobParameters: sharedMemory ? offer.SharedParameters : null,
                 peers: peers,
-                tls: tls).ConfigureAwait(false);
+                tls: tls,
+                wire: offer.Wire).ConfigureAwait(false);
         }
         catch
         {
@@ -407,7 +408,7 @@ public sealed class RemoteLink : IDisposable
                 buffer = new float[StepPlan.PartElements];
             try
             {
-                var length = _reducer.SumPart(_job.SumBackend, part.Offset, buffer);
+                var length = _reducer.SumPart(_job.SumBackend, part.Offset, buffer, _job.Offer.Wire);
                 _client.SendToCoordinatorAsync(header with { ElementOffset = part.Offset }, buffer.AsMemory(0, length)).AsTask().GetAwaiter().GetResult();
             }
             finally

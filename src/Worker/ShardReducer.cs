@@ -135,9 +135,10 @@ public sealed class ShardReducer
     /// <summary>
     /// Adds the pieces of the ready part at <paramref name="offset"/> in tree order on <paramref name="backend"/> into
     /// <paramref name="destination"/> (at least the part's length); returns the part's length and gives the pieces back
-    /// to the pool. Parts may be summed on several threads at once, each into its own destination.
+    /// to the pool. Parts may be summed on several threads at once, each into its own destination. The tree's nodes are
+    /// rounded as <paramref name="format"/> says, as everywhere else in the job.
     /// </summary>
-    public int SumPart(IComputeBackend backend, int offset, Span<float> destination)
+    public int SumPart(IComputeBackend backend, int offset, Span<float> destination, WireFormat format = WireFormat.Float32)
     {
         ArgumentNullException.ThrowIfNull(backend);
         lock (_gate)
@@ -147,7 +148,7 @@ public sealed class ShardReducer
                 throw new InvalidOperationException($"the part at {offset} is not complete");
             var length = _parts[part].Length;
             var lent = new ReadOnlyMemory<float>[_leaves.Length];
-            GradientTree.SumBlocks(backend, (float[]?[])_pieces[part].Clone(), lent, _leaves, destination[..length], () => new float[length]);
+            GradientTree.SumBlocks(backend, (float[]?[])_pieces[part].Clone(), lent, _leaves, destination[..length], () => new float[length], format);
             Release(part);
             _received[part] = -1;
             return length;

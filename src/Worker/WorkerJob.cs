@@ -26,7 +26,7 @@ public sealed class WorkerJob : IDisposable
         _features = features;
         _targets = targets;
         var replica = new ModelReplica(architecture, backend, offer.MicrobatchSize, offer.DropoutRate, offer.Seed);
-        _block = new BlockGradient(replica, offer.MicrobatchSize);
+        _block = new BlockGradient(replica, offer.MicrobatchSize, offer.Wire);
         ParameterCount = new ParameterLayout(architecture.LayerSizes).TotalCount;
     }
 

@@ -1,3 +1,6 @@
+using SegaLearn.Compute;
+using SegaLearn.Training;
+
 namespace SegaLearn.Protocol.Tests;
 
 public sealed class FrameCodecTests
@@ -108,6 +111,45 @@ public sealed class FrameCodecTests
         var error = Assert.Throws<FrameException>(() => ReadWhole(new MemoryStream(frame), new float[9]));
 
         Assert.Contains("too large for the 9-element buffer", error.Message);
+    }
+
+    [Fact]
+    public void Codec_should_send_a_bfloat16_tensor_in_two_bytes_an_element_and_read_back_the_rounded_values()
+    {
+        var payload = Enumerable.Range(0, 37).Select(i => (i - 18) * 0.3337f + MathF.Pow(2, -14)).Append(float.NaN).ToArray();
+        var header = Header with { Format = WireFormat.BFloat16 };
+        using var stream = new MemoryStream();
+        FrameCodec.Write(stream, header, payload, _scratch);
+        Assert.Equal(FrameCodec.HeaderSize + 2 * payload.Length, stream.Length);
+        var encoded = new byte[FrameCodec.FrameSize(payload.Length, WireFormat.BFloat16)];
+        Assert.Equal(stream.Length, FrameCodec.Encode(header, payload, encoded));
+        Assert.Equal(stream.ToArray(), encoded);
+        stream.Position = 0;
+        var received = new float[payload.Length + 3];
+
+        Assert.True(FrameCodec.TryReadHeader(stream, _scratch, out var read));
+        FrameCodec.ReadPayload(stream, read, received);
+
+        Assert.Equal(FrameCodec.Complete(header, payload), read);
+        Assert.Equal(WireFormat.BFloat16, read.Format);
+        for (var i = 0; i < payload.Length; i++)
+        {
+            var expected = BFloat16.Round(payload[i]);
+            Assert.True(float.IsNaN(expected) ? float.IsNaN(received[i]) : BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(received[i]), $"element {i}");
+        }
+
+        Assert.Contains(payload, v => !BFloat16.IsExact(v));
+    }
+
+    [Fact]
+    public void Codec_should_refuse_a_bfloat16_payload_on_a_frame_that_carries_no_tensor()
+    {
+        var frame = new byte[FrameCodec.FrameSize(4, WireFormat.BFloat16)];
+        FrameCodec.Encode(Header with { Kind = FrameKind.Assign, Format = WireFormat.BFloat16 }, new float[4], frame);
+
+        var error = Assert.Throws<FrameException>(() => ReadWhole(new MemoryStream(frame), new float[4]));
+
+        Assert.Contains("Assign", error.Message);
     }
 
     private byte[] Frame(float[] payload)

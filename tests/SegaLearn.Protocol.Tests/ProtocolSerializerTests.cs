@@ -20,6 +20,7 @@ public sealed class ProtocolSerializerTests : IDisposable
         Data,
         Data with { LabelColumn = "label", Standardize = false },
         new JobOffer("job-1", JobToken.Create(), ProtocolInfo.Version, "64,32,10", "relu,softmax", "cross_entropy", 0.25, ulong.MaxValue, 32, "simd", Data, 40123, "/proc/4242/fd/17"),
+        new JobOffer("job-2", JobToken.Create(), ProtocolInfo.Version, "64,10", "softmax", "cross_entropy", 0, 7, 16, "simd", Data, 40124, "", SegaLearn.Training.WireFormat.BFloat16),
         new RegisterWorker("job-1", "token", ProtocolInfo.Version, new string('f', 64), "node-2", "simd v256 fma tp512 ftz linux-x64"),
         new WorkerAccepted("job-1", 3),
         new WorkerRefused("architecture hash differs"),

@@ -86,6 +86,16 @@ public interface IComputeBackend : IDisposable
     /// <summary><c>sum[i] = x[i] + y[i]</c>: the last add of a reduction, straight into its destination.</summary>
     void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> sum);
 
+    /// <summary>
+    /// <c>sum[i] = bf16(flush(bf16(x[i]) + bf16(y[i])))</c> (<see cref="BFloat16.Round(float)"/>, <see cref="Denormals"/>):
+    /// a node of the reduction tree under <see cref="Training.WireFormat.BFloat16"/>, which rounds its operands too, so a
+    /// leaf is rounded by the add that takes it in. <paramref name="sum"/> may be <paramref name="x"/> or <paramref name="y"/>.
+    /// </summary>
+    void AddBFloat16(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> sum);
+
+    /// <summary><c>destination[i] = bf16(x[i])</c>; <paramref name="destination"/> may be <paramref name="x"/>.</summary>
+    void RoundToBFloat16(ReadOnlySpan<float> x, Span<float> destination);
+
     /// <summary><c>x[i] = x[i]·scale + alpha·y[i]</c>.</summary>
     void ScaleAdd(Span<float> x, float scale, ReadOnlySpan<float> y, float alpha);
 

@@ -107,6 +107,22 @@ public sealed partial class ReferenceBackend : IComputeBackend
         }
     }
 
+    public void AddBFloat16(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> sum)
+    {
+        for (var i = 0; i < x.Length; i++)
+        {
+            sum[i] = BFloat16.Round(Denormals.Flush(BFloat16.Round(x[i]) + BFloat16.Round(y[i])));
+        }
+    }
+
+    public void RoundToBFloat16(ReadOnlySpan<float> x, Span<float> destination)
+    {
+        for (var i = 0; i < x.Length; i++)
+        {
+            destination[i] = BFloat16.Round(x[i]);
+        }
+    }
+
     public void ScaleAdd(Span<float> x, float scale, ReadOnlySpan<float> y, float alpha)
     {
         for (var i = 0; i < x.Length; i++)

@@ -132,6 +132,38 @@ public sealed partial class SimdBackend
         public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x + y;
     }
 
+    /// <summary>bf16(x) (<see cref="BFloat16.Round(float)"/>).</summary>
+    internal readonly struct BFloat16RoundOperator : IUnaryOperator
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Invoke(float x) => BFloat16.Round(x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<float> Invoke(Vector128<float> x) => BFloat16.Round(x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Invoke(Vector256<float> x) => BFloat16.Round(x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Invoke(Vector512<float> x) => BFloat16.Round(x);
+    }
+
+    /// <summary>bf16(flush(bf16(x) + bf16(y))): a node of the reduction tree in bfloat16.</summary>
+    internal readonly struct BFloat16AddOperator : IBinaryOperator
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Invoke(float x, float y) => BFloat16.Round(Denormals.Flush(BFloat16.Round(x) + BFloat16.Round(y)));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<float> Invoke(Vector128<float> x, Vector128<float> y) => BFloat16.Round(Denormals.Flush(BFloat16.Round(x) + BFloat16.Round(y)));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => BFloat16.Round(Denormals.Flush(BFloat16.Round(x) + BFloat16.Round(y)));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => BFloat16.Round(Denormals.Flush(BFloat16.Round(x) + BFloat16.Round(y)));
+    }
+
     /// <summary>x·y.</summary>
     internal readonly struct MultiplyOperator : IBinaryOperator
     {

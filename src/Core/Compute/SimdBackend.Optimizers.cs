@@ -103,6 +103,13 @@ public sealed unsafe partial class SimdBackend
             WidthLoop.Zip(width, new FlushedBinary<AddOperator>(), new ReadOnlySpan<float>(x + start, count), new ReadOnlySpan<float>(y + start, count), new Span<float>(sum + start, count));
     }
 
+    /// <summary>The bfloat16 tree node of <see cref="AddBFloat16"/> over a range.</summary>
+    private readonly struct BFloat16SumRange(VectorWidth width, float* x, float* y, float* sum) : IRangeKernel
+    {
+        public void Run(int start, int count) =>
+            WidthLoop.Zip(width, new BFloat16AddOperator(), new ReadOnlySpan<float>(x + start, count), new ReadOnlySpan<float>(y + start, count), new Span<float>(sum + start, count));
+    }
+
     /// <summary>
     /// Runs a range kernel in 16-aligned ranges shared out over the threads when it is forkable and long enough to pay for
     /// the fork; one instance per kernel type and calling thread, so a steady-state call allocates nothing.

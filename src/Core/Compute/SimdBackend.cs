@@ -170,6 +170,26 @@ public sealed partial class SimdBackend : IComputeBackend
         }
     }
 
+    public unsafe void AddBFloat16(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> sum)
+    {
+        var length = x.Length;
+        CheckLengths(length, y.Length, sum.Length, length, 0);
+        fixed (float* px = x, py = y, ps = sum)
+        {
+            RangeJob<BFloat16SumRange>.Run(this, new BFloat16SumRange(_width, px, py, ps), length, forkable: !HelpersResting);
+        }
+    }
+
+    public void RoundToBFloat16(ReadOnlySpan<float> x, Span<float> destination)
+    {
+        if (destination.Length < x.Length)
+        {
+            throw new ArgumentException($"{x.Length} values cannot be rounded into {destination.Length}", nameof(destination));
+        }
+
+        WidthLoop.Map(_width, new BFloat16RoundOperator(), x, destination);
+    }
+
     public void ScaleAdd(Span<float> x, float scale, ReadOnlySpan<float> y, float alpha)
     {
         using var mode = FlushToZeroMode.Enter();

@@ -14,15 +14,18 @@ public sealed class GradientTree
     private readonly List<float[]> _buffers = [];
     private readonly List<int> _sizes = [];
     private readonly int _length;
+    private readonly WireFormat _format;
     private int _depth;
     private int _pushed;
 
-    public GradientTree(IComputeBackend backend, int length)
+    /// <summary>A tree of gradients of <paramref name="length"/> values whose nodes are rounded as <paramref name="format"/> says.</summary>
+    public GradientTree(IComputeBackend backend, int length, WireFormat format = WireFormat.Float32)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         _backend = backend;
         _length = length;
+        _format = format;
     }
 
     /// <summary>Leaves (or leaf blocks) pushed since the last <see cref="Reset"/>.</summary>
@@ -67,7 +70,7 @@ public sealed class GradientTree
         _pushed += leaves;
         while (_depth >= 2 && _sizes[_depth - 1] == _sizes[_depth - 2])
         {
-            _backend.Add(_buffers[_depth - 2], _buffers[_depth - 1]);
+            AddNode(_backend, _format, _buffers[_depth - 2], _buffers[_depth - 1], _buffers[_depth - 2]);
             _sizes[_depth - 2] *= 2;
             _depth--;
         }
@@ -83,10 +86,10 @@ public sealed class GradientTree
 
         for (var i = _depth - 1; i > 1; i--)
         {
-            _backend.Add(_buffers[i - 1], _buffers[i]);
+            AddNode(_backend, _format, _buffers[i - 1], _buffers[i], _buffers[i - 1]);
         }
 
-        AddRoot(_backend, _buffers[0], _depth > 1 ? _buffers[1] : default, destination[.._length]);
+        AddRoot(_backend, _format, _buffers[0], _depth > 1 ? _buffers[1] : default, destination[.._length]);
         Reset();
     }
 
@@ -97,10 +100,17 @@ public sealed class GradientTree
     /// that is null, <c>lent[i]</c>, read but never written: e.g. a gradient still in a worker's shared memory. A merge
     /// whose left side is lent writes into the right side's buffer, which gives the same bits since x + y = y + x; a
     /// merge of two lent blocks writes into a buffer from <paramref name="rent"/>, left in <c>buffers</c> at the left
-    /// block's index for the caller to give back.
+    /// block's index for the caller to give back. Under <see cref="WireFormat.BFloat16"/> every node is rounded as the
+    /// tree rounds it (a block pushed whole must then be a node computed that way, as <see cref="BlockGradient"/> writes it).
     /// </summary>
     public static void SumBlocks(
-        IComputeBackend backend, float[]?[] buffers, IReadOnlyList<ReadOnlyMemory<float>> lent, IReadOnlyList<int> leaves, Span<float> destination, Func<float[]> rent)
+        IComputeBackend backend,
+        float[]?[] buffers,
+        IReadOnlyList<ReadOnlyMemory<float>> lent,
+        IReadOnlyList<int> leaves,
+        Span<float> destination,
+        Func<float[]> rent,
+        WireFormat format = WireFormat.Float32)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(buffers);
@@ -135,11 +145,11 @@ public sealed class GradientTree
                 if (depth == 2 && i == buffers.Length - 1)
                 {
                     // The last merge is the root: written straight into the destination rather than added in place and copied.
-                    AddRoot(backend, Read(stack[0]), Read(stack[1]), destination);
+                    AddRoot(backend, format, Read(stack[0]), Read(stack[1]), destination);
                     return;
                 }
 
-                stack[depth - 2] = Merge(backend, stack[depth - 2], stack[depth - 1], buffers, lent, rent);
+                stack[depth - 2] = Merge(backend, format, stack[depth - 2], stack[depth - 1], buffers, lent, rent);
                 sizes[depth - 2] *= 2;
                 depth--;
             }
@@ -147,48 +157,68 @@ public sealed class GradientTree
 
         for (var i = depth - 1; i > 1; i--)
         {
-            stack[i - 1] = Merge(backend, stack[i - 1], stack[i], buffers, lent, rent);
+            stack[i - 1] = Merge(backend, format, stack[i - 1], stack[i], buffers, lent, rent);
         }
 
-        AddRoot(backend, Read(stack[0]), depth > 1 ? Read(stack[1]) : default, destination);
+        AddRoot(backend, format, Read(stack[0]), depth > 1 ? Read(stack[1]) : default, destination);
     }
 
     /// <summary>Adds block <paramref name="right"/> to block <paramref name="left"/>; returns the block whose buffer now holds the sum.</summary>
-    private static int Merge(IComputeBackend backend, int left, int right, float[]?[] buffers, IReadOnlyList<ReadOnlyMemory<float>> lent, Func<float[]> rent)
+    private static int Merge(
+        IComputeBackend backend, WireFormat format, int left, int right, float[]?[] buffers, IReadOnlyList<ReadOnlyMemory<float>> lent, Func<float[]> rent)
     {
         if (buffers[left] is { } leftBuffer)
         {
-            backend.Add(leftBuffer, buffers[right] ?? lent[right].Span);
+            var rightSide = buffers[right] ?? lent[right].Span;
+            AddNode(backend, format, leftBuffer, rightSide, leftBuffer);
             return left;
         }
 
         if (buffers[right] is { } rightBuffer)
         {
-            backend.Add(lent[left].Span, rightBuffer, rightBuffer);
+            AddNode(backend, format, lent[left].Span, rightBuffer, rightBuffer);
             return right;
         }
 
         var length = lent[left].Length;
         var sum = rent();
         buffers[left] = sum;
-        backend.Add(lent[left].Span, lent[right].Span[..length], sum.AsSpan(0, length));
+        AddNode(backend, format, lent[left].Span, lent[right].Span[..length], sum.AsSpan(0, length));
         return left;
+    }
+
+    /// <summary>One node of the tree: <c>sum = x + y</c>, rounded to bfloat16 (operands included) under <see cref="WireFormat.BFloat16"/>.</summary>
+    private static void AddNode(IComputeBackend backend, WireFormat format, ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> sum)
+    {
+        if (format == WireFormat.BFloat16)
+        {
+            backend.AddBFloat16(x, y, sum);
+            return;
+        }
+
+        backend.Add(x, y, sum);
     }
 
     /// <summary>
     /// The root of the tree, written straight into <paramref name="destination"/>: left + right, or left alone when
     /// <paramref name="right"/> is empty (a tree of one subtree).
     /// </summary>
-    private static void AddRoot(IComputeBackend backend, ReadOnlySpan<float> left, ReadOnlySpan<float> right, Span<float> destination)
+    private static void AddRoot(IComputeBackend backend, WireFormat format, ReadOnlySpan<float> left, ReadOnlySpan<float> right, Span<float> destination)
     {
         var length = destination.Length;
         if (right.IsEmpty)
         {
+            if (format == WireFormat.BFloat16)
+            {
+                backend.RoundToBFloat16(left[..length], destination);
+                return;
+            }
+
             left[..length].CopyTo(destination);
             return;
         }
 
-        backend.Add(left[..length], right[..length], destination);
+        AddNode(backend, format, left[..length], right[..length], destination);
     }
 
     /// <summary>A block of n leaves must start at a multiple of the smallest power of two holding n.</summary>
@@ -204,7 +234,7 @@ public sealed class GradientTree
     }
 
     /// <summary>The same sum by plain recursion over all leaves: the definition the incremental form must match.</summary>
-    public static void Sum(IComputeBackend backend, IReadOnlyList<float[]> leaves, Span<float> destination)
+    public static void Sum(IComputeBackend backend, IReadOnlyList<float[]> leaves, Span<float> destination, WireFormat format = WireFormat.Float32)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(leaves);
@@ -213,15 +243,21 @@ public sealed class GradientTree
             throw new ArgumentException("no leaves", nameof(leaves));
         }
 
-        var result = SumRange(backend, leaves, 0, leaves.Count);
+        var result = SumRange(backend, format, leaves, 0, leaves.Count);
         result.AsSpan().CopyTo(destination);
     }
 
-    private static float[] SumRange(IComputeBackend backend, IReadOnlyList<float[]> leaves, int start, int count)
+    private static float[] SumRange(IComputeBackend backend, WireFormat format, IReadOnlyList<float[]> leaves, int start, int count)
     {
         if (count == 1)
         {
-            return (float[])leaves[start].Clone();
+            var leaf = (float[])leaves[start].Clone();
+            if (format == WireFormat.BFloat16)
+            {
+                backend.RoundToBFloat16(leaf, leaf);
+            }
+
+            return leaf;
         }
 
         var split = 1;
@@ -230,9 +266,9 @@ public sealed class GradientTree
             split *= 2;
         }
 
-        var left = SumRange(backend, leaves, start, split);
-        var right = SumRange(backend, leaves, start + split, count - split);
-        backend.Add(left, right);
+        var left = SumRange(backend, format, leaves, start, split);
+        var right = SumRange(backend, format, leaves, start + split, count - split);
+        AddNode(backend, format, left, right, left);
         return left;
     }
 }

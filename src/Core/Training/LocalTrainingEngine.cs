@@ -13,7 +13,7 @@ public sealed class LocalTrainingEngine : ITrainingEngine
         ArgumentNullException.ThrowIfNull(job);
         _job = job;
         var replica = new ModelReplica(job.Architecture, job.Backend, Math.Min(job.MicrobatchSize, job.BatchSize), job.DropoutRate, job.Seed);
-        _block = new BlockGradient(replica, job.MicrobatchSize);
+        _block = new BlockGradient(replica, job.MicrobatchSize, job.Wire);
     }
 
     public StepResult ComputeGradient(StepWork work, float[] parameters, long parameterVersion, float[] gradientSum)

@@ -61,7 +61,7 @@ public sealed class Trainer
         try
         {
             var batchSize = Math.Min(options.BatchSize, x.Rows);
-            engine.Start(new TrainingJob(network.Architecture, x, y, network.Seed, network.DropoutRate, options.MicrobatchSize, batchSize, network.Backend));
+            engine.Start(new TrainingJob(network.Architecture, x, y, network.Seed, network.DropoutRate, options.MicrobatchSize, batchSize, network.Backend, options.Wire));
             return new Run(network, options, optimizer, engine, batchSize).Epochs(x, y, validation);
         }
         finally

@@ -51,6 +51,13 @@ public sealed record TrainerOptions
         init => _earlyStoppingPatience = AtLeast(value, 0, nameof(EarlyStoppingPatience));
     }
 
+    /// <summary>
+    /// The precision of the parameters and gradients that workers exchange (default <see cref="WireFormat.Float32"/>).
+    /// It is part of the numbers, not only of the transport: one process computes the same way, so a run gives the same
+    /// bits in one process and on any number of workers. See <see cref="WireFormat.BFloat16"/>.
+    /// </summary>
+    public WireFormat Wire { get; init; }
+
     /// <summary>The optimizer; null (the default) means a new <see cref="AdamOptimizer"/> with its defaults.</summary>
     public Optimizer? Optimizer { get; init; }
 

@@ -15,4 +15,5 @@ public sealed record TrainingJob(
     double DropoutRate,
     int MicrobatchSize,
     int BatchSize,
-    IComputeBackend Backend);
+    IComputeBackend Backend,
+    WireFormat Wire = WireFormat.Float32);

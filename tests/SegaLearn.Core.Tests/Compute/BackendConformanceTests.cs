@@ -296,6 +296,9 @@ public abstract class BackendConformanceTests
             Compare(x, e => Reference.Add(e, y), a => backend.Add(a, y));
             Compare(x, e => Reference.Add(x, y, e), a => backend.Add(x, y, a));
             Compare(x, e => Reference.ScaleAdd(e, 0.25f, y, -0.02f), a => backend.ScaleAdd(a, 0.25f, y, -0.02f));
+            CompareBits(x, e => Reference.AddBFloat16(x, y, e), a => backend.AddBFloat16(x, y, a));
+            CompareBits(x, e => Reference.AddBFloat16(e, y, e), a => backend.AddBFloat16(a, y, a));
+            CompareBits(x, e => Reference.RoundToBFloat16(x, e), a => backend.RoundToBFloat16(x, a));
             var expected = Reference.SumOfSquares(x);
             Assert.Equal(expected, backend.SumOfSquares(x), expected * 1e-12);
         }
@@ -524,6 +527,15 @@ public abstract class BackendConformanceTests
         reference(expected);
         tested(actual);
         AssertClose(expected, actual, 1e-6);
+    }
+
+    private static void CompareBits(float[] x, Action<float[]> reference, Action<float[]> tested)
+    {
+        var (expected, actual) = ((float[])x.Clone(), (float[])x.Clone());
+        reference(expected);
+        tested(actual);
+        Assert.Equal(expected.Select(BitConverter.SingleToUInt32Bits), actual.Select(BitConverter.SingleToUInt32Bits));
+        Assert.All(actual, v => Assert.True(BFloat16.IsExact(v), $"{v:R} is not a bfloat16"));
     }
 
     private static void CheckGemm(IComputeBackend backend, bool transposeA, bool transposeB, int m, int n, int k, float[]? a = null)

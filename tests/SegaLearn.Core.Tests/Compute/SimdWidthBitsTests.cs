@@ -130,6 +130,13 @@ public sealed class SimdWidthBitsTests
             Scalar.ScaleAdd(expected, 0.9f, y, -0.3f);
             backend.ScaleAdd(actual, 0.9f, y, -0.3f);
             AssertBits(expected, actual, $"ScaleAdd of {length} on {width}");
+            var (expectedNode, actualNode) = (new float[length], new float[length]);
+            Scalar.AddBFloat16(x, y, expectedNode);
+            backend.AddBFloat16(x, y, actualNode);
+            AssertBits(expectedNode, actualNode, $"AddBFloat16 of {length} on {width}");
+            Scalar.RoundToBFloat16(x, expectedNode);
+            backend.RoundToBFloat16(x, actualNode);
+            AssertBits(expectedNode, actualNode, $"RoundToBFloat16 of {length} on {width}");
             var rows = length % 7 + 1;
             var (expectedSums, actualSums) = (new float[length], new float[length]);
             var matrix = TestVectors.Uniform(rows * length, rows);

@@ -13,15 +13,17 @@ public sealed class GradientTreeTests
         return Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, length).Select(_ => (float)(random.NextGaussian() * 1e3)).ToArray()).ToArray();
     }
 
-    [Fact]
-    public void Push_should_give_the_recursive_tree_sum_bit_for_bit_for_every_leaf_count()
+    [Theory]
+    [InlineData(WireFormat.Float32)]
+    [InlineData(WireFormat.BFloat16)]
+    public void Push_should_give_the_recursive_tree_sum_bit_for_bit_for_every_leaf_count(WireFormat format)
     {
         for (var n = 1; n <= 40; n++)
         {
             var leaves = Leaves(n, 17);
             var expected = new float[17];
-            GradientTree.Sum(Backend, leaves, expected);
-            var tree = new GradientTree(Backend, 17);
+            GradientTree.Sum(Backend, leaves, expected, format);
+            var tree = new GradientTree(Backend, 17, format);
             foreach (var leaf in leaves)
             {
                 leaf.CopyTo(tree.NextLeaf());
@@ -34,11 +36,18 @@ public sealed class GradientTreeTests
         }
     }
 
-    public static TheoryData<string> Backends() => ["reference", "simd-2-threads"];
+    public static TheoryData<string, WireFormat> Backends() =>
+        new()
+        {
+            { "reference", WireFormat.Float32 },
+            { "simd-2-threads", WireFormat.Float32 },
+            { "reference", WireFormat.BFloat16 },
+            { "simd-2-threads", WireFormat.BFloat16 },
+        };
 
     [Theory]
     [MemberData(nameof(Backends))]
-    public void SumBlocks_should_give_the_tree_sum_and_leave_lent_blocks_unwritten_whichever_are_lent(string backendName)
+    public void SumBlocks_should_give_the_tree_sum_and_leave_lent_blocks_unwritten_whichever_are_lent(string backendName, WireFormat format)
     {
         // Large vectors so the threaded backend splits its adds; the reference backend has no threads to split over.
         var simd = new SimdBackend(threads: 2);
@@ -50,7 +59,7 @@ public sealed class GradientTreeTests
             var leafCount = cut.Sum();
             var leaves = Leaves(leafCount, length);
             var expected = new float[length];
-            GradientTree.Sum(backend, leaves, expected);
+            GradientTree.Sum(backend, leaves, expected, format);
             for (var lentMask = 0; lentMask < 1 << cut.Length; lentMask++)
             {
                 var buffers = new float[]?[cut.Length];
@@ -60,7 +69,7 @@ public sealed class GradientTreeTests
                 for (var b = 0; b < cut.Length; b++)
                 {
                     var block = new float[length];
-                    GradientTree.Sum(backend, leaves[first..(first + cut[b])], block);
+                    GradientTree.Sum(backend, leaves[first..(first + cut[b])], block, format);
                     first += cut[b];
                     if ((lentMask & (1 << b)) != 0)
                     {
@@ -80,7 +89,7 @@ public sealed class GradientTreeTests
                 {
                     rented.Add(new float[length]);
                     return rented[^1];
-                });
+                }, format);
 
                 var what = $"cut [{string.Join(',', cut)}], lent mask {lentMask}";
                 Assert.True(expected.AsSpan().SequenceEqual(actual), what);
@@ -102,6 +111,23 @@ public sealed class GradientTreeTests
         GradientTree.Sum(Backend, leaves, actual);
         var expected = (((1e8f + 1f) + (-1e8f + 1f)) + (0.5f + 3f));
         Assert.Equal(expected, actual[0]);
+    }
+
+    [Fact]
+    public void BFloat16_tree_should_round_every_leaf_and_every_node_when_hand_computed()
+    {
+        // Three leaves: the root is r(r(r(a) + r(b)) + r(c)), r rounding to bfloat16; a float32 tree would keep a + b exact.
+        float[][] leaves = [[1f + MathF.Pow(2, -10)], [MathF.Pow(2, -8)], [3f + MathF.Pow(2, -12)]];
+        var actual = new float[1];
+        GradientTree.Sum(Backend, leaves, actual, WireFormat.BFloat16);
+        var left = BFloat16.Round(BFloat16.Round(leaves[0][0]) + BFloat16.Round(leaves[1][0]));
+        Assert.Equal(1f, left);
+        Assert.Equal(BFloat16.Round(left + 3f), actual[0]);
+        Assert.Equal(4f, actual[0]);
+
+        var one = new float[1];
+        GradientTree.Sum(Backend, [[1f + MathF.Pow(2, -10)]], one, WireFormat.BFloat16);
+        Assert.Equal(1f, one[0]);
     }
 
     [Fact]

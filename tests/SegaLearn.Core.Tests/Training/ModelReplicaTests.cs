@@ -55,6 +55,34 @@ public sealed class ModelReplicaTests
         }
     }
 
+    [Fact]
+    public void Block_in_bfloat16_should_compute_at_the_rounded_parameters_and_round_each_leaf_and_their_sum()
+    {
+        var architecture = new NetworkArchitecture([2, 3]);
+        var parameters = SoftmaxParameters.Select((p, i) => p + (i + 1) * MathF.Pow(2, -11)).ToArray();
+        var untouched = (float[])parameters.Clone();
+        var rounded = parameters.Select(BFloat16.Round).ToArray();
+        var labels = Targets.FromClasses([1, 2]);
+        var leaves = new[] { new float[9], new float[9] };
+        var exact = new ModelReplica(architecture, new ReferenceBackend(), 1);
+        exact.ComputeGradientSum(rounded, X, labels, [0], new DropoutKey(0, 0, 0), leaves[0]);
+        exact.ComputeGradientSum(rounded, X, labels, [1], new DropoutKey(0, 0, 1), leaves[1]);
+
+        var two = new float[9];
+        new BlockGradient(new ModelReplica(architecture, new ReferenceBackend(), 1), 1, WireFormat.BFloat16).Compute(parameters, X, labels, [0, 1], 0, 0, 0, two);
+        var one = new float[9];
+        new BlockGradient(new ModelReplica(architecture, new ReferenceBackend(), 1), 1, WireFormat.BFloat16).Compute(parameters, X, labels, [1], 0, 0, 1, one);
+
+        for (var i = 0; i < 9; i++)
+        {
+            Assert.Equal(BFloat16.Round(BFloat16.Round(leaves[0][i]) + BFloat16.Round(leaves[1][i])), two[i]);
+            Assert.Equal(BFloat16.Round(leaves[1][i]), one[i]);
+        }
+
+        Assert.Equal(untouched, parameters);
+        Assert.Contains(leaves[1], v => !BFloat16.IsExact(v));
+    }
+
     [Theory]
     [InlineData(1.0)]
     [InlineData(-0.1)]
