@@ -33,7 +33,7 @@ internal static class TrainOptions
     public static readonly Option<string> Wire = new("--wire")
     {
         Description = "precision of the parameters and gradients workers exchange, float32 or bfloat16; one process rounds the same way, so the model's bits do not depend on placement",
-        DefaultValueFactory = _ => "float32",
+        DefaultValueFactory = _ => "bfloat16",
     };
     public static readonly Option<string> Scheduler = new("--scheduler") { Description = "none, step, exp or plateau (plateau reduces by the step rule)", DefaultValueFactory = _ => "none" };
     public static readonly Option<double> LrDecay = new("--lr-decay") { Description = "scheduler decay factor", DefaultValueFactory = _ => 0.1 };

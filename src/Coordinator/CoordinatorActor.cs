@@ -289,7 +289,7 @@ public sealed class CoordinatorActor : ReceiveActor
             {
                 if (plan.ParametersFollow)
                 {
-                    round.BytesOut += (long)round.Parameters.Length * sizeof(float);
+                    round.BytesOut += (long)round.Parameters.Length * round.ElementBytes;
                     dataPlane.Watch(dataPlane.Server.SendPlanAndParametersAsync(plan, round.VersionParameters), member.WorkerId);
                 }
                 else
@@ -340,7 +340,7 @@ public sealed class CoordinatorActor : ReceiveActor
             }
 
             case FrameKind.ShardSum:
-                round.BytesIn += (long)header.ElementCount * sizeof(float);
+                round.BytesIn += (long)header.ElementCount * FrameCodec.ElementSize(header.Format);
                 var offered = round.OfferShard(frame.WorkerId, header, frame.Payload.AsSpan(0, header.ElementCount));
                 ReturnShard(job, frame.Payload);
                 if (offered == LedgerOutcome.Invalid)
@@ -408,7 +408,7 @@ public sealed class CoordinatorActor : ReceiveActor
                 return false;
             }
 
-            round.BytesIn += (long)header.ElementCount * sizeof(float);
+            round.BytesIn += (long)header.ElementCount * FrameCodec.ElementSize(header.Format);
             ReturnShard(job, payload);
             if (offered != LedgerOutcome.Accepted)
             {
@@ -437,7 +437,7 @@ public sealed class CoordinatorActor : ReceiveActor
         var ranges = round.ApplyUpdate(header.ElementOffset, header.ElementCount);
         foreach (var (_, length) in ranges)
         {
-            round.BytesOut += (long)length * sizeof(float);
+            round.BytesOut += (long)length * round.ElementBytes;
         }
 
         return (ranges, round.Parameters, round.Version + 1);
@@ -556,7 +556,7 @@ public sealed class CoordinatorActor : ReceiveActor
             return;
         }
 
-        job.Round.BytesIn += (long)gradient.Header.ElementCount * sizeof(float);
+        job.Round.BytesIn += (long)gradient.Header.ElementCount * FrameCodec.ElementSize(gradient.Header.Format);
         Accept(job, _workers.Find(arrived.WorkerId), gradient);
     }
 

@@ -85,7 +85,7 @@ public sealed class DataPlaneChannel : IWorkerChannel, IAsyncDisposable
             else if (worker.ParametersSent != round.Version)
             {
                 worker.ParametersSent = round.Version;
-                round.BytesOut += (long)round.Parameters.Length * sizeof(float);
+                round.BytesOut += (long)round.Parameters.Length * round.ElementBytes;
                 Watch(Server.SendParametersAndAssignmentAsync(id, round.VersionParameters, header, round.RowsPayload(block)), id);
             }
             else

@@ -36,8 +36,12 @@ public sealed class StepRound
     {
         ArgumentNullException.ThrowIfNull(backend);
         _ledger = new StepLedger(pool, format);
+        ElementBytes = Protocol.FrameCodec.ElementSize(format);
         _backend = backend;
     }
+
+    /// <summary>Bytes of a tensor element on the wire in this job's format, for <see cref="BytesIn"/> and <see cref="BytesOut"/>.</summary>
+    public int ElementBytes { get; }
 
     public bool IsActive { get; private set; }
 

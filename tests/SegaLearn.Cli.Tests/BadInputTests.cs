@@ -22,6 +22,7 @@ public sealed class BadInputTests
         { "good.csv", GoodCsv, ["train", "--data", "good.csv", "--activations", "relu,swish"], "--activations: unknown activation 'swish'" },
         { "good.csv", GoodCsv, ["train", "--data", "good.csv", "--optimizer", "rmsprop"], "--optimizer: unknown optimizer 'rmsprop'" },
         { "good.csv", GoodCsv, ["train", "--data", "good.csv", "--scheduler", "cosine"], "--scheduler: unknown scheduler 'cosine'" },
+        { "good.csv", GoodCsv, ["train", "--data", "good.csv", "--wire", "int8"], "--wire: unknown wire format 'int8' (expected float32 or bfloat16)" },
         { "good.csv", GoodCsv, ["train", "--data", "good.csv", "--loss", "hinge"], "unknown loss 'hinge'" },
         { "good.csv", GoodCsv, ["train", "--data", "good.csv", "--backend", "gpu"], "unknown backend 'gpu'" },
         { "reg.csv", "a,b,y\n1,2,0.5\n3,4,high\n", ["train", "--data", "reg.csv", "--loss", "mse"], "reg.csv:3:3 (column 'y'): label 'high' is not a number" },

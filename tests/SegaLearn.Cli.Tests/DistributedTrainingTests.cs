@@ -19,11 +19,13 @@ public sealed class DistributedTrainingTests
     // (6 of 16 and one of 4), which 2 and 3 workers share unevenly.
     private static readonly string[] Run = ["train", "--epochs", "3", "--batch-size", "100", "--microbatch", "16", "--layers", "64,32,10", "--backend", "reference"];
 
-    [Fact]
-    public void Train_should_write_the_same_model_bytes_for_one_process_in_process_workers_and_worker_processes()
+    [Theory]
+    [InlineData("bfloat16")]
+    [InlineData("float32")]
+    public void Train_should_write_the_same_model_bytes_for_one_process_in_process_workers_and_worker_processes(string wire)
     {
         using var dir = new TempDirectory();
-        var expected = Train(dir, "single.safetensors");
+        var expected = Train(dir, "single.safetensors", "--wire", wire);
         foreach (var (name, options) in new[]
                  {
                      ("w1", new[] { "--workers", "1" }),
@@ -32,8 +34,17 @@ public sealed class DistributedTrainingTests
                      ("p2", ["--worker-processes", "2"]),
                  })
         {
-            Assert.Equal(expected, Train(dir, $"{name}.safetensors", options));
+            Assert.Equal(expected, Train(dir, $"{name}.safetensors", [.. options, "--wire", wire]));
         }
+    }
+
+    [Fact]
+    public void Train_should_round_to_bfloat16_by_default_and_write_other_bytes_than_float32()
+    {
+        using var dir = new TempDirectory();
+        var byDefault = Train(dir, "default.safetensors");
+        Assert.Equal(byDefault, Train(dir, "bf16.safetensors", "--wire", "bf16"));
+        Assert.NotEqual(byDefault, Train(dir, "fp32.safetensors", "--wire", "float32"));
     }
 
     [Fact]

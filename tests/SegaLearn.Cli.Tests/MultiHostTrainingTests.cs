@@ -18,15 +18,19 @@ public sealed class MultiHostTrainingTests
 
     private static readonly string[] LongerOptions = ["--epochs", "30", "--batch-size", "64", "--microbatch", "16", "--layers", "64,64,10", "--backend", "reference"];
 
-    /// <summary>Three workers run with TLS on every connection (remoting, data plane, peer relays), two in clear.</summary>
+    /// <summary>
+    /// Three workers run with TLS on every connection (remoting, data plane, peer relays) and float32 on the wire, two in
+    /// clear with the default bfloat16.
+    /// </summary>
     [SkippableTheory]
-    [InlineData(2, false)]
-    [InlineData(3, true)]
-    public async Task Coordinator_should_write_the_single_process_model_bytes_when_its_workers_are_on_other_hosts(int workers, bool tls)
+    [InlineData(2, false, "bfloat16")]
+    [InlineData(3, true, "float32")]
+    public async Task Coordinator_should_write_the_single_process_model_bytes_when_its_workers_are_on_other_hosts(int workers, bool tls, string wire)
     {
         Skip.If(SimulatedHosts.Unavailable is not null, SimulatedHosts.Unavailable);
         using var dir = new TempDirectory();
-        var expected = SingleProcess(dir, Options);
+        string[] options = [.. Options, "--wire", wire];
+        var expected = SingleProcess(dir, options);
         string[] security = ["--insecure"];
         if (tls)
         {
@@ -37,7 +41,7 @@ public sealed class MultiHostTrainingTests
         using var hosts = new SimulatedHosts(workers + 1, "1gbit");
 
         var started = Workers(hosts, dir, workers, null, security);
-        var coordinator = hosts.Run(0, dir.Path, null, [.. Coordinator(workers, Options, "cluster.safetensors"), .. security]);
+        var coordinator = hosts.Run(0, dir.Path, null, [.. Coordinator(workers, options, "cluster.safetensors"), .. security]);
 
         Assert.True(coordinator.ExitCode == 0, coordinator.Error);
         foreach (var worker in await Task.WhenAll(started))
