@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.InteropServices;
+using SegaLearn.Training;
 
 namespace SegaLearn.Protocol;
 
@@ -21,12 +22,15 @@ public sealed record StepPlan(
     public const int ShardAlignment = 16;
 
     /// <summary>
-    /// Elements per part of a shard: pieces, sums and streamed parameters travel in parts of this size (32 KiB, a quarter
+    /// Bytes per part of a shard on the wire: pieces, sums and streamed parameters travel in parts of this size (a quarter
     /// of a millisecond on a 1 Gbit/s link), so every stage works on the first part while the next ones are on the wire.
     /// Smaller parts shorten each stage's start; every part costs each thread on its way a wake-up, which on a busy
-    /// machine can cost more than the bytes.
+    /// machine can cost more than the bytes. So a part is a size in bytes: 8192 float32 or 16384 bfloat16 elements.
     /// </summary>
-    public const int PartElements = 8 * 1024;
+    public const int PartBytes = 32 * 1024;
+
+    /// <summary>Elements per part (<see cref="PartBytes"/>) in <paramref name="format"/>.</summary>
+    public static int PartElements(WireFormat format) => PartBytes / FrameCodec.ElementSize(format);
 
     private const int IntsPerMember = 6;
 
@@ -70,11 +74,12 @@ public sealed record StepPlan(
         return (start, Boundary(index + 1) - start);
     }
 
-    /// <summary>The parts of a shard at <paramref name="offset"/> of <paramref name="length"/> elements, in order.</summary>
-    public static IEnumerable<(int Offset, int Length)> PartsOf(int offset, int length)
+    /// <summary>The parts of a shard at <paramref name="offset"/> of <paramref name="length"/> elements in <paramref name="format"/>, in order.</summary>
+    public static IEnumerable<(int Offset, int Length)> PartsOf(int offset, int length, WireFormat format = WireFormat.Float32)
     {
-        for (var at = 0; at < length; at += PartElements)
-            yield return (offset + at, Math.Min(PartElements, length - at));
+        var size = PartElements(format);
+        for (var at = 0; at < length; at += size)
+            yield return (offset + at, Math.Min(size, length - at));
     }
 
     /// <summary>The plan as a Plan frame's payload (int32 bit patterns, as Assign frames carry rows).</summary>

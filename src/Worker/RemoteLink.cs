@@ -30,7 +30,7 @@ public sealed class RemoteLink : IDisposable
     private readonly Queue<(AssignWork Work, int Attempt)> _waiting = new();
     private readonly object _gate = new();
     private readonly List<ReadOnlyMemory<float>> _retired = [];
-    private readonly ShardReducer _reducer = new();
+    private readonly ShardReducer _reducer;
     private DataPlaneClient _client = null!;
     private PeerMesh? _peers;
     private Thread? _computeThread;
@@ -47,6 +47,7 @@ public sealed class RemoteLink : IDisposable
     {
         _job = job;
         _worker = worker;
+        _reducer = new ShardReducer(job.Offer.Wire);
     }
 
     /// <summary>Whether tensors go through shared memory (a worker on the coordinator's machine).</summary>
@@ -367,7 +368,7 @@ public sealed class RemoteLink : IDisposable
         {
             var owner = plan.Members[shard];
             var (shardOffset, shardLength) = StepPlan.ShardOf(shard, plan.Members.Count, _job.ParameterCount);
-            foreach (var (offset, length) in StepPlan.PartsOf(shardOffset, shardLength))
+            foreach (var (offset, length) in StepPlan.PartsOf(shardOffset, shardLength, _job.Offer.Wire))
             {
                 var piece = header with { Kind = FrameKind.Piece, ElementOffset = offset, ElementCount = length };
                 if (owner.WorkerId != _client.WorkerId)
@@ -405,10 +406,10 @@ public sealed class RemoteLink : IDisposable
         while (_reducer.TakeReadyPart() is { } part)
         {
             if (!_sumBuffers.TryTake(out var buffer))
-                buffer = new float[StepPlan.PartElements];
+                buffer = new float[StepPlan.PartElements(_job.Offer.Wire)];
             try
             {
-                var length = _reducer.SumPart(_job.SumBackend, part.Offset, buffer, _job.Offer.Wire);
+                var length = _reducer.SumPart(_job.SumBackend, part.Offset, buffer);
                 _client.SendToCoordinatorAsync(header with { ElementOffset = part.Offset }, buffer.AsMemory(0, length)).AsTask().GetAwaiter().GetResult();
             }
             finally

@@ -25,6 +25,10 @@ public sealed class ShardReducer
     private int[] _leaves = [];
     private float[]?[][] _pieces = [];
     private int[] _received = [];
+    private readonly WireFormat _format;
+
+    /// <summary>A reducer for a job in <paramref name="format"/>: its parts are that format's, its sums round as the job's tree does.</summary>
+    public ShardReducer(WireFormat format = WireFormat.Float32) => _format = format;
 
     /// <summary>Where the shard starts in the flat parameter vector, and its length.</summary>
     public (int Offset, int Length) Shard { get; private set; }
@@ -54,7 +58,7 @@ public sealed class ShardReducer
             _ready.Clear();
             _plan = plan;
             Shard = StepPlan.ShardOf(shardIndex, plan.Members.Count, parameterCount);
-            _parts = StepPlan.PartsOf(Shard.Offset, Shard.Length).ToArray();
+            _parts = StepPlan.PartsOf(Shard.Offset, Shard.Length, _format).ToArray();
             _leaves = plan.Blocks.Select(b => b.MicrobatchCount).ToArray();
             _pieces = _parts.Select(_ => new float[]?[plan.Blocks.Count]).ToArray();
             _received = new int[_parts.Length];
@@ -136,9 +140,9 @@ public sealed class ShardReducer
     /// Adds the pieces of the ready part at <paramref name="offset"/> in tree order on <paramref name="backend"/> into
     /// <paramref name="destination"/> (at least the part's length); returns the part's length and gives the pieces back
     /// to the pool. Parts may be summed on several threads at once, each into its own destination. The tree's nodes are
-    /// rounded as <paramref name="format"/> says, as everywhere else in the job.
+    /// rounded in the job's format, as everywhere else in the job.
     /// </summary>
-    public int SumPart(IComputeBackend backend, int offset, Span<float> destination, WireFormat format = WireFormat.Float32)
+    public int SumPart(IComputeBackend backend, int offset, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(backend);
         lock (_gate)
@@ -148,7 +152,7 @@ public sealed class ShardReducer
                 throw new InvalidOperationException($"the part at {offset} is not complete");
             var length = _parts[part].Length;
             var lent = new ReadOnlyMemory<float>[_leaves.Length];
-            GradientTree.SumBlocks(backend, (float[]?[])_pieces[part].Clone(), lent, _leaves, destination[..length], () => new float[length], format);
+            GradientTree.SumBlocks(backend, (float[]?[])_pieces[part].Clone(), lent, _leaves, destination[..length], () => new float[length], _format);
             Release(part);
             _received[part] = -1;
             return length;

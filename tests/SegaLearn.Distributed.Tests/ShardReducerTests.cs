@@ -10,34 +10,39 @@ public sealed class ShardReducerTests
 {
     private const int Length = 40_000;
 
-    public static TheoryData<string, int> Cases => new()
+    public static TheoryData<string, int, WireFormat> Cases => new()
     {
-        { "reference", 2 },
-        { "reference", 3 },
-        { "simd", 3 },
-        { "simd", 4 },
+        { "reference", 2, WireFormat.Float32 },
+        { "reference", 3, WireFormat.Float32 },
+        { "simd", 3, WireFormat.Float32 },
+        { "simd", 4, WireFormat.Float32 },
+        { "reference", 2, WireFormat.BFloat16 },
+        { "simd", 3, WireFormat.BFloat16 },
     };
 
     // 7 microbatches in blocks of 2, 2, 2, 1: the shards summed part by part by their owners, pieces arriving in any order
-    // and one before the plan, must be the slices of the tree sum over all microbatches computed by plain recursion.
+    // and one before the plan, must be the slices of the tree sum over all microbatches computed by plain recursion
+    // (in bfloat16 a tree whose every node is rounded, in parts twice as long).
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Owners_should_sum_to_slices_of_the_tree_sum_when_pieces_arrive_in_any_order(string backendName, int members)
+    public void Owners_should_sum_to_slices_of_the_tree_sum_when_pieces_arrive_in_any_order(string backendName, int members, WireFormat format)
     {
         using var backend = Backends.Create(backendName, 1, "test");
         var random = new Random(7);
         var leaves = Enumerable.Range(0, 7).Select(_ => Leaf(random)).ToArray();
         (int First, int Count)[] blocks = [(0, 2), (2, 2), (4, 2), (6, 1)];
-        var blockSums = blocks.Select(b => TreeSum(backend, leaves[b.First..(b.First + b.Count)])).ToArray();
-        var expected = TreeSum(backend, leaves);
+        var blockSums = blocks.Select(b => TreeSum(backend, leaves[b.First..(b.First + b.Count)], format)).ToArray();
+        var expected = TreeSum(backend, leaves, format);
         var plan = Plan(members, blocks, attempt: 1);
 
         var total = new float[Length];
         for (var shard = 0; shard < members; shard++)
         {
             var (shardOffset, shardLength) = StepPlan.ShardOf(shard, members, Length);
-            var reducer = new ShardReducer();
-            var pieces = (from part in StepPlan.PartsOf(shardOffset, shardLength) from b in Enumerable.Range(0, blocks.Length) select (part, b))
+            var reducer = new ShardReducer(format);
+            var parts = StepPlan.PartsOf(shardOffset, shardLength, format).ToArray();
+            Assert.Equal(Math.Min(shardLength, StepPlan.PartBytes / FrameCodec.ElementSize(format)), parts[0].Length);
+            var pieces = (from part in parts from b in Enumerable.Range(0, blocks.Length) select (part, b))
                 .OrderBy(_ => random.Next()).ToArray();
             var ((earlyOffset, earlyLength), earlyBlock) = pieces[0];
             Assert.Equal(PieceOutcome.Early, reducer.Add(Piece(plan, blocks[earlyBlock], earlyOffset, earlyLength), Slice(blockSums[earlyBlock], earlyOffset, earlyLength)));
@@ -61,7 +66,7 @@ public sealed class ShardReducerTests
         (int, int)[] blocks = [(0, 1), (1, 1)];
         var plan = Plan(2, blocks, attempt: 2);
         var (offset, _) = StepPlan.ShardOf(1, 2, Length);
-        var length = StepPlan.PartElements;
+        var length = StepPlan.PartElements(WireFormat.Float32);
         var reducer = new ShardReducer();
         reducer.Begin(plan, 1, Length);
         var piece = Piece(plan, (0, 1), offset, length);
@@ -95,10 +100,10 @@ public sealed class ShardReducerTests
 
     private static float[] Slice(float[] values, int offset, int length) => values.AsSpan(offset, length).ToArray();
 
-    private static float[] TreeSum(IComputeBackend backend, float[][] leaves)
+    private static float[] TreeSum(IComputeBackend backend, float[][] leaves, WireFormat format)
     {
         var sum = new float[Length];
-        GradientTree.Sum(backend, leaves, sum);
+        GradientTree.Sum(backend, leaves, sum, format);
         return sum;
     }
 
