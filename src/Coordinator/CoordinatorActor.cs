@@ -313,9 +313,9 @@ public sealed class CoordinatorActor : ReceiveActor
     {
         var job = _job;
         var header = frame.Header;
-        if (job is null)
+        if (job is null || header.JobId != job.FrameJobId)
         {
-            ReturnShard(job, frame.Payload);
+            // A frame of a job that has ended (its data plane still draining) is dropped; its buffer is that job's.
             return;
         }
 
@@ -550,7 +550,7 @@ public sealed class CoordinatorActor : ReceiveActor
     private void OnRemoteGradient(DataPlaneEvent.GradientArrived arrived)
     {
         var gradient = arrived.Gradient;
-        if (_job is not { } job)
+        if (_job is not { } job || gradient.Header.JobId != job.FrameJobId)
         {
             gradient.Release();
             return;
@@ -725,5 +725,9 @@ public sealed class CoordinatorActor : ReceiveActor
     private sealed record StreamedVersion(long Version, int[] Members);
 
     private sealed record JobState(
-        BeginJob Begin, JobOffer Offer, string ArchitectureHash, StepRound Round, GradientBufferPool Pool, ActorWorkerChannel Local, DataPlaneChannel? DataPlane);
+        BeginJob Begin, JobOffer Offer, string ArchitectureHash, StepRound Round, GradientBufferPool Pool, ActorWorkerChannel Local, DataPlaneChannel? DataPlane)
+    {
+        /// <summary>The job id as data-plane frames carry it.</summary>
+        public Guid FrameJobId { get; } = FrameCodec.JobIdOf(Offer.JobId);
+    }
 }

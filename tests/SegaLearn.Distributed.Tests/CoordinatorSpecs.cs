@@ -75,6 +75,41 @@ public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecCo
     }
 
     [Fact]
+    public void Coordinator_should_ignore_a_gradient_that_another_jobs_data_plane_delivers_for_a_block_of_this_step()
+    {
+        var (coordinator, trainer) = BeginJob(minWorkers: 1);
+        var worker = Register(coordinator, "w1", credits: 4);
+        trainer.ExpectMsg<JobReady>();
+        var work = SmallJob.Work(0, 0, 24);
+        var gradient = new float[_job.ParameterCount];
+        trainer.Send(coordinator, new RunStep(work, _job.Parameters, 1, gradient));
+        var assigned = ReceiveAssignments(24 / SmallJob.Microbatch, worker);
+        var first = assigned[0].Assignment.Work;
+        var header = new FrameHeader
+        {
+            Kind = FrameKind.Gradient,
+            JobId = FrameCodec.JobIdOf("a job that has ended"),
+            ParameterVersion = first.ParameterVersion,
+            Epoch = first.Epoch,
+            Step = first.Step,
+            FirstMicrobatch = first.FirstMicrobatch,
+            MicrobatchCount = first.MicrobatchCount,
+            SampleCount = first.Rows.Length,
+            ElementCount = _job.ParameterCount,
+        };
+        var foreign = Enumerable.Repeat(1f, _job.ParameterCount).ToArray();
+        coordinator.Tell(new DataPlaneEvent.GradientArrived(99, ReceivedGradient.Owned(header, foreign, new GradientBufferPool(_job.ParameterCount))));
+        foreach (var (probe, assignment) in assigned)
+        {
+            Answer(probe, assignment);
+        }
+
+        var finished = trainer.ExpectMsg<StepFinished>();
+        Assert.Equal(0, finished.Metrics.Duplicates);
+        Assert.Equal(_job.SingleProcess(work).Gradient, gradient);
+    }
+
+    [Fact]
     public void Coordinator_should_reassign_blocks_of_a_worker_that_dies()
     {
         var (coordinator, trainer) = BeginJob(minWorkers: 2);
