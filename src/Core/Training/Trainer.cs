@@ -218,6 +218,7 @@ public sealed class Trainer
                 BestParameters = _bestParameters,
                 EpochLossSum = _epochLossSum,
                 History = _history,
+                Wire = options.Wire,
             }.Save(checkpoints.FilePath);
             _checkpointedAt = _version;
         }
@@ -234,6 +235,12 @@ public sealed class Trainer
             {
                 throw new BadInputException(
                     $"{path}: the checkpoint was made with seed {checkpoint.Seed} and optimizer {checkpoint.OptimizerName}, this run uses seed {network.Seed} and {optimizer.Name}");
+            }
+
+            if (checkpoint.Wire != options.Wire)
+            {
+                throw new BadInputException(
+                    $"{path}: the checkpoint was trained with wire format {TrainingCheckpoint.NameOf(checkpoint.Wire)}, this run uses {TrainingCheckpoint.NameOf(options.Wire)}; resume with the same one");
             }
 
             checkpoint.Parameters.AsSpan().CopyTo(_parameters);
