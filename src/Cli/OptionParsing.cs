@@ -44,12 +44,7 @@ internal static class OptionParsing
 
     /// <summary>float32 (fp32) or bfloat16 (bf16), any case.</summary>
     public static WireFormat ParseWire(string text, string option) =>
-        text.Trim().ToLowerInvariant() switch
-        {
-            "float32" or "fp32" => WireFormat.Float32,
-            "bfloat16" or "bf16" => WireFormat.BFloat16,
-            _ => throw new BadInputException($"{option}: unknown wire format '{text}' (expected float32 or bfloat16)"),
-        };
+        WireFormatNames.TryParse(text, out var wire) ? wire : throw new BadInputException($"{option}: unknown wire format '{text}' (expected float32 or bfloat16)");
 
     public static double Positive(double value, string option)
     {

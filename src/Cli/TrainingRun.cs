@@ -67,7 +67,7 @@ internal static class TrainingRun
         var predicting = split.Train.IsRegression ? "a value to regress" : $"{split.Train.ClassCount} classes";
         Console.WriteLine(
             $"data: {split.Train.Name}, {split.Train.Rows} training{validationRows} and {split.Test.Rows} test rows, {split.Train.Features.Columns} features, {predicting}");
-        Console.WriteLine($"model: {architecture}; {Backends.Describe()}; wire {TrainingCheckpoint.NameOf(wire)}");
+        Console.WriteLine($"model: {architecture}; {Backends.Describe()}; wire {WireFormatNames.Name(wire)}");
 
         using var engine = createEngine(new TrainingRunContext(split, dataSpec, labelColumn, seed, testFraction, validationFraction));
         if (engine is not null)

@@ -196,7 +196,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void OnAccepted(WorkerAccepted accepted)
     {
-        _log.Info("worker {0} registered for job {1} as #{2}", _settings.Name, accepted.JobId, accepted.WorkerId);
+        _log.Info("worker {0} registered for job {1} as #{2} (wire {3})", _settings.Name, accepted.JobId, accepted.WorkerId, Training.WireFormatNames.Name(_offer!.Wire));
         if (_offer!.DataPlanePort == 0)
         {
             Sender.Tell(new RequestWork(accepted.JobId, _settings.Credits));

@@ -240,7 +240,7 @@ public sealed class Trainer
             if (checkpoint.Wire != options.Wire)
             {
                 throw new BadInputException(
-                    $"{path}: the checkpoint was trained with wire format {TrainingCheckpoint.NameOf(checkpoint.Wire)}, this run uses {TrainingCheckpoint.NameOf(options.Wire)}; resume with the same one");
+                    $"{path}: the checkpoint was trained with wire format {WireFormatNames.Name(checkpoint.Wire)}, this run uses {WireFormatNames.Name(options.Wire)}; resume with the same one");
             }
 
             checkpoint.Parameters.AsSpan().CopyTo(_parameters);

@@ -58,9 +58,6 @@ public sealed class TrainingCheckpoint
     /// <summary>The wire format the run computed in; a checkpoint without one (written before it existed) was float32.</summary>
     public WireFormat Wire { get; init; }
 
-    /// <summary>The wire format's name in checkpoints, messages and the command line: float32 or bfloat16.</summary>
-    public static string NameOf(WireFormat wire) => wire == WireFormat.BFloat16 ? "bfloat16" : "float32";
-
     public void Save(string path)
     {
         var tensors = new List<SafeTensor> { new("parameters", [Parameters.Length], Parameters) };
@@ -92,7 +89,7 @@ public sealed class TrainingCheckpoint
             new("since_best", Int(SinceBest)),
             new("epoch_loss_sum", Real(EpochLossSum)),
             new("history", JsonSerializer.Serialize(History.Select(ToJson).ToArray(), Json)),
-            new("wire", NameOf(Wire)),
+            new("wire", WireFormatNames.Name(Wire)),
         };
         metadata.AddRange(SchedulerState.Select(p => new KeyValuePair<string, string>(SchedulerPrefix + p.Key, Real(p.Value))));
         SafeTensorsFile.Write(path, tensors, metadata);
@@ -142,12 +139,9 @@ public sealed class TrainingCheckpoint
                 BestParameters = content.Find("best_parameters")?.Data,
                 EpochLossSum = double.Parse(m["epoch_loss_sum"], CultureInfo.InvariantCulture),
                 History = history,
-                Wire = m.GetValueOrDefault("wire", NameOf(WireFormat.Float32)) switch
-                {
-                    "float32" => WireFormat.Float32,
-                    "bfloat16" => WireFormat.BFloat16,
-                    var other => throw new FormatException($"unknown wire format '{other}'"),
-                },
+                Wire = WireFormatNames.TryParse(m.GetValueOrDefault("wire", WireFormatNames.Name(WireFormat.Float32)), out var wire)
+                    ? wire
+                    : throw new FormatException($"unknown wire format '{m["wire"]}'"),
             };
         }
         catch (Exception e) when (e is KeyNotFoundException or FormatException or OverflowException or JsonException)
