@@ -47,12 +47,7 @@ public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecCo
     [Fact]
     public void Coordinator_should_drop_duplicate_and_late_replies_when_a_block_is_answered_twice()
     {
-        var (coordinator, trainer) = BeginJob(minWorkers: 1);
-        var worker = Register(coordinator, "w1", credits: 4);
-        trainer.ExpectMsg<JobReady>();
-        var work = SmallJob.Work(0, 0, 24);
-        var gradient = new float[_job.ParameterCount];
-        trainer.Send(coordinator, new RunStep(work, _job.Parameters, 1, gradient));
+        var (coordinator, trainer, worker, work, gradient) = StepOnOneWorker();
         var first = worker.ExpectMsg<LocalAssignWork>();
         var copy = new float[_job.ParameterCount];
 
@@ -77,12 +72,7 @@ public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecCo
     [Fact]
     public void Coordinator_should_ignore_a_gradient_that_another_jobs_data_plane_delivers_for_a_block_of_this_step()
     {
-        var (coordinator, trainer) = BeginJob(minWorkers: 1);
-        var worker = Register(coordinator, "w1", credits: 4);
-        trainer.ExpectMsg<JobReady>();
-        var work = SmallJob.Work(0, 0, 24);
-        var gradient = new float[_job.ParameterCount];
-        trainer.Send(coordinator, new RunStep(work, _job.Parameters, 1, gradient));
+        var (coordinator, trainer, worker, work, gradient) = StepOnOneWorker();
         var assigned = ReceiveAssignments(24 / SmallJob.Microbatch, worker);
         var first = assigned[0].Assignment.Work;
         var header = new FrameHeader
@@ -285,6 +275,18 @@ public sealed class CoordinatorSpecs() : Akka.TestKit.Xunit2.TestKit(ActorSpecCo
         var trainer = CreateTestProbe();
         trainer.Send(coordinator, new BeginJob(_job.Job, null, null, minWorkers));
         return (coordinator, trainer);
+    }
+
+    /// <summary>A job on one worker with 4 credits, running step 0 of 24 rows at parameter version 1.</summary>
+    private (IActorRef Coordinator, TestProbe Trainer, TestProbe Worker, StepWork Work, float[] Gradient) StepOnOneWorker()
+    {
+        var (coordinator, trainer) = BeginJob(minWorkers: 1);
+        var worker = Register(coordinator, "w1", credits: 4);
+        trainer.ExpectMsg<JobReady>();
+        var work = SmallJob.Work(0, 0, 24);
+        var gradient = new float[_job.ParameterCount];
+        trainer.Send(coordinator, new RunStep(work, _job.Parameters, 1, gradient));
+        return (coordinator, trainer, worker, work, gradient);
     }
 
     private TestProbe Register(IActorRef coordinator, string name, int credits)
