@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using SegaLearn.Compute;
 
 namespace SegaLearn.Cli.Tests;
@@ -36,6 +37,28 @@ public sealed class DistributedTrainingTests
         {
             Assert.Equal(expected, Train(dir, $"{name}.safetensors", [.. options, "--wire", wire]));
         }
+    }
+
+    /// <summary>
+    /// Worker processes without shared memory, as on other machines: every tensor goes over TCP in bfloat16, in the star
+    /// (gradients to the coordinator, parameters to each worker) and under peer reduction (pieces, shard sums, relayed chunks).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Train_should_write_the_single_process_bytes_when_bfloat16_tensors_all_travel_over_tcp(bool peerReduction)
+    {
+        using var dir = new TempDirectory();
+        var expected = Train(dir, "single.safetensors");
+        string[] environment = ["env", "SegaLearn__Worker__SharedMemory=false", $"SegaLearn__Coordinator__PeerReduction={(peerReduction ? "true" : "false")}"];
+        var result = SegaLearnProcess.Run(dir.Path, null, environment, [.. Run, "--worker-processes", "2", "--out", "tcp.safetensors"]);
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(expected, SHA256.HashData(File.ReadAllBytes(dir.File("tcp.safetensors"))));
+
+        // 2410 parameters, 4820 bytes in bfloat16: under peer reduction one version out and one gradient in a step; in the
+        // star a version to each worker and a gradient per block back, which only TCP counts as bytes of the step.
+        var bytes = int.Parse(Regex.Match(result.Output, @"bytes/step (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.True(peerReduction ? bytes == 2 * 4820 : bytes > 4 * 4820, $"bytes/step {bytes}");
     }
 
     [Fact]
