@@ -51,14 +51,25 @@ public static class FrameCodec
         kind is FrameKind.Parameters or FrameKind.Gradient or FrameKind.Piece or FrameKind.ShardSum or FrameKind.ParameterChunk;
 
     /// <summary>The header as written: <paramref name="header"/> with the element count and the checksum of <paramref name="payload"/> as encoded.</summary>
-    public static FrameHeader Complete(FrameHeader header, ReadOnlySpan<float> payload)
+    public static FrameHeader Complete(FrameHeader header, ReadOnlySpan<float> payload) =>
+        Sealed(header, payload.Length, PayloadBytes(header.Format, payload, header.Format == WireFormat.BFloat16 ? new byte[payload.Length * sizeof(ushort)] : []));
+
+    /// <summary>
+    /// The payload's bytes as sent: the floats' own memory in float32, or in bfloat16 the payload narrowed
+    /// (<see cref="BFloat16.Narrow"/>) into the start of <paramref name="narrowed"/>, which holds 2 bytes an element.
+    /// </summary>
+    private static ReadOnlySpan<byte> PayloadBytes(WireFormat format, ReadOnlySpan<float> payload, Span<byte> narrowed)
     {
-        if (header.Format != WireFormat.BFloat16)
-            return header with { ElementCount = payload.Length, Checksum = Crc32.HashToUInt32(MemoryMarshal.AsBytes(payload)) };
-        var narrow = new ushort[payload.Length];
-        BFloat16.Narrow(payload, narrow);
-        return header with { ElementCount = payload.Length, Checksum = Crc32.HashToUInt32(MemoryMarshal.AsBytes(narrow.AsSpan())) };
+        if (format != WireFormat.BFloat16)
+            return MemoryMarshal.AsBytes(payload);
+        var bytes = narrowed[..(payload.Length * sizeof(ushort))];
+        BFloat16.Narrow(payload, MemoryMarshal.Cast<byte, ushort>(bytes));
+        return bytes;
     }
+
+    /// <summary><paramref name="header"/> with the element count and the checksum of the payload <paramref name="bytes"/> as sent.</summary>
+    private static FrameHeader Sealed(FrameHeader header, int elementCount, ReadOnlySpan<byte> bytes) =>
+        header with { ElementCount = elementCount, Checksum = Crc32.HashToUInt32(bytes) };
 
     /// <summary>
     /// Writes the whole frame into <paramref name="destination"/> and returns its length in bytes; a bfloat16 payload is
@@ -70,11 +81,11 @@ public static class FrameCodec
         if (destination.Length < size)
             throw new ArgumentException($"A frame of {payload.Length} elements needs {size} bytes; the buffer has {destination.Length}.", nameof(destination));
         var payloadBytes = destination[HeaderSize..size];
-        if (header.Format == WireFormat.BFloat16)
-            BFloat16.Narrow(payload, MemoryMarshal.Cast<byte, ushort>(payloadBytes));
-        else
+        if (header.Format != WireFormat.BFloat16)
             MemoryMarshal.AsBytes(payload).CopyTo(payloadBytes);
-        WriteHeader(header with { ElementCount = payload.Length, Checksum = Crc32.HashToUInt32(payloadBytes) }, destination);
+        else
+            PayloadBytes(header.Format, payload, payloadBytes);
+        WriteHeader(Sealed(header, payload.Length, payloadBytes), destination);
         return size;
     }
 
@@ -93,22 +104,11 @@ public static class FrameCodec
     public static void Write(Stream stream, FrameHeader header, ReadOnlySpan<float> payload, Span<byte> headerScratch, ref byte[]? narrowScratch)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        ReadOnlySpan<byte> bytes;
-        if (header.Format == WireFormat.BFloat16 && !payload.IsEmpty)
-        {
-            var length = payload.Length * sizeof(ushort);
-            if (narrowScratch is null || narrowScratch.Length < length)
-                narrowScratch = new byte[length];
-            var narrow = narrowScratch.AsSpan(0, length);
-            BFloat16.Narrow(payload, MemoryMarshal.Cast<byte, ushort>(narrow));
-            bytes = narrow;
-        }
-        else
-        {
-            bytes = MemoryMarshal.AsBytes(payload);
-        }
-
-        WriteHeader(header with { ElementCount = payload.Length, Checksum = Crc32.HashToUInt32(bytes) }, headerScratch);
+        var narrowed = payload.Length * sizeof(ushort);
+        if (header.Format == WireFormat.BFloat16 && (narrowScratch is null || narrowScratch.Length < narrowed))
+            narrowScratch = new byte[narrowed];
+        var bytes = PayloadBytes(header.Format, payload, narrowScratch);
+        WriteHeader(Sealed(header, payload.Length, bytes), headerScratch);
         stream.Write(headerScratch[..HeaderSize]);
         stream.Write(bytes);
     }
