@@ -70,6 +70,26 @@ public sealed class StepRoundPeerTests
     }
 
     [Fact]
+    public void Round_should_give_every_parameter_of_the_version_when_an_attempt_starts_over_after_parts_were_updated()
+    {
+        var version = Enumerable.Range(0, Length).Select(i => 3 + (0.25f * i)).ToArray();
+        version.CopyTo(_parameters, 0);
+        _round.StartAttempt(Members);
+        var (offset1, length1) = StepPlan.ShardOf(1, 2, Length);
+        _round.OfferShard(2, Shard(attempt: 1, offset1), Values(length1, 2f));
+        _round.ApplyUpdate(offset1, length1);
+
+        _round.StartAttempt(Members);
+
+        Assert.Equal(version, _round.VersionParameters);
+        var (offset0, length0) = StepPlan.ShardOf(0, 2, Length);
+        _round.OfferShard(1, Shard(attempt: 2, offset0), Values(length0, 1f));
+        _round.ApplyUpdate(offset0, length0);
+        Assert.Equal(version, _round.VersionParameters);
+        Assert.Equal(version.Select(value => value + 1), _parameters);
+    }
+
+    [Fact]
     public void Round_should_update_the_rest_once_when_an_attempt_falls_back_to_the_star()
     {
         _round.StartAttempt(Members);
