@@ -251,7 +251,7 @@ public sealed class StepRound
     /// <summary>
     /// Runs the trainer's update on the parts of [<paramref name="offset"/>, +<paramref name="length"/>) not updated yet
     /// this step, whose gradient sum is complete; returns the ranges updated, to send on. The parameters of the step's
-    /// version in each range are kept first, for an attempt that has to start over (<see cref="VersionParameters"/>).
+    /// version are kept first, for an attempt that has to start over.
     /// </summary>
     public List<(int Offset, int Length)> ApplyUpdate(int offset, int length)
     {
@@ -261,12 +261,16 @@ public sealed class StepRound
             return applied;
         }
 
-        if (_before.Length != Parameters.Length)
+        if (!_anyApplied)
         {
-            _before = new float[Parameters.Length];
-        }
+            if (_before.Length != Parameters.Length)
+            {
+                _before = new float[Parameters.Length];
+            }
 
-        _anyApplied = true;
+            Parameters.CopyTo(_before, 0);
+            _anyApplied = true;
+        }
 
         var group = offset / StepPlan.ShardAlignment;
         var endGroup = (offset + length + StepPlan.ShardAlignment - 1) / StepPlan.ShardAlignment;
@@ -286,7 +290,6 @@ public sealed class StepRound
 
             var start = group * StepPlan.ShardAlignment;
             var count = Math.Min(runEnd * StepPlan.ShardAlignment, Parameters.Length) - start;
-            Parameters.AsSpan(start, count).CopyTo(_before.AsSpan(start));
             update(start, count);
             applied.Add((start, count));
             group = runEnd;
@@ -295,42 +298,8 @@ public sealed class StepRound
         return applied;
     }
 
-    /// <summary>
-    /// The parameters of the step's version. Once the update has begun to change the trainer's buffer, each range is kept
-    /// aside just before its update (not all of them before the first: that copy of P held back the first part's
-    /// parameters), and the ranges not updated yet are filled in here, when an attempt starts over or goes back to the star.
-    /// </summary>
-    public float[] VersionParameters
-    {
-        get
-        {
-            if (!_anyApplied)
-            {
-                return Parameters;
-            }
-
-            var group = 0;
-            while (group < _applied.Length)
-            {
-                var runEnd = group;
-                while (runEnd < _applied.Length && !_applied[runEnd])
-                {
-                    runEnd++;
-                }
-
-                if (runEnd > group)
-                {
-                    var start = group * StepPlan.ShardAlignment;
-                    var count = Math.Min(runEnd * StepPlan.ShardAlignment, Parameters.Length) - start;
-                    Parameters.AsSpan(start, count).CopyTo(_before.AsSpan(start));
-                }
-
-                group = runEnd + 1;
-            }
-
-            return _before;
-        }
-    }
+    /// <summary>The parameters of the step's version: kept aside once the update has begun to change the trainer's buffer.</summary>
+    public float[] VersionParameters => _anyApplied ? _before : Parameters;
 
     public AssignWork Assignment(string jobId, WorkBlock block) =>
         new(jobId, Version, Work.Epoch, Work.Step, block.FirstMicrobatch, block.MicrobatchCount, block.FirstSample,
