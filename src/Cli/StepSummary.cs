@@ -2,7 +2,7 @@ using SegaLearn.Coordinator;
 
 namespace SegaLearn.Cli;
 
-/// <summary>The medians of the distributed steps' time split, printed after training.</summary>
+/// <summary>The medians of the distributed steps' time split, printed after training, and how many steps the workers reduced among themselves.</summary>
 internal sealed class StepSummary
 {
     private readonly List<StepMetrics> _steps = [];
@@ -17,7 +17,7 @@ internal sealed class StepSummary
         }
 
         return FormattableString.Invariant(
-            $"steps: {_steps.Count}, median ms: step {Median(m => m.WallMilliseconds):F3} (compute {Median(m => m.ComputeMilliseconds):F3}, transfer+wait {Median(m => m.TransferMilliseconds):F3}, reduce {Median(m => m.ReduceMilliseconds):F3}), optimizer {Median(m => m.OptimizerMilliseconds):F3}; bytes/step {Median(m => m.BytesOut + m.BytesIn):F0}; reassigned {totals.Reassigned}, rejected {totals.Rejected}");
+            $"steps: {_steps.Count}, median ms: step {Median(m => m.WallMilliseconds):F3} (compute {Median(m => m.ComputeMilliseconds):F3}, transfer+wait {Median(m => m.TransferMilliseconds):F3}, reduce {Median(m => m.ReduceMilliseconds):F3}), optimizer {Median(m => m.OptimizerMilliseconds):F3}; bytes/step {Median(m => m.BytesOut + m.BytesIn):F0}; reassigned {totals.Reassigned}, rejected {totals.Rejected}; peer reduction in {_steps.Count(m => m.PeerReduced)} of them");
     }
 
     private double Median(Func<StepMetrics, double> value)

@@ -35,6 +35,12 @@ public sealed class CoordinatorActor : ReceiveActor
     /// <summary>The version whose parameters were streamed to these members (in relay order) during the last step, if so.</summary>
     private StreamedVersion? _streamed;
 
+    /// <summary>Whether the current step counts towards the <see cref="JobState.Topology"/> timing (peer reduction could run, with few enough workers).</summary>
+    private bool _timedStep;
+
+    /// <summary>Time since the last step finished: a step's whole cycle, the hand-over to the trainer and back included.</summary>
+    private readonly System.Diagnostics.Stopwatch _cycle = new();
+
     /// <summary>
     /// Held while the actor handles a message and while a data-plane read thread takes a shard sum
     /// (<see cref="TakeShardSum"/>), so the round is changed by one thread at a time. Neither holds it across a write to
@@ -116,7 +122,10 @@ public sealed class CoordinatorActor : ReceiveActor
             id, token, ProtocolInfo.Version, architecture.LayersText, architecture.ActivationsText, architecture.LossText,
             job.DropoutRate, job.Seed, job.MicrobatchSize, job.Backend.Name, data, dataPlane?.Server.Port ?? 0, dataPlane?.Server.SharedParametersPath ?? string.Empty,
             job.Wire);
-        _job = new JobState(begin, offer, ArchitectureHash.Compute(architecture), new StepRound(pool, job.Backend, job.Wire), pool, new ActorWorkerChannel(id, pool), dataPlane);
+        _job = new JobState(
+            begin, offer, ArchitectureHash.Compute(architecture), new StepRound(pool, job.Backend, job.Wire), pool, new ActorWorkerChannel(id, pool), dataPlane,
+            new TopologyChooser(_settings.TopologyProbeSteps, _settings.TopologySettleSteps));
+        _cycle.Restart();
         _readyWaiter = Sender;
         _log.Info("job {0}: {1}, waiting for {2} worker(s)", id, architecture, begin.MinWorkers);
         foreach (var waiting in _waitingForJob)
@@ -229,8 +238,9 @@ public sealed class CoordinatorActor : ReceiveActor
     }
 
     /// <summary>
-    /// The workers that reduce among themselves this attempt, in relay order: all of the job's workers when there are
+    /// The workers that may reduce among themselves this attempt, in relay order: all of the job's workers when there are
     /// at least two, each is on another machine (no shared memory) and listens for peers; else none (the star).
+    /// <see cref="StartAttempt"/> may still run the step in the star when the timing of both says it is faster.
     /// </summary>
     private List<PeerEndpoint> PeerMembers(JobState job)
     {
@@ -258,13 +268,20 @@ public sealed class CoordinatorActor : ReceiveActor
     /// Starts an attempt at the current step: under peer reduction, the plan and the parameters go to the first member,
     /// which relays them, unless the same members had the version streamed to them during the step before, when the plan
     /// alone goes to each member; in the star, each worker gets the parameters with its first block
-    /// (<see cref="IWorkerChannel.Assign"/>).
+    /// (<see cref="IWorkerChannel.Assign"/>). With few enough members the step runs in whichever of the two the job's
+    /// <see cref="TopologyChooser"/> picks.
     /// </summary>
     private void StartAttempt(JobState job)
     {
         var round = job.Round;
         var restart = round.Attempt > 0;
         var members = PeerMembers(job);
+        _timedStep = members.Count > 0 && members.Count <= _settings.TimedTopologyMaxWorkers;
+        if (_timedStep && !job.Topology.PeerNext)
+        {
+            members.Clear();
+        }
+
         var streamed = !restart && _streamed is { } s && s.Version == round.Version && s.Members.SequenceEqual(members.Select(m => m.WorkerId));
         _streamed = null;
         round.StartAttempt(members, parametersFollow: !streamed);
@@ -607,6 +624,15 @@ public sealed class CoordinatorActor : ReceiveActor
                 : null;
             var (stepResult, metrics) = round.Finish(_workers.Count);
             _streamed = round.Updated ? streamed : null;
+            if (_timedStep && job.Topology.Record(metrics.PeerReduced, _cycle.Elapsed.TotalMilliseconds))
+            {
+                var (peerMs, starMs) = job.Topology.Medians;
+                _log.Info(
+                    "step {0}: {1} from now on ({2:F2} ms a step in the star, {3:F2} under peer reduction; medians of {4} steps each)",
+                    metrics.Step, job.Topology.Kept == ReductionTopology.Star ? "the star" : "peer reduction", starMs, peerMs, job.Topology.ProbeSteps);
+            }
+
+            _cycle.Restart();
             foreach (var registered in _workers.All)
             {
                 registered.TakeOutstanding();
@@ -725,7 +751,8 @@ public sealed class CoordinatorActor : ReceiveActor
     private sealed record StreamedVersion(long Version, int[] Members);
 
     private sealed record JobState(
-        BeginJob Begin, JobOffer Offer, string ArchitectureHash, StepRound Round, GradientBufferPool Pool, ActorWorkerChannel Local, DataPlaneChannel? DataPlane)
+        BeginJob Begin, JobOffer Offer, string ArchitectureHash, StepRound Round, GradientBufferPool Pool, ActorWorkerChannel Local, DataPlaneChannel? DataPlane,
+        TopologyChooser Topology)
     {
         /// <summary>The job id as data-plane frames carry it.</summary>
         public Guid FrameJobId { get; } = FrameCodec.JobIdOf(Offer.JobId);

@@ -23,6 +23,9 @@ public sealed record StepMetrics(
 {
     public double OptimizerMilliseconds { get; init; }
 
+    /// <summary>Whether the step's gradient was summed by the workers among themselves (peer reduction), else here (the star).</summary>
+    public bool PeerReduced { get; init; }
+
     /// <summary>When the step's gradient was reduced (wall clock, for matching against outside events such as a crash).</summary>
     public DateTimeOffset CompletedAt { get; init; } = DateTimeOffset.UtcNow;
 }

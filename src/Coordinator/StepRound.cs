@@ -364,8 +364,9 @@ public sealed class StepRound
         var blocks = _ledger.Blocks.Count;
         var samples = _ledger.SampleCount;
         var reduceStart = _clock.Elapsed;
+        var peerReduced = Plan is not null;
         double loss = 0;
-        if (Plan is null)
+        if (!peerReduced)
         {
             loss = _ledger.Reduce(_backend, _gradientSum);
         }
@@ -393,7 +394,10 @@ public sealed class StepRound
         Parameters = [];
         var metrics = new StepMetrics(
             Work.Epoch, Work.Step, blocks, workers, _computeMax, Math.Max(0, waited - _computeMax), reduce, _clock.Elapsed.TotalMilliseconds,
-            BytesOut, BytesIn, _reassigned, _rejected, _duplicates);
+            BytesOut, BytesIn, _reassigned, _rejected, _duplicates)
+        {
+            PeerReduced = peerReduced,
+        };
         return (new StepResult(loss, samples), metrics);
     }
 

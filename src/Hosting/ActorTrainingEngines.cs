@@ -23,7 +23,7 @@ public static class ActorTrainingEngines
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workers);
         var builder = SegaLearnHost.CreateBuilder();
-        var coordinatorSettings = SegaLearnHost.Bind(builder.Configuration, "Coordinator", new CoordinatorSettings());
+        var coordinatorSettings = SegaLearnHost.Bind(builder.Configuration, "Coordinator", new CoordinatorSettings()).Validate();
         var workerSettings = SegaLearnHost.Bind(builder.Configuration, "Worker", new WorkerSettings
         {
             Name = "local",
@@ -59,7 +59,7 @@ public static class ActorTrainingEngines
         {
             DataPlaneBind = node.BindHost,
             DataPlanePort = dataPlanePort,
-        });
+        }).Validate();
         builder.Services.AddAkka(SegaLearnHost.SystemName, akka => akka
             .WithSegaLearnLogging(builder.Configuration)
             .WithSegaLearnCluster(node, ProtocolInfo.CoordinatorRole, tls)

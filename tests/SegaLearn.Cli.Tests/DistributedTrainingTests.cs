@@ -41,25 +41,58 @@ public sealed class DistributedTrainingTests
 
     /// <summary>
     /// Worker processes without shared memory, as on other machines: every tensor goes over TCP in bfloat16, in the star
-    /// (gradients to the coordinator, parameters to each worker) and under peer reduction (pieces, shard sums, relayed chunks).
+    /// (gradients to the coordinator, parameters to each worker), under peer reduction (pieces, shard sums, relayed
+    /// chunks), and switching between the two every few steps as the coordinator times them.
     /// </summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Train_should_write_the_single_process_bytes_when_bfloat16_tensors_all_travel_over_tcp(bool peerReduction)
+    [InlineData("star")]
+    [InlineData("peer")]
+    [InlineData("timed")]
+    public void Train_should_write_the_single_process_bytes_when_bfloat16_tensors_all_travel_over_tcp(string topology)
     {
         using var dir = new TempDirectory();
         var expected = Train(dir, "single.safetensors");
-        string[] environment = ["env", "SegaLearn__Worker__SharedMemory=false", $"SegaLearn__Coordinator__PeerReduction={(peerReduction ? "true" : "false")}"];
-        var result = SegaLearnProcess.Run(dir.Path, null, environment, [.. Run, "--worker-processes", "2", "--out", "tcp.safetensors"]);
+        string[] settings = topology switch
+        {
+            "star" => ["SegaLearn__Coordinator__PeerReduction=false"],
+            "peer" => ["SegaLearn__Coordinator__TimedTopologyMaxWorkers=0"],
+            _ => ["SegaLearn__Coordinator__TopologyProbeSteps=1", "SegaLearn__Coordinator__TopologySettleSteps=2"],
+        };
+        var result = SegaLearnProcess.Run(dir.Path, null, ["env", "SegaLearn__Worker__SharedMemory=false", .. settings], [.. Run, "--worker-processes", "2", "--out", "tcp.safetensors"]);
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Equal(expected, SHA256.HashData(File.ReadAllBytes(dir.File("tcp.safetensors"))));
 
         // 2410 parameters, 4820 bytes in bfloat16: under peer reduction one version out and one gradient in a step; in the
         // star a version to each worker and a gradient per block back, which only TCP counts as bytes of the step.
-        var bytes = int.Parse(Regex.Match(result.Output, @"bytes/step (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
-        Assert.True(peerReduction ? bytes == 2 * 4820 : bytes > 4 * 4820, $"bytes/step {bytes}");
+        var summary = Regex.Match(result.Output, @"steps: (\d+),.*bytes/step (\d+);.*peer reduction in (\d+) of them");
+        Assert.True(summary.Success, result.Output);
+        var (steps, bytes, peerSteps) = (Number(summary, 1), Number(summary, 2), Number(summary, 3));
+        switch (topology)
+        {
+            case "star":
+                Assert.True(bytes > 4 * 4820 && peerSteps == 0, summary.Value);
+                break;
+            case "peer":
+                Assert.True(bytes == 2 * 4820 && peerSteps == steps, summary.Value);
+                break;
+            default:
+                Assert.True(peerSteps > 0 && peerSteps < steps, summary.Value);
+                break;
+        }
     }
+
+    [Fact]
+    public void Train_should_exit_2_naming_the_setting_and_write_nothing_when_a_topology_setting_is_out_of_range()
+    {
+        using var dir = new TempDirectory();
+        var result = SegaLearnProcess.Run(dir.Path, null, ["env", "SegaLearn__Coordinator__TopologyProbeSteps=0"], [.. Run, "--worker-processes", "2", "--out", "m.safetensors"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: SegaLearn__Coordinator__TopologyProbeSteps must be at least 1, got 0", Assert.Single(result.ErrorLines));
+        Assert.False(File.Exists(dir.File("m.safetensors")));
+    }
+
+    private static int Number(Match match, int group) => int.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture);
 
     [Fact]
     public void Train_should_round_to_bfloat16_by_default_and_write_other_bytes_than_float32()

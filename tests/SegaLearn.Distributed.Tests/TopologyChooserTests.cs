@@ -1,0 +1,117 @@
+using SegaLearn.Coordinator;
+
+namespace SegaLearn.Distributed.Tests;
+
+/// <summary>
+/// The timing of peer reduction against the star, without actors: which topology each step gets, which one is kept,
+/// and that steps forced into the other topology or carrying a switch are not timed.
+/// </summary>
+public sealed class TopologyChooserTests
+{
+    /// <summary>Runs steps as the chooser asks, each taking <paramref name="peerMs"/> or <paramref name="starMs"/>; returns what each step ran (true: peer).</summary>
+    private static List<bool> Run(TopologyChooser chooser, int steps, double peerMs, double starMs)
+    {
+        var ran = new List<bool>();
+        for (var i = 0; i < steps; i++)
+        {
+            var peer = chooser.PeerNext;
+            ran.Add(peer);
+            chooser.Record(peer, peer ? peerMs : starMs);
+        }
+
+        return ran;
+    }
+
+    [Fact]
+    public void Chooser_should_time_each_topology_for_its_probe_steps_plus_one_then_keep_the_faster_when_the_star_is_faster()
+    {
+        var chooser = new TopologyChooser(probeSteps: 3, settleSteps: 5);
+
+        var ran = Run(chooser, 8, peerMs: 3.4, starMs: 2.4);
+
+        Assert.Equal([true, true, true, true, false, false, false, false], ran);
+        Assert.Equal(ReductionTopology.Star, chooser.Kept);
+        Assert.Equal((3.4, 2.4), chooser.Medians);
+        Assert.Equal([false, false, false, false, false], Run(chooser, 5, 3.4, 2.4));
+        Assert.True(chooser.PeerNext);
+    }
+
+    [Fact]
+    public void Chooser_should_keep_peer_reduction_when_the_star_is_slower_and_time_both_again_after_settling()
+    {
+        var chooser = new TopologyChooser(probeSteps: 2, settleSteps: 4);
+
+        Run(chooser, 6, peerMs: 5.8, starMs: 7.6);
+
+        Assert.Equal(ReductionTopology.Peer, chooser.Kept);
+        Assert.Equal([true, true, true, true, true, true, true, false, false, false], Run(chooser, 10, 5.8, 7.6));
+        Assert.Equal(ReductionTopology.Peer, chooser.Kept);
+    }
+
+    [Fact]
+    public void Chooser_should_decide_by_median_so_one_slow_step_does_not_decide()
+    {
+        var chooser = new TopologyChooser(probeSteps: 3, settleSteps: 10);
+        double[] peer = [0, 3.0, 3.1, 40.0];
+        double[] star = [0, 2.0, 2.2, 2.1];
+        foreach (var ms in peer)
+        {
+            chooser.Record(true, ms);
+        }
+
+        var changed = false;
+        foreach (var ms in star)
+        {
+            changed = chooser.Record(false, ms);
+        }
+
+        Assert.True(changed);
+        Assert.Equal((3.1, 2.1), chooser.Medians);
+        Assert.Equal(ReductionTopology.Star, chooser.Kept);
+    }
+
+    [Fact]
+    public void Chooser_should_not_time_a_step_run_in_the_other_topology()
+    {
+        var chooser = new TopologyChooser(probeSteps: 2, settleSteps: 10);
+        chooser.Record(true, 100);
+        chooser.Record(false, 1);
+        chooser.Record(false, 1);
+        chooser.Record(true, 4);
+        chooser.Record(true, 4);
+
+        Assert.False(chooser.PeerNext);
+        chooser.Record(false, 100);
+        chooser.Record(true, 1);
+        chooser.Record(false, 5);
+        Assert.False(chooser.Record(true, 1));
+        Assert.True(chooser.Record(false, 5));
+
+        Assert.Equal(ReductionTopology.Peer, chooser.Kept);
+        Assert.Equal((4.0, 5.0), chooser.Medians);
+    }
+
+    [Fact]
+    public void Chooser_should_say_changed_only_when_the_kept_topology_changes()
+    {
+        var chooser = new TopologyChooser(probeSteps: 1, settleSteps: 1);
+        var changes = new List<bool>();
+        foreach (var (peer, ms) in new[] { (true, 0.0), (true, 3.0), (false, 0.0), (false, 2.0), (false, 0.0), (true, 0.0), (true, 3.0), (false, 0.0), (false, 2.5), (false, 0.0), (true, 0.0), (true, 2.0), (false, 0.0), (false, 2.5) })
+        {
+            changes.Add(chooser.Record(peer, ms));
+        }
+
+        Assert.Equal([false, false, false, true, false, false, false, false, false, false, false, false, false, true], changes);
+        Assert.Equal(ReductionTopology.Peer, chooser.Kept);
+    }
+
+    [Theory]
+    [InlineData(0, 1, "probeSteps")]
+    [InlineData(1, 0, "settleSteps")]
+    public void Chooser_should_refuse_fewer_than_one_step(int probe, int settle, string name)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new TopologyChooser(probe, settle));
+
+        Assert.Equal(name, error.ParamName);
+    }
+}
