@@ -70,6 +70,7 @@ internal sealed class MetricsWriter : IDisposable
             writer.WriteNumber("reassigned", m.Reassigned);
             writer.WriteNumber("rejected", m.Rejected);
             writer.WriteNumber("duplicates", m.Duplicates);
+            writer.WriteBoolean("peer_reduced", m.PeerReduced);
             writer.WriteNumber("completed_unix_ms", m.CompletedAt.ToUnixTimeMilliseconds());
             writer.WriteEndObject();
         }

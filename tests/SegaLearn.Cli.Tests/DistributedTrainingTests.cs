@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using SegaLearn.Compute;
 
@@ -58,7 +59,8 @@ public sealed class DistributedTrainingTests
             "peer" => ["SegaLearn__Coordinator__TimedTopologyMaxWorkers=0"],
             _ => ["SegaLearn__Coordinator__TopologyProbeSteps=1", "SegaLearn__Coordinator__TopologySettleSteps=2"],
         };
-        var result = SegaLearnProcess.Run(dir.Path, null, ["env", "SegaLearn__Worker__SharedMemory=false", .. settings], [.. Run, "--worker-processes", "2", "--out", "tcp.safetensors"]);
+        var result = SegaLearnProcess.Run(
+            dir.Path, null, ["env", "SegaLearn__Worker__SharedMemory=false", .. settings], [.. Run, "--worker-processes", "2", "--out", "tcp.safetensors", "--metrics", "m.jsonl", "--metrics-steps"]);
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Equal(expected, SHA256.HashData(File.ReadAllBytes(dir.File("tcp.safetensors"))));
 
@@ -67,6 +69,9 @@ public sealed class DistributedTrainingTests
         var summary = Regex.Match(result.Output, @"steps: (\d+),.*bytes/step (\d+);.*peer reduction in (\d+) of them");
         Assert.True(summary.Success, result.Output);
         var (steps, bytes, peerSteps) = (Number(summary, 1), Number(summary, 2), Number(summary, 3));
+        var stepLines = File.ReadLines(dir.File("m.jsonl")).Select(line => JsonDocument.Parse(line).RootElement).Where(e => e.TryGetProperty("kind", out var kind) && kind.GetString() == "step").ToList();
+        Assert.Equal(steps, stepLines.Count);
+        Assert.Equal(peerSteps, stepLines.Count(e => e.GetProperty("peer_reduced").GetBoolean()));
         switch (topology)
         {
             case "star":
