@@ -2,21 +2,31 @@ namespace SegaLearn.Coordinator;
 
 /// <summary>
 /// Picks, step by step, between peer reduction and the star for a job where both may run, by timing them: it runs
-/// <see cref="ProbeSteps"/> steps of each, keeps the one with the shorter median step for <see cref="SettleSteps"/>
-/// steps, then times both again, as links and load change. Both give the same bits (the reduction tree is fixed
-/// whoever adds it up), so only speed decides. Peer reduction spares the coordinator's link but adds hops a step (pieces
-/// between workers, shard sums, a relay); where links are fast and cores few, those hops cost more than the bytes they
-/// save: across two simulated hosts at 10 Gbit/s on 2 cores the star's median step was 2.2–2.7 ms against 3.2–3.7.
+/// both in turn, in blocks of <see cref="BlockSteps"/> steps, until each has <see cref="ProbeSteps"/> timed steps, keeps
+/// the one with the shorter median step for <see cref="SettleSteps"/> steps, then times both again, as links and load
+/// change. Both give the same bits (the reduction tree is fixed whoever adds it up), so only speed decides. Peer
+/// reduction spares the coordinator's link but adds hops a step (pieces between workers, shard sums, a relay); where
+/// links are fast and cores few, those hops cost more than the bytes they save.
+/// <para>
+/// The blocks take turns because a machine's speed drifts over seconds (the first steps of a job are slower, and so is
+/// any second in which something else runs): timing all of one topology and then all of the other let that drift
+/// decide, and it picked the slower one in about one job of three across simulated hosts. In turns, both are timed
+/// across the same seconds. The first step of each block is not timed: it carries the switch.
+/// </para>
 /// </summary>
 public sealed class TopologyChooser
 {
+    /// <summary>Steps run in one topology before the turn passes to the other while timing; the first is not timed.</summary>
+    public const int BlockSteps = 4;
+
     private readonly List<double> _peer = [];
     private readonly List<double> _star = [];
-    private Phase _phase = Phase.ProbePeer;
+    private bool _probing = true;
+    private bool _blockPeer = true;
+    private int _blockStep;
     private int _settled;
-    private bool _warm;
 
-    /// <param name="probeSteps">Steps timed of each topology before choosing (at least 1). The first step after a switch is not timed: it carries the switch.</param>
+    /// <param name="probeSteps">Steps timed of each topology before choosing (at least 1).</param>
     /// <param name="settleSteps">Steps run with the faster topology before both are timed again (at least 1).</param>
     public TopologyChooser(int probeSteps = 32, int settleSteps = 1024)
     {
@@ -26,24 +36,12 @@ public sealed class TopologyChooser
         SettleSteps = settleSteps;
     }
 
-    private enum Phase
-    {
-        ProbePeer,
-        ProbeStar,
-        Settled,
-    }
-
     public int ProbeSteps { get; }
 
     public int SettleSteps { get; }
 
     /// <summary>Whether the next step should run under peer reduction (else in the star).</summary>
-    public bool PeerNext => _phase switch
-    {
-        Phase.ProbePeer => true,
-        Phase.ProbeStar => false,
-        _ => Kept == ReductionTopology.Peer,
-    };
+    public bool PeerNext => _probing ? _blockPeer : Kept == ReductionTopology.Peer;
 
     /// <summary>The topology kept after the last timing of both, or null before the first.</summary>
     public ReductionTopology? Kept { get; private set; }
@@ -58,39 +56,39 @@ public sealed class TopologyChooser
     /// </summary>
     public bool Record(bool peer, double milliseconds)
     {
-        if (_phase == Phase.Settled)
+        if (!_probing)
         {
             if (++_settled >= SettleSteps)
             {
-                Switch(Phase.ProbePeer);
+                _probing = true;
+                _blockPeer = true;
+                _blockStep = 0;
             }
 
             return false;
         }
 
-        var probing = _phase == Phase.ProbePeer;
-        if (peer != probing)
+        if (peer != _blockPeer)
         {
-            // A step forced into the other topology (a member lost, too few workers) times neither.
+            // A step forced into the other topology (a member lost, too few workers) times neither, and the next step
+            // carries the switch back.
+            _blockStep = 0;
             return false;
         }
 
-        if (!_warm)
+        if (_blockStep > 0)
         {
-            _warm = true;
-            return false;
+            (peer ? _peer : _star).Add(milliseconds);
         }
 
-        var samples = probing ? _peer : _star;
-        samples.Add(milliseconds);
-        if (samples.Count < ProbeSteps)
+        if (++_blockStep == BlockSteps)
         {
-            return false;
+            _blockStep = 0;
+            _blockPeer = !_blockPeer;
         }
 
-        if (probing)
+        if (_peer.Count < ProbeSteps || _star.Count < ProbeSteps)
         {
-            Switch(Phase.ProbeStar);
             return false;
         }
 
@@ -102,14 +100,8 @@ public sealed class TopologyChooser
         _peer.Clear();
         _star.Clear();
         _settled = 0;
-        Switch(Phase.Settled);
+        _probing = false;
         return changed;
-    }
-
-    private void Switch(Phase phase)
-    {
-        _phase = phase;
-        _warm = false;
     }
 
     private static double Median(List<double> values)
