@@ -25,8 +25,8 @@ public sealed class LoopbackClusterSpecs : IDisposable
 
     // Two workers of one credit share 4 blocks a step (7 microbatches): each is handed its second block after its first
     // result was taken, which the coordinator still reads where the worker wrote it, in the one slot the worker reuses.
-    // Without shared memory, two or three workers reduce among themselves (relay, shard owners); one alone sends its
-    // gradients to the coordinator from its compute thread.
+    // Without shared memory, two or three workers reduce among themselves (relay, shard owners), two also in the star
+    // while the coordinator times both; one alone sends its gradients to the coordinator from its compute thread.
     [Theory]
     [InlineData("digits", false, 1, 2, true)]
     [InlineData("/nowhere/on/the/worker.csv", true, 1, 2, true)]
@@ -48,12 +48,22 @@ public sealed class LoopbackClusterSpecs : IDisposable
         Assert.Equal(expected, actual);
         if (!sharedMemory && workers >= 2)
         {
-            // Peer reduction from the first step: each version leaves the coordinator once, streamed during the step before
-            // (the first step also sends the first version whole), and the shard sums add up to one gradient.
+            // Under peer reduction each version leaves the coordinator once, streamed during the step before, and the shard
+            // sums add up to one gradient; a step that follows one in the star (or the first) also sends its version whole.
+            // In the star each worker gets the version with its first block and sends a gradient per block. Two workers
+            // are timed in both, in turns of 4 steps from peer reduction; three always reduce among themselves.
             var bytes = expected.Length * sizeof(float);
-            Assert.True(steps.Count > 2);
-            Assert.Equal((2L * bytes, bytes), (steps[0].BytesOut, steps[0].BytesIn));
-            Assert.All(steps.Skip(1), step => Assert.Equal((bytes, bytes), (step.BytesOut, step.BytesIn)));
+            Assert.True(steps.Count > 8);
+            for (var i = 0; i < steps.Count; i++)
+            {
+                var step = steps[i];
+                var expectedBytes = step.PeerReduced
+                    ? (i > 0 && steps[i - 1].PeerReduced ? bytes : 2L * bytes, bytes)
+                    : ((long)workers * bytes, (long)step.Blocks * bytes);
+                Assert.True(expectedBytes == (step.BytesOut, step.BytesIn), $"step {i}: {step}");
+            }
+
+            Assert.Equal(workers == 2 ? [true, true, true, true, false] : Enumerable.Repeat(true, 5), steps.Take(5).Select(s => s.PeerReduced));
         }
 
         Assert.Equal(fetched, File.Exists(Path.Combine(_cache, $"{reference.Sha256}.blob")));
