@@ -628,8 +628,8 @@ public sealed class CoordinatorActor : ReceiveActor
             {
                 var (peerMs, starMs) = job.Topology.Medians;
                 _log.Info(
-                    "step {0}: {1} from now on ({2:F2} ms a step in the star, {3:F2} under peer reduction; medians of {4} steps each)",
-                    metrics.Step, job.Topology.Kept == ReductionTopology.Star ? "the star" : "peer reduction", starMs, peerMs, job.Topology.ProbeSteps);
+                    "step {0}: {1} from now on ({2:F2} ms a step in the star, {3:F2} under peer reduction; medians of {4} steps each), timed again in {5} steps",
+                    metrics.Step, job.Topology.Kept == ReductionTopology.Star ? "the star" : "peer reduction", starMs, peerMs, job.Topology.ProbeSteps, job.Topology.SettleFor);
             }
 
             _cycle.Restart();

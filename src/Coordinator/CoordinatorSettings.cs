@@ -35,7 +35,7 @@ public sealed record CoordinatorSettings
     public int TopologyProbeSteps { get; init; } = 32;
 
     /// <summary>Steps run with the faster topology before both are timed again (<see cref="TopologyChooser.SettleSteps"/>).</summary>
-    public int TopologySettleSteps { get; init; } = 1024;
+    public int TopologySettleSteps { get; init; } = 4096;
 
     /// <summary>Checks the values a configuration may have set; the message names the setting as its environment variable.</summary>
     /// <exception cref="BadInputException">A setting is out of range.</exception>

@@ -13,11 +13,24 @@ namespace SegaLearn.Coordinator;
 /// decide, and it picked the slower one in about one job of three across simulated hosts. In turns, both are timed
 /// across the same seconds. The first step of each block is not timed: it carries the switch.
 /// </para>
+/// <para>
+/// A timing is dear: switching back and forth slows the steps of both (across simulated hosts at 10 Gbit/s one cost as
+/// much time as 65 steps of the star), and it is noisier than the long run it interrupts (one kept peer reduction at
+/// 3.45 ms a step where the star it replaced had run 1027 steps at 2.05). So a later timing replaces the kept topology
+/// only when the other is faster by <see cref="SwitchMargin"/> or more, and each time it confirms the kept one the wait
+/// until the next doubles, up to <see cref="MaxSettleFactor"/> times <see cref="SettleSteps"/>.
+/// </para>
 /// </summary>
 public sealed class TopologyChooser
 {
     /// <summary>Steps run in one topology before the turn passes to the other while timing; the first is not timed.</summary>
     public const int BlockSteps = 4;
+
+    /// <summary>How much shorter, as a fraction, the other topology's median step must be to replace the kept one.</summary>
+    public const double SwitchMargin = 0.1;
+
+    /// <summary>The most the wait between timings grows to, in multiples of <see cref="SettleSteps"/>.</summary>
+    public const int MaxSettleFactor = 8;
 
     private readonly List<double> _peer = [];
     private readonly List<double> _star = [];
@@ -27,18 +40,25 @@ public sealed class TopologyChooser
     private int _settled;
 
     /// <param name="probeSteps">Steps timed of each topology before choosing (at least 1).</param>
-    /// <param name="settleSteps">Steps run with the faster topology before both are timed again (at least 1).</param>
-    public TopologyChooser(int probeSteps = 32, int settleSteps = 1024)
+    /// <param name="settleSteps">Steps run with the faster topology before both are timed again (at least 1), after the first timing and after one that changed the kept topology.</param>
+    public TopologyChooser(int probeSteps = 32, int settleSteps = 4096)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(probeSteps, 1, nameof(probeSteps));
         ArgumentOutOfRangeException.ThrowIfLessThan(settleSteps, 1, nameof(settleSteps));
         ProbeSteps = probeSteps;
         SettleSteps = settleSteps;
+        SettleFor = settleSteps;
     }
 
     public int ProbeSteps { get; }
 
     public int SettleSteps { get; }
+
+    /// <summary>Steps the kept topology runs before both are timed again: <see cref="SettleSteps"/>, doubled for each timing in a row that kept it.</summary>
+    public int SettleFor { get; private set; }
+
+    /// <summary>Whether both topologies are being timed (else the kept one runs).</summary>
+    public bool IsTiming => _probing;
 
     /// <summary>Whether the next step should run under peer reduction (else in the star).</summary>
     public bool PeerNext => _probing ? _blockPeer : Kept == ReductionTopology.Peer;
@@ -58,7 +78,7 @@ public sealed class TopologyChooser
     {
         if (!_probing)
         {
-            if (++_settled >= SettleSteps)
+            if (++_settled >= SettleFor)
             {
                 _probing = true;
                 _blockPeer = true;
@@ -93,8 +113,12 @@ public sealed class TopologyChooser
         }
 
         var medians = (Median(_peer), Median(_star));
-        var kept = medians.Item2 < medians.Item1 ? ReductionTopology.Star : ReductionTopology.Peer;
+        var faster = medians.Item2 < medians.Item1 ? ReductionTopology.Star : ReductionTopology.Peer;
+        var kept = Kept is { } incumbent && faster != incumbent && MedianOf(medians, faster) > (1 - SwitchMargin) * MedianOf(medians, incumbent)
+            ? incumbent
+            : faster;
         var changed = kept != Kept;
+        SettleFor = changed ? SettleSteps : (int)Math.Min(Math.Min(2L * SettleFor, (long)MaxSettleFactor * SettleSteps), int.MaxValue);
         Medians = medians;
         Kept = kept;
         _peer.Clear();
@@ -103,6 +127,9 @@ public sealed class TopologyChooser
         _probing = false;
         return changed;
     }
+
+    private static double MedianOf((double Peer, double Star) medians, ReductionTopology topology) =>
+        topology == ReductionTopology.Peer ? medians.Peer : medians.Star;
 
     private static double Median(List<double> values)
     {

@@ -111,24 +111,58 @@ public sealed class TopologyChooserTests
         Assert.Equal((4.0, 5.0), chooser.Medians);
     }
 
-    [Fact]
-    public void Chooser_should_say_changed_only_when_the_kept_topology_changes()
+    /// <summary>Runs steps until a timing of both ends; returns whether it changed the kept topology and how many steps it took.</summary>
+    private static (bool Changed, int Steps) RunTiming(TopologyChooser chooser, double peerMs, double starMs)
     {
-        var chooser = new TopologyChooser(probeSteps: 1, settleSteps: 1);
-        var changes = new List<bool>();
-        foreach (var (steps, peerMs, starMs) in new[] { (7, 3.0, 2.0), (7, 3.0, 2.5), (6, 2.0, 2.5) })
+        for (var steps = 1; ; steps++)
         {
-            for (var i = 0; i < steps; i++)
+            var peer = chooser.PeerNext;
+            var changed = chooser.Record(peer, peer ? peerMs : starMs);
+            if (!chooser.IsTiming)
             {
-                var peer = chooser.PeerNext;
-                changes.Add(chooser.Record(peer, peer ? peerMs : starMs));
+                return (changed, steps);
             }
         }
+    }
 
-        Assert.Equal(
-            [false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, true],
-            changes);
+    [Fact]
+    public void Chooser_should_replace_the_kept_topology_only_when_the_other_is_faster_by_the_margin()
+    {
+        var chooser = new TopologyChooser(probeSteps: 3, settleSteps: 4);
+        Assert.True(RunTiming(chooser, peerMs: 3.0, starMs: 2.0).Changed);
+        Assert.Equal(ReductionTopology.Star, chooser.Kept);
+
+        // 5% faster is within the margin (10%): a timing is noisier than that, and switching back and forth costs.
+        Run(chooser, chooser.SettleFor, 3.0, 2.0);
+        Assert.False(RunTiming(chooser, peerMs: 1.9, starMs: 2.0).Changed);
+        Assert.Equal(ReductionTopology.Star, chooser.Kept);
+        Assert.Equal((1.9, 2.0), chooser.Medians);
+
+        Run(chooser, chooser.SettleFor, 1.9, 2.0);
+        Assert.True(RunTiming(chooser, peerMs: 1.7, starMs: 2.0).Changed);
         Assert.Equal(ReductionTopology.Peer, chooser.Kept);
+    }
+
+    [Fact]
+    public void Chooser_should_wait_twice_as_long_each_time_a_timing_keeps_the_same_topology_up_to_the_cap()
+    {
+        var chooser = new TopologyChooser(probeSteps: 1, settleSteps: 3);
+        var waits = new List<int>();
+        RunTiming(chooser, peerMs: 3.0, starMs: 2.0);
+        for (var timing = 0; timing < 6; timing++)
+        {
+            waits.Add(chooser.SettleFor);
+            Assert.All(Run(chooser, chooser.SettleFor, 3.0, 2.0), Assert.False);
+            Assert.True(chooser.IsTiming);
+            RunTiming(chooser, 3.0, 2.0);
+        }
+
+        Assert.Equal([3, 6, 12, 24, 24, 24], waits);
+
+        // A change starts over from SettleSteps.
+        Run(chooser, chooser.SettleFor, 3.0, 2.0);
+        Assert.True(RunTiming(chooser, peerMs: 1.0, starMs: 2.0).Changed);
+        Assert.Equal(3, chooser.SettleFor);
     }
 
     [Theory]
