@@ -34,7 +34,6 @@ public sealed class TopologyChooser
 
     private readonly List<double> _peer = [];
     private readonly List<double> _star = [];
-    private bool _probing = true;
     private bool _blockPeer = true;
     private int _blockStep;
     private int _settled;
@@ -58,10 +57,10 @@ public sealed class TopologyChooser
     public int SettleFor { get; private set; }
 
     /// <summary>Whether both topologies are being timed (else the kept one runs).</summary>
-    public bool IsTiming => _probing;
+    public bool IsTiming { get; private set; } = true;
 
     /// <summary>Whether the next step should run under peer reduction (else in the star).</summary>
-    public bool PeerNext => _probing ? _blockPeer : Kept == ReductionTopology.Peer;
+    public bool PeerNext => IsTiming ? _blockPeer : Kept == ReductionTopology.Peer;
 
     /// <summary>The topology kept after the last timing of both, or null before the first.</summary>
     public ReductionTopology? Kept { get; private set; }
@@ -76,11 +75,11 @@ public sealed class TopologyChooser
     /// </summary>
     public bool Record(bool peer, double milliseconds)
     {
-        if (!_probing)
+        if (!IsTiming)
         {
             if (++_settled >= SettleFor)
             {
-                _probing = true;
+                IsTiming = true;
                 _blockPeer = true;
                 _blockStep = 0;
             }
@@ -112,8 +111,8 @@ public sealed class TopologyChooser
             return false;
         }
 
-        var medians = (Median(_peer), Median(_star));
-        var faster = medians.Item2 < medians.Item1 ? ReductionTopology.Star : ReductionTopology.Peer;
+        (double Peer, double Star) medians = (Median(_peer), Median(_star));
+        var faster = medians.Star < medians.Peer ? ReductionTopology.Star : ReductionTopology.Peer;
         var kept = Kept is { } incumbent && faster != incumbent && MedianOf(medians, faster) > (1 - SwitchMargin) * MedianOf(medians, incumbent)
             ? incumbent
             : faster;
@@ -124,7 +123,7 @@ public sealed class TopologyChooser
         _peer.Clear();
         _star.Clear();
         _settled = 0;
-        _probing = false;
+        IsTiming = false;
         return changed;
     }
 
