@@ -200,6 +200,18 @@ public sealed class DataPlaneClient : IAsyncDisposable
     }
 
     /// <summary>
+    /// Sends a gradient as <see cref="SendGradientAsync"/> does, but writes it on the calling thread and returns once it is
+    /// written (see <see cref="FrameChannel.SendOnThisThread"/>); throws as a failed send would.
+    /// </summary>
+    public void SendGradient(FrameHeader header, ReadOnlySpan<float> gradient)
+    {
+        if (gradient.Length != _parameterCount)
+            throw new ArgumentException($"Expected a gradient of {_parameterCount} elements, got {gradient.Length}.", nameof(gradient));
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _channel.SendOnThisThread(header with { Kind = FrameKind.Gradient, JobId = _jobId, WorkerId = WorkerId }, gradient);
+    }
+
+    /// <summary>
     /// Sends a frame of peer reduction to the coordinator (Done, ShardSum, Invalid or PeerFailed, as <paramref name="header"/>
     /// says); job and worker id are set here. The same rules as <see cref="SendGradientAsync"/> hold for the task and the buffer.
     /// </summary>

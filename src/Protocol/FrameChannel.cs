@@ -28,6 +28,7 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
     private readonly Lock _gate = new();
     private readonly byte[] _writeHeader = new byte[FrameCodec.HeaderSize];
     private readonly byte[] _readHeader = new byte[FrameCodec.HeaderSize];
+    private readonly System.IO.Hashing.Crc32 _readCrc = new();
     private readonly byte[] _inlineFrame = new byte[FrameCodec.FrameSize(InlinePayloadElements)];
     private ManualResetValueTaskSourceCore<bool> _completion;
     private FrameHeader _pendingHeader;
@@ -163,6 +164,35 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
     }
 
     /// <summary>
+    /// Sends a frame of any size on the calling thread once earlier sends are through. For a caller that would only wait
+    /// for the writer thread (a worker's read thread with its gradient), this saves handing the frame over and waking
+    /// back. A failed write closes the connection, as any send does, and throws.
+    /// </summary>
+    public void SendOnThisThread(FrameHeader header, ReadOnlySpan<float> payload)
+    {
+        _sendLock.Wait();
+        try
+        {
+            lock (_gate)
+            {
+                if (_closed || !_open)
+                    throw new IOException("The data-plane connection is closed.");
+            }
+
+            FrameCodec.Write(_stream, Stamp(header, payload.Length), payload, _writeHeader, ref _narrow);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            Dispose();
+            throw;
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>
     /// Best effort for a payload-less frame just before closing (Refused, Bye): skipped when a send is under way (then
     /// the close itself tells the peer), waiting at most a second for room.
     /// </summary>
@@ -187,7 +217,7 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
 
     public bool TryReadHeader(out FrameHeader header) => FrameCodec.TryReadHeader(_stream, _readHeader, out header);
 
-    public void ReadPayload(in FrameHeader header, Span<float> destination) => FrameCodec.ReadPayload(_stream, header, destination);
+    public void ReadPayload(in FrameHeader header, Span<float> destination) => FrameCodec.ReadPayload(_stream, header, destination, _readCrc);
 
     /// <summary>
     /// Reads the payload of <paramref name="header"/> into <paramref name="destination"/> as <see cref="ReadPayload"/> does,

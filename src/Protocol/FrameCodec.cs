@@ -218,23 +218,43 @@ public static class FrameCodec
         return true;
     }
 
+    /// <summary>Payload bytes <see cref="ReadPayload(Stream, in FrameHeader, Span{float}, Crc32)"/> reads, hashes and widens at a time.</summary>
+    public const int ReadChunkBytes = 64 * 1024;
+
     /// <summary>
     /// Reads the payload of <paramref name="header"/> straight into the first <see cref="FrameHeader.ElementCount"/>
     /// elements of <paramref name="destination"/> and checks its checksum. A bfloat16 payload is read into the upper half
     /// of those elements' bytes and widened in place.
     /// </summary>
-    public static void ReadPayload(Stream stream, in FrameHeader header, Span<float> destination)
+    public static void ReadPayload(Stream stream, in FrameHeader header, Span<float> destination) => ReadPayload(stream, header, destination, new Crc32());
+
+    /// <summary>
+    /// Reads as the overload without <paramref name="crc"/> does, hashing with <paramref name="crc"/> (reset first, so one
+    /// instance serves a connection's every frame), <see cref="ReadChunkBytes"/> at a time: each chunk is hashed and
+    /// widened as soon as it is in, while the rest is still arriving, rather than after the whole payload.
+    /// </summary>
+    public static void ReadPayload(Stream stream, in FrameHeader header, Span<float> destination, Crc32 crc)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(crc);
         EnsureFits(header, destination.Length);
         var elements = MemoryMarshal.AsBytes(destination[..header.ElementCount]);
-        var payload = elements[(elements.Length - header.ElementCount * ElementSize(header.Format))..];
-        var read = stream.ReadAtLeast(payload, payload.Length, throwOnEndOfStream: false);
-        if (read < payload.Length)
-            throw new FrameException($"Truncated frame: the stream ended after {read} of {payload.Length} payload bytes of a {header.Kind} frame.");
-        VerifyChecksum(header, Crc32.HashToUInt32(payload));
-        if (header.Format == WireFormat.BFloat16)
-            BFloat16.Widen(MemoryMarshal.Cast<byte, ushort>(payload), destination);
+        var elementSize = ElementSize(header.Format);
+        var payload = elements[(elements.Length - header.ElementCount * elementSize)..];
+        var narrow = header.Format == WireFormat.BFloat16;
+        crc.Reset();
+        for (var at = 0; at < payload.Length; at += ReadChunkBytes)
+        {
+            var chunk = payload.Slice(at, Math.Min(ReadChunkBytes, payload.Length - at));
+            var read = stream.ReadAtLeast(chunk, chunk.Length, throwOnEndOfStream: false);
+            if (read < chunk.Length)
+                throw new FrameException($"Truncated frame: the stream ended after {at + read} of {payload.Length} payload bytes of a {header.Kind} frame.");
+            crc.Append(chunk);
+            // Widening element i writes bytes [4i, 4i + 4), below the bfloat16 of every element not widened yet.
+            if (narrow)
+                BFloat16.Widen(MemoryMarshal.Cast<byte, ushort>(chunk), destination.Slice(at / elementSize, chunk.Length / elementSize));
+        }
+        VerifyChecksum(header, crc.GetCurrentHashAsUInt32());
     }
 
     /// <summary>Throws unless the payload of <paramref name="header"/> fits a buffer of <paramref name="capacity"/> elements.</summary>

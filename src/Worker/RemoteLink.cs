@@ -225,7 +225,7 @@ public sealed class RemoteLink : IDisposable
         }
         else
         {
-            _client.SendGradientAsync(header, _ownGradient).AsTask().GetAwaiter().GetResult();
+            _client.SendGradient(header, _ownGradient);
         }
     }
 
@@ -358,7 +358,7 @@ public sealed class RemoteLink : IDisposable
         var header = ResultHeader(work, loss, Stopwatch.GetElapsedTime(started), attempt);
         if (plan is null)
         {
-            _client.SendGradientAsync(header, _ownGradient).AsTask().GetAwaiter().GetResult();
+            _client.SendGradient(header, _ownGradient);
             return;
         }
 

@@ -97,6 +97,44 @@ public sealed class DataPlaneTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Client_should_deliver_a_gradient_bit_exact_when_writing_it_on_its_own_thread()
+    {
+        var gradient = RandomBits(seed: 3);
+        await using var client = await Connect(_token, JobId, workerId: 8);
+        await _connected.Task.WaitAsync(Timeout);
+        var sent = new FrameHeader { ParameterVersion = 4L, Epoch = 0, Step = 9, FirstMicrobatch = 2, MicrobatchCount = 2, SampleCount = 64, LossSum = 3.5 };
+
+        client.SendGradient(sent, gradient);
+        var (workerId, header, serverGradient) = await _gradient.Task.WaitAsync(Timeout);
+
+        Assert.Equal(8, workerId);
+        Assert.Equal(FrameCodec.Complete(sent with { Kind = FrameKind.Gradient, JobId = FrameCodec.JobIdOf(JobId), WorkerId = 8 }, gradient), header);
+        Assert.Equal(BitsOf(gradient), BitsOf(serverGradient));
+    }
+
+    [Fact]
+    public async Task Client_should_throw_when_writing_a_gradient_on_its_own_thread_after_the_server_closed()
+    {
+        var client = await Connect(_token, JobId, workerId: 9);
+        await _connected.Task.WaitAsync(Timeout);
+        await using var _ = client;
+
+        _server.Disconnect(9);
+        var error = await Record.ExceptionAsync(async () =>
+        {
+            // The close reaches the worker's socket a moment later; until then writes may still be taken by the kernel.
+            var deadline = DateTime.UtcNow + Timeout;
+            while (DateTime.UtcNow < deadline)
+            {
+                client.SendGradient(new FrameHeader { ParameterVersion = 1L }, new float[ParameterCount]);
+                await Task.Delay(20);
+            }
+        });
+
+        Assert.True(error is IOException or ObjectDisposedException, $"got {error?.GetType().Name ?? "no exception"}: {error?.Message}");
+    }
+
+    [Fact]
     public async Task Server_should_report_the_disconnect_when_the_worker_closes()
     {
         var client = await Connect(_token, JobId, workerId: 6);

@@ -152,6 +152,57 @@ public sealed class FrameCodecTests
         Assert.Contains("Assign", error.Message);
     }
 
+    [Theory]
+    [InlineData(WireFormat.Float32)]
+    [InlineData(WireFormat.BFloat16)]
+    public void Codec_should_read_a_payload_of_many_chunks_as_sent_when_the_stream_hands_it_over_in_small_pieces(WireFormat format)
+    {
+        // Three and a bit chunks in either format, so the last chunk is partial.
+        var count = (3 * FrameCodec.ReadChunkBytes / FrameCodec.ElementSize(format)) + 123;
+        var first = Enumerable.Range(0, count).Select(i => MathF.Sin(i * 0.37f) * (1 + (i % 97))).ToArray();
+        var second = Enumerable.Range(0, count).Select(i => MathF.Cos(i * 0.11f) - (i % 13)).ToArray();
+        var header = Header with { Format = format };
+        using var stream = new MemoryStream();
+        FrameCodec.Write(stream, header, first, _scratch);
+        FrameCodec.Write(stream, header, second, _scratch);
+        using var trickle = new TrickleStream(stream.ToArray(), 1000);
+        var crc = new System.IO.Hashing.Crc32();
+
+        foreach (var sent in new[] { first, second })
+        {
+            var received = new float[count];
+            Assert.True(FrameCodec.TryReadHeader(trickle, _scratch, out var read));
+            FrameCodec.ReadPayload(trickle, read, received, crc);
+
+            var expected = format == WireFormat.BFloat16 ? sent.Select(BFloat16.Round).ToArray() : sent;
+            Assert.Equal(BitsOf(expected), BitsOf(received));
+        }
+    }
+
+    [Fact]
+    public void Codec_should_refuse_a_multi_chunk_payload_whose_last_chunk_was_corrupted()
+    {
+        var payload = Enumerable.Range(0, 2 * FrameCodec.ReadChunkBytes / sizeof(float) + 7).Select(i => i * 0.5f).ToArray();
+        var frame = Frame(payload);
+        frame[^3] ^= 0x10;
+
+        var error = Assert.Throws<FrameException>(() => ReadWhole(new MemoryStream(frame), new float[payload.Length]));
+
+        Assert.Contains("Checksum mismatch", error.Message);
+    }
+
+    [Fact]
+    public void Codec_should_say_how_many_payload_bytes_came_when_the_stream_ends_inside_a_later_chunk()
+    {
+        var payload = new float[2 * FrameCodec.ReadChunkBytes / sizeof(float)];
+        var frame = Frame(payload);
+        var cut = FrameCodec.HeaderSize + FrameCodec.ReadChunkBytes + 100;
+
+        var error = Assert.Throws<FrameException>(() => ReadWhole(new MemoryStream(frame[..cut]), new float[payload.Length]));
+
+        Assert.Contains($"after {FrameCodec.ReadChunkBytes + 100} of {payload.Length * sizeof(float)} payload bytes", error.Message);
+    }
+
     private byte[] Frame(float[] payload)
     {
         var frame = new byte[FrameCodec.FrameSize(payload.Length)];
@@ -166,4 +217,12 @@ public sealed class FrameCodecTests
     }
 
     private static int[] BitsOf(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();
+
+    /// <summary>A stream that hands over at most <c>piece</c> bytes a read, as a socket does with a payload still arriving.</summary>
+    private sealed class TrickleStream(byte[] bytes, int piece) : MemoryStream(bytes)
+    {
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(piece, buffer.Length)]);
+
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(piece, count));
+    }
 }
