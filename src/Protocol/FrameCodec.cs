@@ -98,19 +98,27 @@ public static class FrameCodec
 
     /// <summary>
     /// Writes the frame to <paramref name="stream"/>; <paramref name="headerScratch"/> holds at least <see cref="HeaderSize"/>
-    /// bytes. A float32 payload goes from the caller's memory as is; a bfloat16 one is narrowed into
-    /// <paramref name="narrowScratch"/> first (grown when too small).
+    /// bytes. A float32 payload goes from the caller's memory as is, after the header; a bfloat16 one is narrowed into
+    /// <paramref name="narrowScratch"/> (grown when too small) behind the header, and the frame goes in one write, so
+    /// that the peer is not woken for a header whose payload is still to come.
     /// </summary>
     public static void Write(Stream stream, FrameHeader header, ReadOnlySpan<float> payload, Span<byte> headerScratch, ref byte[]? narrowScratch)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var narrowed = payload.Length * sizeof(ushort);
-        if (header.Format == WireFormat.BFloat16 && (narrowScratch is null || narrowScratch.Length < narrowed))
-            narrowScratch = new byte[narrowed];
-        var bytes = PayloadBytes(header.Format, payload, narrowScratch);
-        WriteHeader(Sealed(header, payload.Length, bytes), headerScratch);
+        if (header.Format == WireFormat.BFloat16)
+        {
+            var size = FrameSize(payload.Length, WireFormat.BFloat16);
+            if (narrowScratch is null || narrowScratch.Length < size)
+                narrowScratch = new byte[size];
+            var frame = narrowScratch.AsSpan(0, size);
+            Encode(header, payload, frame);
+            stream.Write(frame);
+            return;
+        }
+
+        WriteHeader(Sealed(header, payload.Length, MemoryMarshal.AsBytes(payload)), headerScratch);
         stream.Write(headerScratch[..HeaderSize]);
-        stream.Write(bytes);
+        stream.Write(MemoryMarshal.AsBytes(payload));
     }
 
     /// <summary>
