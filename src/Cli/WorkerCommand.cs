@@ -19,13 +19,18 @@ internal static class WorkerCommand
     private static readonly Option<string?> PublicHost = new("--host") { Description = "host name the coordinator reaches this worker at (default: 127.0.0.1 when joining on loopback, else this machine's name)" };
     private static readonly Option<int> Port = new("--port") { Description = "this worker's remoting port (0: any free port)", DefaultValueFactory = _ => 0 };
     private static readonly Option<string?> Cpus = new("--cpus") { Description = "run this worker's threads on these CPUs only, e.g. 2 or 0,1, as batch work that never preempts another thread when it wakes (default: any CPU, normal scheduling)" };
+    private static readonly Option<int> Nice = new("--nice")
+    {
+        Description = $"run this worker at this nice value or lower priority, 0 to {Niceness.Max}, so that a coordinator sharing its cores does each step's serial part first (0: as started)",
+        DefaultValueFactory = _ => Niceness.WorkerDefault,
+    };
     private static readonly Option<int> ConnectTimeout = new("--connect-timeout") { Description = "seconds to wait for the coordinator to offer a job", DefaultValueFactory = _ => 120 };
 
     public static Command Create()
     {
         var command = new Command("worker", "Join a coordinator and compute gradients until the job ends.")
         {
-            Join, Threads, Name, PublicHost, Port, Cpus, ConnectTimeout, TlsOptions.Tls, TlsOptions.Insecure,
+            Join, Threads, Name, PublicHost, Port, Cpus, Nice, ConnectTimeout, TlsOptions.Tls, TlsOptions.Insecure,
         };
         command.SetAction(Execute);
         return command;
@@ -39,10 +44,13 @@ internal static class WorkerCommand
         var timeout = TimeSpan.FromSeconds(OptionParsing.Positive(parse.GetValue(ConnectTimeout), "--connect-timeout"));
         var loopback = ProtocolInfo.IsLoopback(host);
         var publicHost = parse.GetValue(PublicHost) ?? (loopback ? "127.0.0.1" : Dns.GetHostName());
-        if (parse.GetValue(Cpus) is { } cpuList)
+        var nice = Niceness.Parse(parse.GetValue(Nice), "--nice");
+        var cpus = parse.GetValue(Cpus) is { } cpuList ? CpuAffinity.Parse(cpuList, "--cpus") : null;
+        // Before the host starts its threads, which then inherit the priority and the affinity.
+        Niceness.AtLeast(nice);
+        if (cpus is not null)
         {
-            // Before the host starts its threads, which then inherit the affinity.
-            CpuAffinity.Pin(CpuAffinity.Parse(cpuList, "--cpus"));
+            CpuAffinity.Pin(cpus);
         }
 
         var stopped = new TaskCompletionSource<WorkerStopped>(TaskCreationOptions.RunContinuationsAsynchronously);

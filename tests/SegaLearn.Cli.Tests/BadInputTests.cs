@@ -52,6 +52,8 @@ public sealed class BadInputTests
         { "good.csv", GoodCsv, ["worker", "--join", "10.0.0.5:99999"], "--join: expected HOST:PORT" },
         { "good.csv", GoodCsv, ["worker", "--join", "127.0.0.1:4053", "--cpus", "4096"], "--cpus: '4096' is not a CPU this process may use" },
         { "good.csv", GoodCsv, ["worker", "--join", "127.0.0.1:4053", "--cpus", "0,x"], "--cpus: 'x' is not a CPU this process may use" },
+        { "good.csv", GoodCsv, ["worker", "--join", "127.0.0.1:4053", "--nice", "20"], "--nice must be a nice value from 0 to 19, got 20" },
+        { "good.csv", GoodCsv, ["worker", "--join", "127.0.0.1:4053", "--nice", "-1"], "--nice must be a nice value from 0 to 19, got -1" },
     };
 
     [Theory]
