@@ -28,7 +28,7 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
     private readonly Lock _gate = new();
     private readonly byte[] _writeHeader = new byte[FrameCodec.HeaderSize];
     private readonly byte[] _readHeader = new byte[FrameCodec.HeaderSize];
-    private readonly System.IO.Hashing.Crc32 _readCrc = new();
+    private readonly System.IO.Hashing.XxHash3 _readHash = new();
     private readonly byte[] _inlineFrame = new byte[FrameCodec.FrameSize(InlinePayloadElements)];
     private ManualResetValueTaskSourceCore<bool> _completion;
     private FrameHeader _pendingHeader;
@@ -217,7 +217,7 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
 
     public bool TryReadHeader(out FrameHeader header) => FrameCodec.TryReadHeader(_stream, _readHeader, out header);
 
-    public void ReadPayload(in FrameHeader header, Span<float> destination) => FrameCodec.ReadPayload(_stream, header, destination, _readCrc);
+    public void ReadPayload(in FrameHeader header, Span<float> destination) => FrameCodec.ReadPayload(_stream, header, destination, _readHash);
 
     /// <summary>
     /// Reads the payload of <paramref name="header"/> into <paramref name="destination"/> as <see cref="ReadPayload"/> does,
@@ -239,7 +239,8 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
                 started[f] = true;
             }
 
-            var crc = new System.IO.Hashing.Crc32();
+            var hash = _readHash;
+            hash.Reset();
             var narrow = header.Format == Training.WireFormat.BFloat16;
             for (var at = 0; at < header.ElementCount; at += chunkElements)
             {
@@ -249,13 +250,13 @@ internal sealed class FrameChannel : IValueTaskSource, IDisposable
                 var read = _stream.ReadAtLeast(chunk, chunk.Length, throwOnEndOfStream: false);
                 if (read < chunk.Length)
                     throw new FrameException($"Truncated frame: the stream ended inside the payload of a {header.Kind} frame.");
-                crc.Append(chunk);
+                hash.Append(chunk);
                 for (var f = 0; f < forwards.Length; f++)
                     ok[f] = ok[f] && forwards[f].ForwardChunk(chunk);
                 if (narrow)
                     Compute.BFloat16.Widen(MemoryMarshal.Cast<byte, ushort>(chunk), elements);
             }
-            FrameCodec.VerifyChecksum(header, crc.GetCurrentHashAsUInt32());
+            FrameCodec.VerifyChecksum(header, FrameCodec.ChecksumOf(hash));
         }
         finally
         {

@@ -2,7 +2,7 @@ namespace SegaLearn.Protocol;
 
 /// <summary>
 /// The fixed-size header of a data-plane frame. <see cref="ElementCount"/> (elements of payload, 4 or 2 bytes each as
-/// <see cref="Format"/> says: the frame's length prefix) and <see cref="Checksum"/> (CRC-32 of the payload bytes) are filled in by <see cref="FrameCodec"/>
+/// <see cref="Format"/> says: the frame's length prefix) and <see cref="Checksum"/> (<see cref="FrameCodec.ChecksumOf(ReadOnlySpan{byte})"/> of the payload bytes) are filled in by <see cref="FrameCodec"/>
 /// when it writes; fields that a kind does not use are 0.
 /// </summary>
 public readonly record struct FrameHeader

@@ -4,7 +4,7 @@ namespace SegaLearn.Protocol;
 public static class ProtocolInfo
 {
     /// <summary>Bumped on any incompatible change; a worker of another version is refused.</summary>
-    public const int Version = 6;
+    public const int Version = 7;
 
     /// <summary>Akka.Remote messages stay well under this size; tensors travel on the data plane.</summary>
     public const int MaxControlMessageBytes = 64 * 1024;

@@ -157,7 +157,7 @@ public sealed class FrameCodecTests
     [InlineData(WireFormat.BFloat16)]
     public void Codec_should_read_a_payload_of_many_chunks_as_sent_when_the_stream_hands_it_over_in_small_pieces(WireFormat format)
     {
-        // Three and a bit chunks in either format, so the last chunk is partial.
+        // Three and a bit chunks in either format, so the last chunk is partial; one hash serves both frames.
         var count = (3 * FrameCodec.ReadChunkBytes / FrameCodec.ElementSize(format)) + 123;
         var first = Enumerable.Range(0, count).Select(i => MathF.Sin(i * 0.37f) * (1 + (i % 97))).ToArray();
         var second = Enumerable.Range(0, count).Select(i => MathF.Cos(i * 0.11f) - (i % 13)).ToArray();
@@ -166,17 +166,31 @@ public sealed class FrameCodecTests
         FrameCodec.Write(stream, header, first, _scratch);
         FrameCodec.Write(stream, header, second, _scratch);
         using var trickle = new TrickleStream(stream.ToArray(), 1000);
-        var crc = new System.IO.Hashing.Crc32();
+        var hash = new System.IO.Hashing.XxHash3();
 
         foreach (var sent in new[] { first, second })
         {
             var received = new float[count];
             Assert.True(FrameCodec.TryReadHeader(trickle, _scratch, out var read));
-            FrameCodec.ReadPayload(trickle, read, received, crc);
+            FrameCodec.ReadPayload(trickle, read, received, hash);
 
             var expected = format == WireFormat.BFloat16 ? sent.Select(BFloat16.Round).ToArray() : sent;
             Assert.Equal(BitsOf(expected), BitsOf(received));
         }
+    }
+
+    [Theory]
+    [InlineData(WireFormat.Float32)]
+    [InlineData(WireFormat.BFloat16)]
+    public void Codec_should_stamp_the_low_32_bits_of_the_xxh3_of_the_payload_as_sent_when_encoding(WireFormat format)
+    {
+        var payload = Enumerable.Range(0, 1000).Select(i => i * 1.25f - 300).ToArray();
+        var frame = new byte[FrameCodec.FrameSize(payload.Length, format)];
+
+        FrameCodec.Encode(Header with { Format = format }, payload, frame);
+
+        var expected = (uint)System.IO.Hashing.XxHash3.HashToUInt64(frame.AsSpan(FrameCodec.HeaderSize));
+        Assert.Equal(expected, FrameCodec.ReadHeader(frame).Checksum);
     }
 
     [Fact]
