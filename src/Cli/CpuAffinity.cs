@@ -80,20 +80,18 @@ internal static partial class CpuAffinity
             throw new PlatformNotSupportedException("CPU pinning needs Linux or Windows.");
         }
 
-        foreach (var task in Directory.GetDirectories("/proc/self/task"))
+        ProcessThreads.Apply(thread =>
         {
-            var thread = int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture);
-            if (SchedSetAffinity(thread, sizeof(ulong), ref mask) != 0 && Directory.Exists(task))
+            if (SchedSetAffinity(thread, sizeof(ulong), ref mask) != 0)
             {
-                throw new InvalidOperationException($"cannot pin thread {thread} to CPUs {Format(cpus)}: error {Marshal.GetLastPInvokeError()}");
+                return $"cannot pin thread {thread} to CPUs {Format(cpus)}: error {Marshal.GetLastPInvokeError()}";
             }
 
             var priority = 0;
-            if (SchedSetScheduler(thread, SchedBatch, ref priority) != 0 && Directory.Exists(task))
-            {
-                throw new InvalidOperationException($"cannot make thread {thread} batch work: error {Marshal.GetLastPInvokeError()}");
-            }
-        }
+            return SchedSetScheduler(thread, SchedBatch, ref priority) != 0
+                ? $"cannot make thread {thread} batch work: error {Marshal.GetLastPInvokeError()}"
+                : null;
+        });
     }
 
     [LibraryImport("libc", EntryPoint = "sched_setscheduler", SetLastError = true)]

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace SegaLearn.Cli;
@@ -44,25 +43,13 @@ internal static partial class Niceness
             return;
         }
 
-        foreach (var task in Directory.GetDirectories("/proc/self/task"))
-        {
-            var thread = int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture);
-            if (!TryAtLeast(thread, nice) && Directory.Exists(task))
-            {
-                throw new InvalidOperationException($"cannot lower the priority of thread {thread} to nice {nice}: error {Marshal.GetLastPInvokeError()}");
-            }
-        }
-    }
-
-    /// <summary>Linux: makes thread <paramref name="thread"/> run at nice <paramref name="nice"/> unless it is nicer already; false on an error.</summary>
-    public static bool TryAtLeast(int thread, int nice)
-    {
-        var current = Of(thread);
-        return current is { } now && (now >= nice || SetPriority(PrioProcess, thread, nice) == 0);
+        ProcessThreads.Apply(thread => Of(thread) is { } now && (now >= nice || SetPriority(PrioProcess, thread, nice) == 0)
+            ? null
+            : $"cannot lower the priority of thread {thread} to nice {nice}: error {Marshal.GetLastPInvokeError()}");
     }
 
     /// <summary>Linux: the nice value of thread <paramref name="thread"/>, or null when it cannot be read (the thread is gone).</summary>
-    public static int? Of(int thread)
+    private static int? Of(int thread)
     {
         // getpriority returns -1 for nice -1 as well as for an error; only errno tells them apart.
         var nice = GetPriority(PrioProcess, thread);

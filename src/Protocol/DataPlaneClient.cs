@@ -191,24 +191,22 @@ public sealed class DataPlaneClient : IAsyncDisposable
     /// <paramref name="gradient"/> is written to the socket as is, so it must stay unchanged until the returned task
     /// completes. As for <see cref="DataPlaneServer.SendParametersAsync"/>, await the task exactly once.
     /// </summary>
-    public ValueTask SendGradientAsync(FrameHeader header, ReadOnlyMemory<float> gradient, CancellationToken cancellationToken = default)
-    {
-        if (gradient.Length != _parameterCount)
-            throw new ArgumentException($"Expected a gradient of {_parameterCount} elements, got {gradient.Length}.", nameof(gradient));
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return _channel.SendAsync(header with { Kind = FrameKind.Gradient, JobId = _jobId, WorkerId = WorkerId }, gradient, cancellationToken);
-    }
+    public ValueTask SendGradientAsync(FrameHeader header, ReadOnlyMemory<float> gradient, CancellationToken cancellationToken = default) =>
+        _channel.SendAsync(GradientHeader(header, gradient.Length), gradient, cancellationToken);
 
     /// <summary>
     /// Sends a gradient as <see cref="SendGradientAsync"/> does, but writes it on the calling thread and returns once it is
     /// written (see <see cref="FrameChannel.SendOnThisThread"/>); throws as a failed send would.
     /// </summary>
-    public void SendGradient(FrameHeader header, ReadOnlySpan<float> gradient)
+    public void SendGradient(FrameHeader header, ReadOnlySpan<float> gradient) => _channel.SendOnThisThread(GradientHeader(header, gradient.Length), gradient);
+
+    /// <summary>The header of a gradient of <paramref name="length"/> elements, once it is checked to be the model's size.</summary>
+    private FrameHeader GradientHeader(FrameHeader header, int length)
     {
-        if (gradient.Length != _parameterCount)
-            throw new ArgumentException($"Expected a gradient of {_parameterCount} elements, got {gradient.Length}.", nameof(gradient));
+        if (length != _parameterCount)
+            throw new ArgumentException($"Expected a gradient of {_parameterCount} elements, got {length}.", "gradient");
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _channel.SendOnThisThread(header with { Kind = FrameKind.Gradient, JobId = _jobId, WorkerId = WorkerId }, gradient);
+        return header with { Kind = FrameKind.Gradient, JobId = _jobId, WorkerId = WorkerId };
     }
 
     /// <summary>
