@@ -18,7 +18,9 @@ namespace SegaLearn.Worker;
 /// A worker on another machine also takes part in peer reduction (<see cref="StepPlan"/>): parameters come relayed by
 /// the previous member, each block's gradient goes out in shards to their owners, and the shard this worker owns is
 /// summed here and sent to the coordinator. Parameters and pieces then arrive on several threads, so blocks and sums
-/// run on a compute thread of the link's own, which is also the only thread using the job's backend.
+/// run on a compute thread of the link's own, one block at a time on the job's backend. A star block (its gradient goes
+/// straight to the coordinator) whose parameters came first, while nothing else computes, runs on the read thread
+/// instead, as on a worker sharing memory, with no wake-up of the compute thread on the step's critical path.
 /// </para>
 /// The worker actor keeps the job's lifecycle (offer, registration, end), not the data path. A lost connection, or a
 /// block that cannot be computed, ends the link and reaches the actor as <see cref="DataPlaneClosed"/>.
@@ -42,6 +44,7 @@ public sealed class RemoteLink : IDisposable
     private bool _computing;
     private volatile bool _stopping;
     private int _nextSlot;
+    private int _blocksOnReadThread;
 
     private RemoteLink(WorkerJob job, IActorRef worker)
     {
@@ -55,6 +58,9 @@ public sealed class RemoteLink : IDisposable
 
     /// <summary>Whether parameters come from the job's parameter file, written once for all workers on the machine.</summary>
     public bool MapsJobParameters => _client.MapsJobParameters;
+
+    /// <summary>Star blocks computed on the connection's read thread rather than the compute thread (tests).</summary>
+    internal int BlocksOnReadThread => Volatile.Read(ref _blocksOnReadThread);
 
     /// <summary>Whether the worker takes part in peer reduction (it does not share memory with the coordinator).</summary>
     public bool JoinsPeers => _peers is not null;
@@ -183,10 +189,35 @@ public sealed class RemoteLink : IDisposable
             _job.Offer.JobId, header.ParameterVersion, header.Epoch, header.Step, header.FirstMicrobatch, header.MicrobatchCount, header.FirstSample, rows);
         if (_peers is not null)
         {
+            ReadOnlyMemory<float> parameters;
             lock (_gate)
             {
-                _waiting.Enqueue((work, header.Attempt));
-                Monitor.PulseAll(_gate);
+                if (header.Attempt != 0 || _computing || _waiting.Count > 0 || work.ParameterVersion != _parametersVersion)
+                {
+                    _waiting.Enqueue((work, header.Attempt));
+                    Monitor.PulseAll(_gate);
+                    return;
+                }
+
+                _computing = true;
+                parameters = _parameters;
+            }
+
+            Interlocked.Increment(ref _blocksOnReadThread);
+            // A star block whose parameters are here while nothing else computes runs on this read thread, as for a
+            // worker sharing memory: waking the compute thread put a scheduler wake-up on every step's critical path.
+            try
+            {
+                ComputePeerBlock(work, parameters, 0, null);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _computing = false;
+                    ReturnRetired();
+                    Monitor.PulseAll(_gate);
+                }
             }
 
             return;
@@ -325,6 +356,13 @@ public sealed class RemoteLink : IDisposable
         {
             while (!_stopping)
             {
+                if (_computing)
+                {
+                    // The read thread computes a star block; the backend serves one block at a time.
+                    Monitor.Wait(_gate);
+                    continue;
+                }
+
                 var count = _waiting.Count;
                 for (var i = 0; i < count; i++)
                 {
