@@ -189,6 +189,8 @@ public sealed class RemoteLink : IDisposable
             _job.Offer.JobId, header.ParameterVersion, header.Epoch, header.Step, header.FirstMicrobatch, header.MicrobatchCount, header.FirstSample, rows);
         if (_peers is not null)
         {
+            // A star block whose parameters are here while nothing else computes runs on this read thread, as for a
+            // worker sharing memory: waking the compute thread put a scheduler wake-up on every step's critical path.
             ReadOnlyMemory<float> parameters;
             lock (_gate)
             {
@@ -204,20 +206,13 @@ public sealed class RemoteLink : IDisposable
             }
 
             Interlocked.Increment(ref _blocksOnReadThread);
-            // A star block whose parameters are here while nothing else computes runs on this read thread, as for a
-            // worker sharing memory: waking the compute thread put a scheduler wake-up on every step's critical path.
             try
             {
                 ComputePeerBlock(work, parameters, 0, null);
             }
             finally
             {
-                lock (_gate)
-                {
-                    _computing = false;
-                    ReturnRetired();
-                    Monitor.PulseAll(_gate);
-                }
+                EndBlock();
             }
 
             return;
@@ -337,11 +332,7 @@ public sealed class RemoteLink : IDisposable
             while (NextTask() is { } task)
             {
                 ComputePeerBlock(task.Work, task.Parameters, task.Attempt, task.Plan);
-                lock (_gate)
-                {
-                    _computing = false;
-                    ReturnRetired();
-                }
+                EndBlock();
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -454,6 +445,20 @@ public sealed class RemoteLink : IDisposable
             {
                 _sumBuffers.Add(buffer);
             }
+        }
+    }
+
+    /// <summary>
+    /// Ends a block claimed by <c>_computing</c> (on the compute thread or the read thread): gives back the parameter
+    /// buffers it kept from being returned, and wakes the compute thread, which waits while the read thread computes.
+    /// </summary>
+    private void EndBlock()
+    {
+        lock (_gate)
+        {
+            _computing = false;
+            ReturnRetired();
+            Monitor.PulseAll(_gate);
         }
     }
 
